@@ -1,0 +1,48 @@
+"""Meeting Hub: schedules online briefings, takes the live roll-call and follows raised issues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    from meeting_hub import cli, config, health, http_errors, web
+    from meeting_hub.accounts import access
+    from meeting_hub.accounts.routes import blueprint as accounts_blueprint
+    from meeting_hub.api import register_api
+    from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from meeting_hub.network.routes import blueprint as network_blueprint
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config.load_config(app, test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    login_manager.init_app(app)
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub"))
+
+    access.init_app(app)
+    web.init_app(app)
+    http_errors.init_app(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(network_blueprint)
+    register_api(app)
+    cli.init_app(app)
+    return app

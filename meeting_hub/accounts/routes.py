@@ -1,0 +1,237 @@
+"""Pages: sign-in and sign-out, the home page of each role, the user's profile, and user administration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import login_user, logout_user
+
+from meeting_hub.accounts import services
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.forms import ConfirmForm, LanguageForm, SignInForm, TokenForm, UserForm
+from meeting_hub.accounts.models import AuditEvent, User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.errors import ValidationFailed
+from meeting_hub.extensions import db, limiter
+from meeting_hub.network import services as network
+from meeting_hub.network.home import home_summary
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _sign_in_limit() -> str:
+    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
+
+
+def _is_safe_next(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+
+
+def _acting_user() -> User:
+    user = signed_in_user()
+    if user is None:  # the policy hook lets no anonymous request reach these views
+        abort(401)
+    return user
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in() -> ResponseReturnValue:
+    """Show the sign-in form and sign the user in."""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session["language"] = request.args["lang"]
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            target = request.args.get("next")
+            return redirect(target if _is_safe_next(target) else url_for("accounts.home"))
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+    return render_template("accounts/sign_in.html", form=form)
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def sign_in_rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
+    """Explain the sign-in limit on the sign-in page itself."""
+    flash(_("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
+    return render_template("accounts/sign_in.html", form=SignInForm()), 429
+
+
+@blueprint.post("/sign-out")
+def sign_out() -> ResponseReturnValue:
+    """Sign the user out."""
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@blueprint.get("/")
+def home() -> ResponseReturnValue:
+    """Show the home page of the user's role."""
+    user = _acting_user()
+    return render_template("accounts/home.html", summary=home_summary(user))
+
+
+@blueprint.get("/profile")
+def profile() -> ResponseReturnValue:
+    """Show the user's profile: language, API tokens, calendar feed."""
+    user = _acting_user()
+    return render_template(
+        "accounts/profile.html",
+        user=user,
+        language_form=LanguageForm(language=user.language),
+        token_form=TokenForm(),
+        confirm_form=ConfirmForm(),
+        tokens=services.list_api_tokens(user),
+        new_token=session.pop("new_token", None),
+    )
+
+
+@blueprint.post("/profile/language")
+def set_language() -> ResponseReturnValue:
+    """Change the user's interface language."""
+    user = _acting_user()
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_language(user, form.language.data or "vi")
+        db.session.commit()
+        flash(_("Đã lưu ngôn ngữ giao diện."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@blueprint.post("/profile/tokens")
+def create_token() -> ResponseReturnValue:
+    """Create an API token for the user and show it once."""
+    user = _acting_user()
+    form = TokenForm()
+    if form.validate_on_submit():
+        session["new_token"] = services.issue_api_token(user, form.label.data or "", user)
+        db.session.commit()
+    else:
+        flash(_("Cần đặt tên gợi nhớ cho mã truy cập."), "danger")
+    return redirect(url_for("accounts.profile"))
+
+
+@blueprint.post("/profile/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of the user's API tokens."""
+    user = _acting_user()
+    if ConfirmForm().validate_on_submit():
+        services.revoke_api_token(token_id, user)
+        db.session.commit()
+        flash(_("Đã thu hồi mã truy cập."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+# User administration (admins)
+
+
+def _user_form(form: UserForm) -> UserForm:
+    form.endpoint_id.choices = [(0, "—")] + [(e.id, e.display_name) for e in network.list_endpoints()]
+    form.agency_id.choices = [(0, "—")] + [(a.id, a.name) for a in network.list_agencies()]
+    return form
+
+
+def _user_data(form: UserForm) -> services.UserData:
+    return services.UserData(
+        username=form.username.data or "",
+        display_name=form.display_name.data or "",
+        role=form.role_value(),
+        endpoint_id=form.endpoint_id.data or None,
+        agency_id=form.agency_id.data or None,
+        language=form.language.data or "vi",
+        password=form.password.data or None,
+        active=bool(form.active.data),
+    )
+
+
+def _show_field_errors(form: UserForm, error: ValidationFailed) -> None:
+    for field_name, message in (error.details or {}).items():
+        getattr(form, field_name).errors = [message]
+    flash(error.message, "danger")
+
+
+@blueprint.get("/admin/users")
+def user_list() -> ResponseReturnValue:
+    """List and search user accounts."""
+    query = request.args.get("q", "")
+    return render_template("accounts/user_list.html", users=services.list_users(query), q=query)
+
+
+@blueprint.route("/admin/users/new", methods=["GET", "POST"])
+def user_create() -> ResponseReturnValue:
+    """Create a user account."""
+    actor = _acting_user()
+    form = _user_form(UserForm())
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(_user_data(form), actor)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
+            return redirect(url_for("accounts.user_list"))
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int) -> ResponseReturnValue:
+    """Edit a user account (a blank password keeps the current one)."""
+    actor = _acting_user()
+    user = services.get_user(user_id)
+    form = _user_form(UserForm(obj=user) if request.method == "GET" else UserForm())
+    if request.method == "GET":
+        form.endpoint_id.data = user.endpoint_id or 0
+        form.agency_id.data = user.agency_id or 0
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, _user_data(form), actor)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
+            return redirect(url_for("accounts.user_list"))
+    return render_template("accounts/user_form.html", form=form, user=user, confirm_form=ConfirmForm())
+
+
+@blueprint.post("/admin/users/<int:user_id>/deactivate")
+def user_deactivate(user_id: int) -> ResponseReturnValue:
+    """Deactivate a user account and revoke its tokens."""
+    actor = _acting_user()
+    user = services.get_user(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.deactivate_user(user, actor)
+        db.session.commit()
+        flash(_("Đã khóa tài khoản %(name)s.", name=user.username), "success")
+    return redirect(url_for("accounts.user_list"))
+
+
+@blueprint.get("/admin/audit")
+def audit_log() -> ResponseReturnValue:
+    """Show the latest audit events, newest first."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page_size = int(current_app.config["PAGE_SIZE"])
+    events = list(
+        db.session.scalars(
+            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size + 1)
+        )
+    )
+    return render_template(
+        "accounts/audit_log.html", events=events[:page_size], page=page, has_next=len(events) > page_size,
+        Role=Role,
+    )

@@ -1,0 +1,230 @@
+"""Account operations: passwords, sign-in, users, API tokens and calendar feed tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from meeting_hub.accounts import audit
+from meeting_hub.accounts.models import ApiToken, User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.database import utcnow
+from meeting_hub.errors import Conflict, NotFound, ValidationFailed
+from meeting_hub.extensions import db
+from meeting_hub.network.models import Agency, Endpoint
+from meeting_hub.vietnamese import search_terms
+
+_password_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+API_TOKEN_PREFIX = "mh_"
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of a password."""
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Tell whether the password matches the stored hash."""
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, auditing the attempt either way; the caller commits."""
+    username = username.strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        audit.record("sign_in.failed", user if user else None, actor_name=username, target=f"user:{username}")
+        return None
+    if _password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    audit.record("sign_in.ok", user, target=f"user:{user.username}")
+    return user
+
+
+@dataclass
+class UserData:
+    """What an admin fills in for a user; password is only required on creation."""
+
+    username: str
+    display_name: str
+    role: Role
+    endpoint_id: int | None = None
+    agency_id: int | None = None
+    language: str = "vi"
+    password: str | None = None
+    active: bool = True
+
+
+def _validate_user(data: UserData, existing: User | None) -> None:
+    errors: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(data.username):
+        errors["username"] = _("Tên đăng nhập gồm 2-63 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang.")
+    else:
+        clash = db.session.scalar(sa.select(User.id).where(User.username == data.username))
+        if clash is not None and (existing is None or clash != existing.id):
+            errors["username"] = _("Tên đăng nhập này đã có người dùng.")
+    if not data.display_name.strip():
+        errors["display_name"] = _("Cần nhập họ tên hiển thị.")
+    if existing is None and not data.password:
+        errors["password"] = _("Cần đặt mật khẩu.")
+    if data.password and len(data.password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH)
+    if data.role == Role.OPERATOR and (data.endpoint_id is None or db.session.get(Endpoint, data.endpoint_id) is None):
+        errors["endpoint_id"] = _("Cán bộ điểm cầu phải thuộc một điểm cầu.")
+    if data.role == Role.RESPONDER and (data.agency_id is None or db.session.get(Agency, data.agency_id) is None):
+        errors["agency_id"] = _("Người trả lời phải thuộc một cơ quan xử lý.")
+    if data.language not in ("vi", "en"):
+        errors["language"] = _("Ngôn ngữ không hợp lệ.")
+    if errors:
+        raise ValidationFailed(_("Thông tin người dùng chưa hợp lệ."), details=errors)
+
+
+def create_user(data: UserData, actor: User | None) -> User:
+    """Create a user after validating the data; the caller commits."""
+    data.username = data.username.strip().lower()
+    _validate_user(data, None)
+    assert data.password is not None
+    user = User(
+        username=data.username,
+        display_name=data.display_name.strip(),
+        password_hash=hash_password(data.password),
+        role=data.role,
+        endpoint_id=data.endpoint_id if data.role == Role.OPERATOR else None,
+        agency_id=data.agency_id if data.role == Role.RESPONDER else None,
+        language=data.language,
+        active=data.active,
+        feed_token=secrets.token_urlsafe(24),
+    )
+    user.refresh_search_text()
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor, target=f"user:{user.username}", role=user.role.value)
+    return user
+
+
+def update_user(user: User, data: UserData, actor: User) -> User:
+    """Change a user's profile, role or password; the caller commits."""
+    data.username = data.username.strip().lower()
+    _validate_user(data, user)
+    user.username = data.username
+    user.display_name = data.display_name.strip()
+    user.role = data.role
+    user.endpoint_id = data.endpoint_id if data.role == Role.OPERATOR else None
+    user.agency_id = data.agency_id if data.role == Role.RESPONDER else None
+    user.language = data.language
+    if data.password:
+        user.password_hash = hash_password(data.password)
+    if user.active and not data.active:
+        revoke_all_tokens(user)
+    user.active = data.active
+    user.refresh_search_text()
+    audit.record("user.update", actor, target=f"user:{user.username}", role=user.role.value, active=user.active)
+    return user
+
+
+def deactivate_user(user: User, actor: User) -> None:
+    """Deactivate a user and revoke their tokens; an admin cannot lock themselves out."""
+    if user.id == actor.id:
+        raise Conflict(_("Bạn không thể tự khóa tài khoản của mình."))
+    user.active = False
+    revoke_all_tokens(user)
+    audit.record("user.deactivate", actor, target=f"user:{user.username}")
+
+
+def get_user(user_id: int) -> User:
+    """Return the user or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("Không tìm thấy người dùng."))
+    return user
+
+
+def find_user(username: str) -> User:
+    """Return the user with this username or raise NotFound."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(_("Không tìm thấy người dùng %(name)s.", name=username))
+    return user
+
+
+def _token_digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, label: str, actor: User | None) -> str:
+    """Create an API token for the user and return it in clear, the only time it is visible."""
+    raw_token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(raw_token), label=label.strip()[:200]))
+    audit.record("api_token.create", actor, target=f"user:{user.username}", label=label)
+    return raw_token
+
+
+def user_for_api_token(raw_token: str) -> User | None:
+    """Return the active user owning this unrevoked token, noting when it was used."""
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(raw_token), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def revoke_api_token(token_id: int, actor: User) -> None:
+    """Revoke one of the actor's tokens (admins may revoke anyone's)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and actor.role != Role.ADMIN):
+        raise NotFound(_("Không tìm thấy mã truy cập."))
+    token.revoked_at = token.revoked_at or utcnow()
+    audit.record("api_token.revoke", actor, target=f"api_token:{token.id}")
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Revoke every token of a user (when they are deactivated)."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    """Return the user's tokens, newest first."""
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+    )
+
+
+def reset_feed_token(user: User) -> str:
+    """Give the user a new calendar feed token; the old feed URL stops working."""
+    user.feed_token = secrets.token_urlsafe(24)
+    audit.record("calendar_feed.reset", user, target=f"user:{user.username}")
+    return user.feed_token
+
+
+def set_language(user: User, language: str) -> None:
+    """Set the user's interface language."""
+    if language not in ("vi", "en"):
+        raise ValidationFailed(_("Ngôn ngữ không hợp lệ."))
+    user.language = language
+
+
+def list_users(query: str | None = None) -> list[User]:
+    """Return users matching a diacritics-insensitive query, by username."""
+    statement = sa.select(User).order_by(User.username)
+    for term in search_terms(query):
+        statement = statement.where(User.search_text.contains(term))
+    return list(db.session.scalars(statement))

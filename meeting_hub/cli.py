@@ -1,0 +1,168 @@
+"""The `meeting-hub` command: the Flask CLI over the app factory, plus the project's own commands."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from meeting_hub.accounts.roles import Role
+from meeting_hub.errors import ServiceError, ValidationFailed
+
+
+def _create_app() -> Flask:
+    from meeting_hub import create_app
+
+    return create_app()
+
+
+# Flask's own `run` would start the plain Werkzeug server; ours serves websockets through Flask-SocketIO.
+main = FlaskGroup(create_app=_create_app, add_default_commands=False, help="Meeting Hub command line.")
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug/--no-debug", default=False, help="Reload on code changes and show tracebacks.")
+@with_appcontext
+def run_command(host: str, port: int, debug: bool) -> None:
+    """Serve the app with websocket support (development and small installations)."""
+    from flask import current_app
+
+    from meeting_hub.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Flask ignores app.run() inside its CLI unless this marker is gone; here serving is the whole point.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    click.echo(f"Meeting Hub: http://{host}:{port}/")
+    socketio.run(app, host=host, port=port, debug=debug, use_reloader=debug, allow_unsafe_werkzeug=True)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load the Chí Linh demo network, accounts (password demo12345) and briefings."""
+    from meeting_hub.demo import DemoRefused, load_demo, has_users
+    from meeting_hub.extensions import db
+
+    if if_empty and has_users():
+        click.echo("Cơ sở dữ liệu đã có người dùng: bỏ qua dữ liệu demo.")
+        return
+    try:
+        report = load_demo()
+    except DemoRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for line in report:
+        click.echo(line)
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_roster_command(file: Path) -> None:
+    """Import people from a CSV or XLSX file with the header endpoint_code,cell,full_name,role,phone."""
+    from meeting_hub.extensions import db
+    from meeting_hub.network.roster_import import import_roster
+
+    content = file.read_bytes()
+    with click.progressbar(length=max(content.count(b"\n"), 1), label="Đang nhập", file=sys.stderr) as bar:
+        last = 0
+
+        def advance(done: int) -> None:
+            nonlocal last
+            bar.update(done - last)
+            last = done
+
+        result = import_roster(file.name, content, None, progress=advance)
+    if not result.ok:
+        db.session.rollback()
+        for error in result.errors:
+            column = f" [{error.column}]" if error.column else ""
+            click.echo(f"Dòng {error.line}{column}: {error.message}", err=True)
+        raise click.ClickException(f"{len(result.errors)} lỗi: không dòng nào được nhập.")
+    db.session.commit()
+    click.echo(
+        f"Đã nhập {result.rows} dòng: {result.created_people} người mới, {result.updated_people} cập nhật, "
+        f"{result.unchanged_people} không đổi, {result.created_cells} chi bộ mới."
+    )
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--display-name", default=None, help="Full name shown in the app (default: the username).")
+@click.option("--endpoint", "endpoint_code", default=None, help="Endpoint code, for an operator.")
+@click.option("--agency", "agency_name", default=None, help="Agency name, for a responder.")
+@click.option("--password", default=None, help="Password (asked for when omitted).")
+@with_appcontext
+def create_user_command(
+    username: str, role: str, display_name: str | None, endpoint_code: str | None, agency_name: str | None,
+    password: str | None,
+) -> None:
+    """Create a user account."""
+    import sqlalchemy as sa
+
+    from meeting_hub.accounts import services
+    from meeting_hub.extensions import db
+    from meeting_hub.network.models import Agency, Endpoint
+
+    endpoint_id = agency_id = None
+    if endpoint_code:
+        endpoint_id = db.session.scalar(sa.select(Endpoint.id).where(Endpoint.code == endpoint_code))
+        if endpoint_id is None:
+            raise click.ClickException(f"Không có điểm cầu mã {endpoint_code}.")
+    if agency_name:
+        agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == agency_name))
+        if agency_id is None:
+            raise click.ClickException(f"Không có cơ quan {agency_name}.")
+    if password is None:
+        password = getpass.getpass("Mật khẩu: ")
+    data = services.UserData(
+        username=username, display_name=display_name or username, role=Role(role),
+        endpoint_id=endpoint_id, agency_id=agency_id, password=password,
+    )
+    try:
+        user = services.create_user(data, None)
+    except ValidationFailed as error:
+        db.session.rollback()
+        details = "; ".join(f"{field}: {message}" for field, message in (error.details or {}).items())
+        raise click.ClickException(f"{error.message} {details}") from error
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.username} ({user.role.value}).")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--label", default="cli", show_default=True, help="A label to recognise the token by.")
+@with_appcontext
+def create_token_command(username: str, label: str) -> None:
+    """Create an API token for a user; the token is the last line printed."""
+    from meeting_hub.accounts import services
+    from meeting_hub.extensions import db
+
+    try:
+        user = services.find_user(username)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    if not user.active:
+        raise click.ClickException(f"Tài khoản {username} đang bị khóa.")
+    token = services.issue_api_token(user, label, None)
+    db.session.commit()
+    click.echo(f"Mã truy cập API của {user.username} (chỉ hiện một lần):")
+    click.echo(token)
+
+
+def init_app(app: Flask) -> None:
+    """Register the project's commands on the app's CLI (`db` comes from Flask-Migrate)."""
+    for command in (run_command, demo_command, import_roster_command, create_user_command, create_token_command):
+        app.cli.add_command(command)

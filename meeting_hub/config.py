@@ -1,0 +1,88 @@
+"""Configuration: defaults, then MEETING_HUB_* environment variables, then a test mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "MEETING_HUB"
+
+DEFAULTS: dict[str, Any] = {
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    "DEFAULT_LANGUAGE": "vi",
+    "LANGUAGES": ["vi", "en"],
+    "REDIS_URL": None,
+    "SIGN_IN_RATE_LIMIT": "10 per minute",
+    "SESSION_COOKIE_SECURE": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "ORGANIZATION_NAME": "Đảng bộ thành phố Chí Linh",
+    "DEPARTMENT_NAME": "Ban Tuyên giáo Thành ủy Chí Linh",
+    "PAGE_SIZE": 50,
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+}
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, the environment and an optional test mapping."""
+    app.config.from_mapping(DEFAULTS)
+    # Flask parses JSON-looking values (true, 10, ...) and keeps the rest as strings.
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database_url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'meeting_hub.db'}"
+    app.config["DATABASE_URL"] = database_url
+    app.config["SQLALCHEMY_DATABASE_URI"] = _with_psycopg3_driver(database_url)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LANGUAGE"],
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path).parent / "translations"),
+        # CSRF is checked by our own before_request hook so bearer-token API calls can skip it.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        API_TITLE="Meeting Hub API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        # Several processes must share the sign-in counters.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _with_psycopg3_driver(url: str) -> str:
+    """Make plain postgresql:// URLs use psycopg 3, the driver the project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

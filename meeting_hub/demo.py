@@ -1,0 +1,188 @@
+"""The Chí Linh demo: 19 endpoints with their cells and secretaries, agencies, and the demo accounts.
+
+Names are data, generated deterministically, so every run of `meeting-hub demo` gives the same network.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.extensions import db
+from meeting_hub.network import services as network
+from meeting_hub.network.models import Agency, CellKind, Endpoint, EndpointKind, Person, PersonRole
+
+DEMO_PASSWORD = "demo12345"
+
+#: The 19 endpoints of Chí Linh as of 2022 (Resolution 623/NQ-UBTVQH14): (code, name, kind).
+ENDPOINTS: list[tuple[str, str, EndpointKind]] = [
+    ("sao-do", "Sao Đỏ", EndpointKind.WARD),
+    ("pha-lai", "Phả Lại", EndpointKind.WARD),
+    ("ben-tam", "Bến Tắm", EndpointKind.WARD),
+    ("chi-minh", "Chí Minh", EndpointKind.WARD),
+    ("cong-hoa", "Cộng Hòa", EndpointKind.WARD),
+    ("hoang-tan", "Hoàng Tân", EndpointKind.WARD),
+    ("thai-hoc", "Thái Học", EndpointKind.WARD),
+    ("van-an", "Văn An", EndpointKind.WARD),
+    ("dong-lac", "Đồng Lạc", EndpointKind.WARD),
+    ("tan-dan", "Tân Dân", EndpointKind.WARD),
+    ("an-lac", "An Lạc", EndpointKind.WARD),
+    ("van-duc", "Văn Đức", EndpointKind.WARD),
+    ("co-thanh", "Cổ Thành", EndpointKind.WARD),
+    ("hoang-tien", "Hoàng Tiến", EndpointKind.WARD),
+    ("bac-an", "Bắc An", EndpointKind.COMMUNE),
+    ("hoang-hoa-tham", "Hoàng Hoa Thám", EndpointKind.COMMUNE),
+    ("hung-dao", "Hưng Đạo", EndpointKind.COMMUNE),
+    ("le-loi", "Lê Lợi", EndpointKind.COMMUNE),
+    ("nhan-hue", "Nhân Huệ", EndpointKind.COMMUNE),
+]
+
+_PLACE_NAMES = [
+    "Đông Xá", "Tây Sơn", "Hàn Giang", "Kiệt Thượng", "Kiệt Đoài", "Tiên Sơn", "Văn Giang", "Chi Ngại",
+    "Phao Sơn", "Côn Sơn", "Kiếp Bạc", "Mật Sơn", "Đồng Tâm", "Trúc Thôn", "Thạch Thủy", "Ninh Chấp",
+    "Ao Cá", "Tân Tiến", "Hòa Bình", "Thống Nhất", "Quyết Thắng", "Chiến Thắng", "Đoàn Kết", "Trại Thượng",
+    "Trại Hạ", "Nhân Hưng", "Đại Bát", "Lục Đầu", "Bích Nham", "Dọc Bá", "Đồng Châu", "Thanh Mai",
+    "Vạn Kiếp", "Trung Quê", "An Bài", "Hố Đá", "Khê Khẩu", "Lôi Động", "Mạc Động", "Tường Sơn",
+]
+_FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Phan"]
+_MALE_MIDDLE = ["Văn", "Đức", "Minh", "Hữu", "Quang", "Xuân", "Công"]
+_FEMALE_MIDDLE = ["Thị", "Thu", "Ngọc", "Thanh", "Thị Hồng"]
+_MALE_GIVEN = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Quân", "Sơn", "Thắng", "Tuấn", "Việt"]
+_FEMALE_GIVEN = ["Hạnh", "Hương", "Lan", "Mai", "Nga", "Phương", "Thảo", "Yến", "Huệ", "Loan"]
+
+AGENCIES = [
+    "Phòng Tài nguyên và Môi trường",
+    "Phòng Quản lý đô thị",
+    "Phòng Lao động - Thương binh và Xã hội",
+    "Phòng Kinh tế",
+    "Công an thành phố Chí Linh",
+    "Ban Tổ chức Thành ủy",
+    "UBND phường Sao Đỏ",
+    "UBND xã Hoàng Hoa Thám",
+]
+
+STAFF_ACCOUNTS = [
+    ("admin", "Quản trị hệ thống", Role.ADMIN),
+    ("organizer", "Nguyễn Thị Thu Hà", Role.ORGANIZER),
+    ("leader", "Trần Văn Hùng", Role.LEADER),
+    ("responder", "Phạm Minh Tuấn", Role.RESPONDER),
+]
+RESPONDER_AGENCY = "Phòng Tài nguyên và Môi trường"
+
+
+class DemoRefused(Exception):
+    """The database holds real data; the demo will not touch it."""
+
+
+def has_users() -> bool:
+    """Tell whether the database has any user account."""
+    return db.session.scalar(sa.select(sa.func.count(User.id))) != 0
+
+
+def demo_usernames() -> set[str]:
+    """Return the usernames the demo creates."""
+    return {username for username, _name, _role in STAFF_ACCOUNTS} | {f"op-{code}" for code, _n, _k in ENDPOINTS}
+
+
+def random_person_name(rng: random.Random) -> str:
+    """Return a plausible Vietnamese full name."""
+    if rng.random() < 0.7:
+        return f"{rng.choice(_FAMILY_NAMES)} {rng.choice(_MALE_MIDDLE)} {rng.choice(_MALE_GIVEN)}"
+    return f"{rng.choice(_FAMILY_NAMES)} {rng.choice(_FEMALE_MIDDLE)} {rng.choice(_FEMALE_GIVEN)}"
+
+
+def load_demo() -> list[str]:
+    """Load (or complete) the demo; refuse a database with users the demo did not create. The caller commits."""
+    foreign = sorted(set(db.session.scalars(sa.select(User.username))) - demo_usernames())
+    if foreign:
+        raise DemoRefused(
+            "Cơ sở dữ liệu đã có người dùng không thuộc dữ liệu demo "
+            f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}): không ghi gì."
+        )
+    endpoints = _load_endpoints()
+    cells, people = _load_cells_and_people(endpoints)
+    agencies = _load_agencies(endpoints)
+    users = _load_accounts(endpoints, agencies)
+    report = [
+        f"Điểm cầu: {len(endpoints)}, chi bộ: {cells}, người: {people}, cơ quan: {len(agencies)}, tài khoản: {users}.",
+    ]
+    report.append(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
+    return report
+
+
+def _load_endpoints() -> dict[str, Endpoint]:
+    existing = {endpoint.code: endpoint for endpoint in db.session.scalars(sa.select(Endpoint))}
+    for code, name, kind in ENDPOINTS:
+        if code not in existing:
+            existing[code] = network.create_endpoint(network.EndpointData(code=code, name=name, kind=kind), None)
+    return {code: existing[code] for code, _name, _kind in ENDPOINTS}
+
+
+def _load_cells_and_people(endpoints: dict[str, Endpoint]) -> tuple[int, int]:
+    n_cells = n_people = 0
+    for code, endpoint in endpoints.items():
+        rng = random.Random(f"meeting-hub-demo-{code}")
+        places = rng.sample(_PLACE_NAMES, rng.randint(8, 12))
+        prefix, kind = (
+            ("Khu dân cư", CellKind.RESIDENTIAL_AREA)
+            if endpoint.kind == EndpointKind.WARD
+            else ("Thôn", CellKind.VILLAGE)
+        )
+        existing_cells = {cell.name: cell for cell in endpoint.cells}
+        for place in places:
+            name = f"{prefix} {place}"
+            cell = existing_cells.get(name) or network.create_cell(endpoint, name, kind, None)
+            n_cells += 1
+            roles = [PersonRole.SECRETARY] + ([PersonRole.DEPUTY] if rng.random() < 0.4 else [])
+            for role in roles:
+                full_name = random_person_name(rng)
+                phone = f"09{rng.randint(10_000_000, 99_999_999)}"
+                exists = db.session.scalar(
+                    sa.select(Person.id).where(Person.cell_id == cell.id, Person.full_name == full_name)
+                )
+                if exists is None:
+                    network.create_person(network.PersonData(cell.id, full_name, role, phone), None)
+                n_people += 1
+    return n_cells, n_people
+
+
+def _load_agencies(endpoints: dict[str, Endpoint]) -> dict[str, Agency]:
+    existing = {agency.name: agency for agency in db.session.scalars(sa.select(Agency))}
+    local = {"UBND phường Sao Đỏ": endpoints["sao-do"].id, "UBND xã Hoàng Hoa Thám": endpoints["hoang-hoa-tham"].id}
+    for name in AGENCIES:
+        if name not in existing:
+            existing[name] = network.create_agency(network.AgencyData(name=name, endpoint_id=local.get(name)), None)
+    return existing
+
+
+def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) -> int:
+    existing = set(db.session.scalars(sa.select(User.username)))
+    wanted: list[accounts.UserData] = [
+        accounts.UserData(
+            username=username,
+            display_name=display_name,
+            role=role,
+            agency_id=agencies[RESPONDER_AGENCY].id if role == Role.RESPONDER else None,
+            password=DEMO_PASSWORD,
+        )
+        for username, display_name, role in STAFF_ACCOUNTS
+    ]
+    for code, endpoint in endpoints.items():
+        wanted.append(
+            accounts.UserData(
+                username=f"op-{code}",
+                display_name=f"Cán bộ điểm cầu {endpoint.name}",
+                role=Role.OPERATOR,
+                endpoint_id=endpoint.id,
+                password=DEMO_PASSWORD,
+            )
+        )
+    for data in wanted:
+        if data.username not in existing:
+            accounts.create_user(data, None)
+    return len(wanted)
+

@@ -1,0 +1,45 @@
+"""Errors raised by services; the web, API and socket layers turn them into responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """A request the service refuses, with a machine code and a message for the user."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(ServiceError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class AccessDenied(ServiceError):
+    """The caller is signed in but acts outside their rights."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class ValidationFailed(ServiceError):
+    """The input is malformed; details map field names to messages."""
+
+    code = "invalid"
+    http_status = 422
+
+
+class Conflict(ServiceError):
+    """The input clashes with what is stored (a duplicate code, a state that forbids the action)."""
+
+    code = "conflict"
+    http_status = 409

@@ -1,0 +1,100 @@
+"""Error responses: JSON `{"error": {code, message}}` under /api, a Vietnamese page or a redirect elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from meeting_hub.accounts import audit
+from meeting_hub.accounts.access import NotSignedIn, bearer_token
+from meeting_hub.errors import AccessDenied, ServiceError
+from meeting_hub.extensions import db
+
+API_PREFIX = "/api/"
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", _l("Yêu cầu không hợp lệ.")),
+    401: ("unauthorized", _l("Vui lòng đăng nhập để tiếp tục.")),
+    403: ("forbidden", _l("Bạn không có quyền truy cập chức năng này.")),
+    404: ("not_found", _l("Không tìm thấy trang hoặc dữ liệu yêu cầu.")),
+    405: ("method_not_allowed", _l("Phương thức không được hỗ trợ.")),
+    413: ("too_large", _l("Tệp hoặc dữ liệu gửi lên quá lớn.")),
+    415: ("unsupported_media_type", _l("Định dạng dữ liệu không được hỗ trợ.")),
+    422: ("invalid", _l("Dữ liệu gửi lên chưa hợp lệ.")),
+    429: ("too_many_requests", _l("Bạn thao tác quá nhanh. Vui lòng đợi một lát rồi thử lại.")),
+    500: ("server_error", _l("Hệ thống gặp lỗi. Vui lòng thử lại sau.")),
+}
+
+
+def wants_json() -> bool:
+    """Tell whether the client should get JSON errors (the API, or a bearer-token call)."""
+    return request.path.startswith(API_PREFIX) or bearer_token() is not None
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response | tuple[Any, int]:
+    """Answer an error as JSON for API clients, as a page (or sign-in redirect) for browsers."""
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        response = jsonify({"error": body})
+        response.status_code = status
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="meeting-hub"'
+        return response
+    if status == 401:
+        flash(message, "warning")
+        return redirect(url_for("accounts.sign_in", next=request.full_path if request.method == "GET" else None))
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _handle_service_error(error: ServiceError) -> Response | tuple[Any, int]:
+    db.session.rollback()
+    if isinstance(error, AccessDenied):
+        user = current_user if current_user.is_authenticated else None
+        audit.record("access.denied", user, target=f"{request.method} {request.path}", reason=error.message)
+        db.session.commit()
+    return error_response(error.http_status, error.code, error.message, error.details)
+
+
+def _handle_csrf_error(error: CSRFError) -> Response | tuple[Any, int]:
+    return error_response(
+        400, "csrf_failed", _("Phiên biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.")
+    )
+
+
+def _handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
+    status = error.code or 500
+    code, lazy_message = _HTTP_MESSAGES.get(status, ("error", _l("Yêu cầu không hợp lệ.")))
+    message = str(lazy_message)
+    details = None
+    data = getattr(error, "data", None)  # webargs / flask-smorest validation errors
+    if isinstance(data, dict):
+        details = data.get("messages") or data.get("errors")
+        if status == 422:
+            code, message = "invalid", _("Dữ liệu gửi lên chưa hợp lệ.")
+    if status >= 500:
+        db.session.rollback()
+    return error_response(status, code, message, details)
+
+
+def _handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
+    if isinstance(error, HTTPException):
+        return _handle_http_exception(error)
+    return _handle_http_exception(InternalServerError(original_exception=error))
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(ServiceError, _handle_service_error)
+    app.register_error_handler(NotSignedIn, _handle_service_error)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    if not app.testing:
+        app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,63 @@
+"""Forms of the network administration pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
+
+REQUIRED = _l("Trường này là bắt buộc.")
+
+
+class EndpointForm(FlaskForm):
+    """An endpoint (ward or commune Party committee)."""
+
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Loại"), choices=[(kind.value, label) for kind, label in ENDPOINT_KIND_LABELS.items()])
+    code = StringField(_l("Mã điểm cầu"), validators=[Optional(), Length(max=64)])
+    party_committee_name = StringField(_l("Tên Đảng ủy"), validators=[Optional(), Length(max=300)])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class MergeForm(FlaskForm):
+    """Choose the endpoint that absorbs this one."""
+
+    target_id = SelectField(_l("Sáp nhập vào"), coerce=int)
+
+
+class CellForm(FlaskForm):
+    """A Party cell."""
+
+    name = StringField(_l("Tên chi bộ"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Loại"), choices=[(kind.value, label) for kind, label in CELL_KIND_LABELS.items()])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class PersonForm(FlaskForm):
+    """A person of a cell."""
+
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    cell_id = SelectField(_l("Chi bộ"), coerce=int)
+    role = SelectField(_l("Vai trò"), choices=[(role.value, label) for role, label in PERSON_ROLE_LABELS.items()])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=32)])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class AgencyForm(FlaskForm):
+    """A handling agency."""
+
+    name = StringField(_l("Tên cơ quan"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    endpoint_id = SelectField(_l("Thuộc điểm cầu (nếu có)"), coerce=int)
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=32)])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class RosterImportForm(FlaskForm):
+    """A roster file (CSV or XLSX)."""
+
+    file = FileField(_l("Tệp danh sách (.csv hoặc .xlsx)"), validators=[FileRequired(_l("Cần chọn tệp."))])

@@ -1,0 +1,367 @@
+"""Operations on the network: endpoints (and their merging), cells, people and agencies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from meeting_hub.accounts import audit
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.policy import require_endpoint
+from meeting_hub.accounts.roles import Role
+from meeting_hub.database import utcnow
+from meeting_hub.errors import Conflict, NotFound, ValidationFailed
+from meeting_hub.extensions import db
+from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.vietnamese import fold, normalize_name, search_terms
+
+ENDPOINT_CODE_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{8,20}$")
+
+
+def slugify(name: str) -> str:
+    """Return the ASCII slug of a Vietnamese name: "Hoàng Hoa Thám" -> "hoang-hoa-tham"."""
+    return "-".join(re.findall(r"[a-z0-9]+", fold(name)))
+
+
+# Endpoints
+
+
+@dataclass
+class EndpointData:
+    """What an admin fills in for an endpoint."""
+
+    code: str
+    name: str
+    kind: EndpointKind
+    party_committee_name: str = ""
+    active: bool = True
+
+
+def list_endpoints(
+    viewer: User | None = None, query: str | None = None, include_inactive: bool = False
+) -> list[Endpoint]:
+    """Return the endpoints the viewer may see (operators: their own), matching a diacritics-free query."""
+    statement = sa.select(Endpoint)
+    if not include_inactive:
+        statement = statement.where(Endpoint.active.is_(True))
+    if viewer is not None and viewer.role == Role.OPERATOR:
+        statement = statement.where(Endpoint.id == viewer.endpoint_id)
+    for term in search_terms(query):
+        statement = statement.where(Endpoint.search_text.contains(term))
+    # Wards first, then communes, each in Vietnamese alphabetical order (the database sorts "Đ" after "Z").
+    return sorted(db.session.scalars(statement), key=lambda e: (e.kind != EndpointKind.WARD, fold(e.name)))
+
+
+def get_endpoint(endpoint_id: int, viewer: User | None = None) -> Endpoint:
+    """Return an endpoint, refusing an operator who asks for another endpoint's."""
+    endpoint = db.session.get(Endpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound(_("Không tìm thấy điểm cầu."))
+    if viewer is not None:
+        require_endpoint(viewer, endpoint_id)
+    return endpoint
+
+
+def _validate_endpoint(data: EndpointData, existing: Endpoint | None) -> None:
+    errors: dict[str, str] = {}
+    if not ENDPOINT_CODE_PATTERN.match(data.code):
+        errors["code"] = _("Mã điểm cầu chỉ gồm chữ thường không dấu, số và gạch ngang (vd. sao-do).")
+    else:
+        clash = db.session.scalar(sa.select(Endpoint.id).where(Endpoint.code == data.code))
+        if clash is not None and (existing is None or clash != existing.id):
+            errors["code"] = _("Mã điểm cầu này đã được dùng.")
+    if not data.name.strip():
+        errors["name"] = _("Cần nhập tên điểm cầu.")
+    if errors:
+        raise ValidationFailed(_("Thông tin điểm cầu chưa hợp lệ."), details=errors)
+
+
+def default_party_committee_name(kind: EndpointKind, name: str) -> str:
+    """Return "Đảng ủy phường Sao Đỏ" style names."""
+    return f"Đảng ủy {'phường' if kind == EndpointKind.WARD else 'xã'} {name}"
+
+
+def create_endpoint(data: EndpointData, actor: User | None) -> Endpoint:
+    """Create an endpoint; the caller commits."""
+    data.code = data.code.strip().lower() or slugify(data.name)
+    data.name = normalize_name(data.name)
+    _validate_endpoint(data, None)
+    endpoint = Endpoint(
+        code=data.code,
+        name=data.name,
+        kind=data.kind,
+        party_committee_name=normalize_name(data.party_committee_name)
+        or default_party_committee_name(data.kind, data.name),
+        active=data.active,
+    )
+    endpoint.refresh_search_text()
+    db.session.add(endpoint)
+    db.session.flush()
+    audit.record("endpoint.create", actor, target=f"endpoint:{endpoint.code}")
+    return endpoint
+
+
+def update_endpoint(endpoint: Endpoint, data: EndpointData, actor: User) -> Endpoint:
+    """Rename or re-code an endpoint, or (de)activate it; the caller commits."""
+    data.code = data.code.strip().lower()
+    data.name = normalize_name(data.name)
+    _validate_endpoint(data, endpoint)
+    if endpoint.merged_into_id is not None and data.active:
+        raise Conflict(_("Điểm cầu đã sáp nhập không thể kích hoạt lại."))
+    endpoint.code = data.code
+    endpoint.name = data.name
+    endpoint.kind = data.kind
+    endpoint.party_committee_name = normalize_name(data.party_committee_name) or default_party_committee_name(
+        data.kind, data.name
+    )
+    endpoint.active = data.active
+    endpoint.refresh_search_text()
+    audit.record("endpoint.update", actor, target=f"endpoint:{endpoint.code}", active=endpoint.active)
+    return endpoint
+
+
+def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
+    """Merge one endpoint into another: cells and operators move, the old endpoint stays with its history.
+
+    Past briefings keep pointing at the old endpoint, so their attendance still reads as it was.
+    """
+    if source.id == target.id:
+        raise ValidationFailed(_("Không thể sáp nhập một điểm cầu vào chính nó."))
+    if not target.active:
+        raise Conflict(_("Điểm cầu nhận sáp nhập phải đang hoạt động."))
+    if source.merged_into_id is not None:
+        raise Conflict(_("Điểm cầu này đã được sáp nhập trước đó."))
+    target_cell_names = {cell.name for cell in target.cells}
+    for cell in list(source.cells):
+        if cell.name in target_cell_names:
+            # Same village name in both units: keep it distinguishable after the move.
+            cell.name = f"{cell.name} ({source.name})"
+            cell.refresh_search_text()
+        cell.endpoint_id = target.id
+    db.session.execute(
+        sa.update(User).where(User.endpoint_id == source.id, User.role == Role.OPERATOR).values(endpoint_id=target.id)
+    )
+    source.active = False
+    source.merged_into_id = target.id
+    source.merged_at = utcnow()
+    audit.record("endpoint.merge", actor, target=f"endpoint:{source.code}", into=target.code)
+
+
+# Cells
+
+
+def create_cell(endpoint: Endpoint, name: str, kind: CellKind, actor: User | None) -> Cell:
+    """Add a Party cell to an endpoint; the caller commits."""
+    name = normalize_name(name)
+    if not name:
+        raise ValidationFailed(_("Cần nhập tên chi bộ."), details={"name": _("Cần nhập tên chi bộ.")})
+    if db.session.scalar(sa.select(Cell.id).where(Cell.endpoint_id == endpoint.id, Cell.name == name)):
+        raise ValidationFailed(
+            _("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")}
+        )
+    cell = Cell(endpoint_id=endpoint.id, name=name, kind=kind)
+    cell.refresh_search_text()
+    db.session.add(cell)
+    db.session.flush()
+    audit.record("cell.create", actor, target=f"cell:{cell.id}", endpoint=endpoint.code, name=name)
+    return cell
+
+
+def update_cell(cell: Cell, name: str, kind: CellKind, active: bool, actor: User) -> Cell:
+    """Rename, re-kind or (de)activate a cell; the caller commits."""
+    name = normalize_name(name)
+    if not name:
+        raise ValidationFailed(_("Cần nhập tên chi bộ."), details={"name": _("Cần nhập tên chi bộ.")})
+    clash = db.session.scalar(
+        sa.select(Cell.id).where(Cell.endpoint_id == cell.endpoint_id, Cell.name == name, Cell.id != cell.id)
+    )
+    if clash:
+        raise ValidationFailed(_("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")})
+    cell.name, cell.kind, cell.active = name, kind, active
+    cell.refresh_search_text()
+    audit.record("cell.update", actor, target=f"cell:{cell.id}", name=name, active=active)
+    return cell
+
+
+def get_cell(cell_id: int) -> Cell:
+    """Return a cell or raise NotFound."""
+    cell = db.session.get(Cell, cell_id)
+    if cell is None:
+        raise NotFound(_("Không tìm thấy chi bộ."))
+    return cell
+
+
+# People
+
+
+@dataclass
+class PersonData:
+    """What an admin fills in for a person."""
+
+    cell_id: int
+    full_name: str
+    role: PersonRole
+    phone: str | None = None
+    active: bool = True
+
+
+def _validate_person(data: PersonData) -> None:
+    errors: dict[str, str] = {}
+    if not data.full_name:
+        errors["full_name"] = _("Cần nhập họ và tên.")
+    if db.session.get(Cell, data.cell_id) is None:
+        errors["cell_id"] = _("Chi bộ không tồn tại.")
+    if data.phone and not PHONE_PATTERN.match(data.phone):
+        errors["phone"] = _("Số điện thoại không hợp lệ.")
+    if errors:
+        raise ValidationFailed(_("Thông tin người chưa hợp lệ."), details=errors)
+
+
+def create_person(data: PersonData, actor: User | None) -> Person:
+    """Add a person to a cell; the caller commits."""
+    data.full_name = normalize_name(data.full_name)
+    data.phone = (data.phone or "").strip() or None
+    _validate_person(data)
+    person = Person(
+        cell_id=data.cell_id, full_name=data.full_name, role=data.role, phone=data.phone, active=data.active
+    )
+    person.refresh_search_text()
+    db.session.add(person)
+    db.session.flush()
+    audit.record("person.create", actor, target=f"person:{person.id}", name=person.full_name)
+    return person
+
+
+def update_person(person: Person, data: PersonData, actor: User) -> Person:
+    """Change a person's details or move them to another cell; the caller commits."""
+    data.full_name = normalize_name(data.full_name)
+    data.phone = (data.phone or "").strip() or None
+    _validate_person(data)
+    person.cell_id, person.full_name, person.role = data.cell_id, data.full_name, data.role
+    person.phone, person.active = data.phone, data.active
+    person.refresh_search_text()
+    audit.record("person.update", actor, target=f"person:{person.id}", name=person.full_name, active=data.active)
+    return person
+
+
+def get_person(person_id: int) -> Person:
+    """Return a person or raise NotFound."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("Không tìm thấy người."))
+    return person
+
+
+def list_people(
+    viewer: User,
+    *,
+    endpoint_id: int | None = None,
+    query: str | None = None,
+    include_inactive: bool = False,
+    limit: int | None = None,
+) -> list[Person]:
+    """Return people the viewer may see, by endpoint, cell and name; operators see their own endpoint only."""
+    if viewer.role == Role.OPERATOR:
+        if endpoint_id is not None:
+            require_endpoint(viewer, endpoint_id)
+        endpoint_id = viewer.endpoint_id
+    statement = (
+        sa.select(Person)
+        .join(Person.cell)
+        .join(Cell.endpoint)
+        .options(sa.orm.contains_eager(Person.cell).contains_eager(Cell.endpoint))
+        .order_by(Endpoint.name, Cell.name, Person.full_name)
+    )
+    if endpoint_id is not None:
+        statement = statement.where(Cell.endpoint_id == endpoint_id)
+    if not include_inactive:
+        statement = statement.where(Person.active.is_(True))
+    for term in search_terms(query):
+        statement = statement.where(
+            sa.or_(Person.search_text.contains(term), Cell.search_text.contains(term), Endpoint.search_text.contains(term))
+        )
+    if limit is not None:
+        statement = statement.limit(limit)
+    role_order = {PersonRole.SECRETARY: 0, PersonRole.DEPUTY: 1, PersonRole.MEMBER: 2}
+    return sorted(
+        db.session.scalars(statement),
+        key=lambda p: (fold(p.cell.endpoint.name), fold(p.cell.name), role_order[p.role], fold(p.full_name)),
+    )
+
+
+# Agencies
+
+
+@dataclass
+class AgencyData:
+    """What an admin fills in for a handling agency."""
+
+    name: str
+    endpoint_id: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    active: bool = True
+
+
+def _validate_agency(data: AgencyData, existing: Agency | None) -> None:
+    errors: dict[str, str] = {}
+    if not data.name:
+        errors["name"] = _("Cần nhập tên cơ quan.")
+    else:
+        clash = db.session.scalar(sa.select(Agency.id).where(Agency.name == data.name))
+        if clash is not None and (existing is None or clash != existing.id):
+            errors["name"] = _("Đã có cơ quan với tên này.")
+    if data.endpoint_id is not None and db.session.get(Endpoint, data.endpoint_id) is None:
+        errors["endpoint_id"] = _("Điểm cầu không tồn tại.")
+    if data.phone and not PHONE_PATTERN.match(data.phone):
+        errors["phone"] = _("Số điện thoại không hợp lệ.")
+    if errors:
+        raise ValidationFailed(_("Thông tin cơ quan chưa hợp lệ."), details=errors)
+
+
+def create_agency(data: AgencyData, actor: User | None) -> Agency:
+    """Create a handling agency; the caller commits."""
+    data.name = normalize_name(data.name)
+    _validate_agency(data, None)
+    agency = Agency(
+        name=data.name, endpoint_id=data.endpoint_id, email=data.email or None, phone=data.phone or None,
+        active=data.active,
+    )
+    agency.refresh_search_text()
+    db.session.add(agency)
+    db.session.flush()
+    audit.record("agency.create", actor, target=f"agency:{agency.id}", name=agency.name)
+    return agency
+
+
+def update_agency(agency: Agency, data: AgencyData, actor: User) -> Agency:
+    """Change a handling agency; the caller commits."""
+    data.name = normalize_name(data.name)
+    _validate_agency(data, agency)
+    agency.name, agency.endpoint_id, agency.active = data.name, data.endpoint_id, data.active
+    agency.email, agency.phone = data.email or None, data.phone or None
+    agency.refresh_search_text()
+    audit.record("agency.update", actor, target=f"agency:{agency.id}", name=agency.name, active=agency.active)
+    return agency
+
+
+def get_agency(agency_id: int) -> Agency:
+    """Return an agency or raise NotFound."""
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("Không tìm thấy cơ quan."))
+    return agency
+
+
+def list_agencies(query: str | None = None, include_inactive: bool = False) -> list[Agency]:
+    """Return agencies matching a diacritics-free query, by name."""
+    statement = sa.select(Agency).order_by(Agency.name)
+    if not include_inactive:
+        statement = statement.where(Agency.active.is_(True))
+    for term in search_terms(query):
+        statement = statement.where(Agency.search_text.contains(term))
+    return list(db.session.scalars(statement))

@@ -1,0 +1,124 @@
+"""What every page shares: language and time zone selection, date formats, the navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session, url_for
+from flask_babel import LazyString, get_locale
+from flask_babel import lazy_gettext as _l
+
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.policy import rule_for
+from meeting_hub.accounts.roles import ROLE_LABELS, Role
+from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
+
+
+def select_locale() -> str:
+    """Use the signed-in user's language; before sign-in, the one chosen on the sign-in page; else Vietnamese."""
+    user = signed_in_user()
+    languages: list[str] = current_app.config["LANGUAGES"]
+    if user is not None and user.language in languages:
+        return user.language
+    chosen = session.get("language") if request else None
+    if isinstance(chosen, str) and chosen in languages:
+        return chosen
+    return str(current_app.config["DEFAULT_LANGUAGE"])
+
+
+def select_timezone() -> str:
+    """Show every time in the network's time zone (Asia/Ho_Chi_Minh by default)."""
+    return str(current_app.config["TIMEZONE"])
+
+
+def local_zone() -> ZoneInfo:
+    """Return the configured time zone."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def format_date(value: date | datetime | None) -> str:
+    """Format as dd/mm/yyyy, in the local time zone for datetimes."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone()).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """Format as dd/mm/yyyy HH:MM (24-hour) in the local time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
+
+
+def format_time(value: datetime | None) -> str:
+    """Format as HH:MM (24-hour) in the local time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(local_zone()).strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link of the top navigation."""
+
+    endpoint: str
+    label: str
+    url: str
+
+
+#: The top navigation; each link shows only to the roles the access policy lets through.
+NAV_LINKS: list[tuple[str, LazyString]] = [
+    ("accounts.home", _l("Trang chủ")),
+    ("network.endpoint_list", _l("Điểm cầu")),
+    ("network.person_list", _l("Tra cứu người")),
+    ("network.agency_list", _l("Cơ quan xử lý")),
+    ("accounts.user_list", _l("Tài khoản")),
+    ("network.roster_import", _l("Nhập danh sách")),
+    ("accounts.audit_log", _l("Nhật ký")),
+]
+
+
+def nav_items() -> list[NavItem]:
+    """Return the navigation links the signed-in user may follow."""
+    user = signed_in_user()
+    if user is None:
+        return []
+    items = []
+    for endpoint, label in NAV_LINKS:
+        rule = rule_for(endpoint)
+        if rule is not None and rule.allows(user) and endpoint in current_app.view_functions:
+            items.append(NavItem(endpoint, str(label), url_for(endpoint)))
+    return items
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "nav_items": nav_items(),
+        "current_locale": str(get_locale()),
+        "Role": Role,
+        "role_labels": ROLE_LABELS,
+        "endpoint_kind_labels": ENDPOINT_KIND_LABELS,
+        "cell_kind_labels": CELL_KIND_LABELS,
+        "person_role_labels": PERSON_ROLE_LABELS,
+        "department_name": current_app.config["DEPARTMENT_NAME"],
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register template filters and globals, and the security headers every page carries."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_time, "time")
+    app.context_processor(_template_globals)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
