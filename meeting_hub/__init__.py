@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
+        # The instance folder holds the SQLite database, the secret key and uploads.
+        instance_path=os.environ.get("MEETING_HUB_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -35,7 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"], channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub"))
+    socketio.init_app(
+        app, message_queue=app.config["REDIS_URL"], channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub")
+    )
 
     access.init_app(app)
     web.init_app(app)

@@ -50,7 +50,7 @@ def run_command(host: str, port: int, debug: bool) -> None:
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the Chí Linh demo network, accounts (password demo12345) and briefings."""
-    from meeting_hub.demo import DemoRefused, load_demo, has_users
+    from meeting_hub.demo import DemoRefused, has_users, load_demo
     from meeting_hub.extensions import db
 
     if if_empty and has_users():
@@ -106,7 +106,11 @@ def import_roster_command(file: Path) -> None:
 @click.option("--password", default=None, help="Password (asked for when omitted).")
 @with_appcontext
 def create_user_command(
-    username: str, role: str, display_name: str | None, endpoint_code: str | None, agency_name: str | None,
+    username: str,
+    role: str,
+    display_name: str | None,
+    endpoint_code: str | None,
+    agency_name: str | None,
     password: str | None,
 ) -> None:
     """Create a user account."""
@@ -128,8 +132,12 @@ def create_user_command(
     if password is None:
         password = getpass.getpass("Mật khẩu: ")
     data = services.UserData(
-        username=username, display_name=display_name or username, role=Role(role),
-        endpoint_id=endpoint_id, agency_id=agency_id, password=password,
+        username=username,
+        display_name=display_name or username,
+        role=Role(role),
+        endpoint_id=endpoint_id,
+        agency_id=agency_id,
+        password=password,
     )
     try:
         user = services.create_user(data, None)

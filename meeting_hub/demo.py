@@ -42,16 +42,66 @@ ENDPOINTS: list[tuple[str, str, EndpointKind]] = [
 ]
 
 _PLACE_NAMES = [
-    "Đông Xá", "Tây Sơn", "Hàn Giang", "Kiệt Thượng", "Kiệt Đoài", "Tiên Sơn", "Văn Giang", "Chi Ngại",
-    "Phao Sơn", "Côn Sơn", "Kiếp Bạc", "Mật Sơn", "Đồng Tâm", "Trúc Thôn", "Thạch Thủy", "Ninh Chấp",
-    "Ao Cá", "Tân Tiến", "Hòa Bình", "Thống Nhất", "Quyết Thắng", "Chiến Thắng", "Đoàn Kết", "Trại Thượng",
-    "Trại Hạ", "Nhân Hưng", "Đại Bát", "Lục Đầu", "Bích Nham", "Dọc Bá", "Đồng Châu", "Thanh Mai",
-    "Vạn Kiếp", "Trung Quê", "An Bài", "Hố Đá", "Khê Khẩu", "Lôi Động", "Mạc Động", "Tường Sơn",
+    "Đông Xá",
+    "Tây Sơn",
+    "Hàn Giang",
+    "Kiệt Thượng",
+    "Kiệt Đoài",
+    "Tiên Sơn",
+    "Văn Giang",
+    "Chi Ngại",
+    "Phao Sơn",
+    "Côn Sơn",
+    "Kiếp Bạc",
+    "Mật Sơn",
+    "Đồng Tâm",
+    "Trúc Thôn",
+    "Thạch Thủy",
+    "Ninh Chấp",
+    "Ao Cá",
+    "Tân Tiến",
+    "Hòa Bình",
+    "Thống Nhất",
+    "Quyết Thắng",
+    "Chiến Thắng",
+    "Đoàn Kết",
+    "Trại Thượng",
+    "Trại Hạ",
+    "Nhân Hưng",
+    "Đại Bát",
+    "Lục Đầu",
+    "Bích Nham",
+    "Dọc Bá",
+    "Đồng Châu",
+    "Thanh Mai",
+    "Vạn Kiếp",
+    "Trung Quê",
+    "An Bài",
+    "Hố Đá",
+    "Khê Khẩu",
+    "Lôi Động",
+    "Mạc Động",
+    "Tường Sơn",
 ]
 _FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Phan"]
 _MALE_MIDDLE = ["Văn", "Đức", "Minh", "Hữu", "Quang", "Xuân", "Công"]
 _FEMALE_MIDDLE = ["Thị", "Thu", "Ngọc", "Thanh", "Thị Hồng"]
-_MALE_GIVEN = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Quân", "Sơn", "Thắng", "Tuấn", "Việt"]
+_MALE_GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khánh",
+    "Long",
+    "Nam",
+    "Quân",
+    "Sơn",
+    "Thắng",
+    "Tuấn",
+    "Việt",
+]
 _FEMALE_GIVEN = ["Hạnh", "Hương", "Lan", "Mai", "Nga", "Phương", "Thảo", "Yến", "Huệ", "Loan"]
 
 AGENCIES = [
@@ -185,4 +235,3 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) 
         if data.username not in existing:
             accounts.create_user(data, None)
     return len(wanted)
-

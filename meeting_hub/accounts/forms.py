@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 
-LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
 class SignInForm(FlaskForm):
     """Username and password."""
 
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=64)])
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=64)]
+    )
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Cần nhập mật khẩu.")), Length(max=200)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
@@ -23,9 +26,13 @@ class SignInForm(FlaskForm):
 class UserForm(FlaskForm):
     """An admin's form for a user account."""
 
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=63)])
-    display_name = StringField(_l("Họ tên hiển thị"), validators=[DataRequired(_l("Cần nhập họ tên hiển thị.")), Length(max=200)])
-    role = SelectField(_l("Vai trò"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=63)]
+    )
+    display_name = StringField(
+        _l("Họ tên hiển thị"), validators=[DataRequired(_l("Cần nhập họ tên hiển thị.")), Length(max=200)]
+    )
+    role = SelectField(_l("Vai trò"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     endpoint_id = SelectField(_l("Điểm cầu (cán bộ điểm cầu)"), coerce=int, validators=[Optional()])
     agency_id = SelectField(_l("Cơ quan (người trả lời)"), coerce=int, validators=[Optional()])
     language = SelectField(_l("Ngôn ngữ"), choices=LANGUAGE_CHOICES)

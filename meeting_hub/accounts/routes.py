@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from meeting_hub.accounts import services
 from meeting_hub.accounts.access import signed_in_user
@@ -54,7 +55,7 @@ def sign_in() -> ResponseReturnValue:
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
-            target = request.args.get("next")
+            target = request.args.get("next") or ""
             return redirect(target if _is_safe_next(target) else url_for("accounts.home"))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
     return render_template("accounts/sign_in.html", form=form)
@@ -137,8 +138,10 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 
 def _user_form(form: UserForm) -> UserForm:
-    form.endpoint_id.choices = [(0, "—")] + [(e.id, e.display_name) for e in network.list_endpoints()]
-    form.agency_id.choices = [(0, "—")] + [(a.id, a.name) for a in network.list_agencies()]
+    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(e.id, e.display_name) for e in network.list_endpoints()
+    ]
+    form.agency_id.choices = [SelectChoice(0, "—")] + [SelectChoice(a.id, a.name) for a in network.list_agencies()]
     return form
 
 
@@ -232,6 +235,9 @@ def audit_log() -> ResponseReturnValue:
         )
     )
     return render_template(
-        "accounts/audit_log.html", events=events[:page_size], page=page, has_next=len(events) > page_size,
+        "accounts/audit_log.html",
+        events=events[:page_size],
+        page=page,
+        has_next=len(events) > page_size,
         Role=Role,
     )

@@ -203,9 +203,7 @@ def revoke_all_tokens(user: User) -> None:
 
 def list_api_tokens(user: User) -> list[ApiToken]:
     """Return the user's tokens, newest first."""
-    return list(
-        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
-    )
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
 def reset_feed_token(user: User) -> str:

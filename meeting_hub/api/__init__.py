@@ -7,7 +7,6 @@ from flask import Flask
 from flask_smorest import Api
 
 
-
 class ErrorBody(ma.Schema):
     """The body of an error: a machine code, a message for people, and per-field details."""
 

@@ -47,4 +47,3 @@ def me() -> dict[str, Any]:
         "language": user.language,
         "calendar_feed_url": feed_url,
     }
-

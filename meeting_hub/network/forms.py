@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
@@ -17,7 +18,9 @@ class EndpointForm(FlaskForm):
     """An endpoint (ward or commune Party committee)."""
 
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Loại"), choices=[(kind.value, label) for kind, label in ENDPOINT_KIND_LABELS.items()])
+    kind = SelectField(
+        _l("Loại"), choices=[SelectChoice(kind.value, label) for kind, label in ENDPOINT_KIND_LABELS.items()]
+    )
     code = StringField(_l("Mã điểm cầu"), validators=[Optional(), Length(max=64)])
     party_committee_name = StringField(_l("Tên Đảng ủy"), validators=[Optional(), Length(max=300)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
@@ -33,7 +36,9 @@ class CellForm(FlaskForm):
     """A Party cell."""
 
     name = StringField(_l("Tên chi bộ"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    kind = SelectField(_l("Loại"), choices=[(kind.value, label) for kind, label in CELL_KIND_LABELS.items()])
+    kind = SelectField(
+        _l("Loại"), choices=[SelectChoice(kind.value, label) for kind, label in CELL_KIND_LABELS.items()]
+    )
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
@@ -42,7 +47,9 @@ class PersonForm(FlaskForm):
 
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=200)])
     cell_id = SelectField(_l("Chi bộ"), coerce=int)
-    role = SelectField(_l("Vai trò"), choices=[(role.value, label) for role, label in PERSON_ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Vai trò"), choices=[SelectChoice(role.value, label) for role, label in PERSON_ROLE_LABELS.items()]
+    )
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=32)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
 

@@ -136,7 +136,9 @@ def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[RosterRow
         role = _parse_role(role_text)
         if role is None:
             row_errors.append(
-                RowError(line, "role", _("Vai trò “%(role)s” không hợp lệ (secretary, deputy, member).", role=role_text))
+                RowError(
+                    line, "role", _("Vai trò “%(role)s” không hợp lệ (secretary, deputy, member).", role=role_text)
+                )
             )
         if phone and not PHONE_PATTERN.match(phone):
             row_errors.append(RowError(line, "phone", _("Số điện thoại “%(phone)s” không hợp lệ.", phone=phone)))
@@ -216,8 +218,10 @@ def import_roster(
             result.created_people += 1
         else:
             person = matches[0]
-            if (person.role, person.phone, person.active) != (row.role, row.phone, True):
-                person.role, person.phone, person.active = row.role, row.phone, True
+            # An empty phone cell means "not given", never "erase the number we have".
+            phone = row.phone or person.phone
+            if (person.role, person.phone, person.active) != (row.role, phone, True):
+                person.role, person.phone, person.active = row.role, phone, True
                 person.refresh_search_text()
                 result.updated_people += 1
             else:

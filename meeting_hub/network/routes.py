@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.forms import ConfirmForm
@@ -14,7 +15,14 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ServiceError, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network import services
-from meeting_hub.network.forms import AgencyForm, CellForm, EndpointForm, MergeForm, PersonForm, RosterImportForm
+from meeting_hub.network.forms import (
+    AgencyForm,
+    CellForm,
+    EndpointForm,
+    MergeForm,
+    PersonForm,
+    RosterImportForm,
+)
 from meeting_hub.network.home import endpoint_counts
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
 from meeting_hub.network.roster_import import import_roster
@@ -105,7 +113,7 @@ def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
         form.kind.data = endpoint.kind.value
     merge_form = MergeForm()
     merge_form.target_id.choices = [
-        (other.id, other.display_name) for other in services.list_endpoints() if other.id != endpoint.id
+        SelectChoice(other.id, other.display_name) for other in services.list_endpoints() if other.id != endpoint.id
     ]
     if form.validate_on_submit():
         try:
@@ -125,7 +133,7 @@ def endpoint_merge(endpoint_id: int) -> ResponseReturnValue:
     actor = _acting_user()
     source = services.get_endpoint(endpoint_id)
     form = MergeForm()
-    form.target_id.choices = [(other.id, other.display_name) for other in services.list_endpoints()]
+    form.target_id.choices = [SelectChoice(other.id, other.display_name) for other in services.list_endpoints()]
     if not form.validate_on_submit():
         flash(_("Cần chọn điểm cầu nhận sáp nhập."), "danger")
         return redirect(url_for("network.endpoint_edit", endpoint_id=endpoint_id))
@@ -209,7 +217,7 @@ def person_list() -> ResponseReturnValue:
 def _person_form(form: PersonForm, endpoint_id: int | None) -> PersonForm:
     endpoints = services.list_endpoints()
     form.cell_id.choices = [
-        (cell.id, f"{endpoint.name} — {cell.name}")
+        SelectChoice(cell.id, f"{endpoint.name} — {cell.name}")
         for endpoint in endpoints
         if endpoint_id is None or endpoint.id == endpoint_id
         for cell in endpoint.cells
@@ -234,8 +242,9 @@ def person_create() -> ResponseReturnValue:
     actor = _acting_user()
     endpoint_id = request.args.get("endpoint_id", type=int)
     form = _person_form(PersonForm(), endpoint_id)
-    if request.method == "GET" and request.args.get("cell_id", type=int):
-        form.cell_id.data = request.args.get("cell_id", type=int)
+    preselected_cell = request.args.get("cell_id", type=int)
+    if request.method == "GET" and preselected_cell:
+        form.cell_id.data = preselected_cell
     if form.validate_on_submit():
         try:
             person = services.create_person(_person_data(form), actor)
@@ -281,7 +290,9 @@ def agency_list() -> ResponseReturnValue:
 
 
 def _agency_form(form: AgencyForm) -> AgencyForm:
-    form.endpoint_id.choices = [(0, "—")] + [(e.id, e.display_name) for e in services.list_endpoints()]
+    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(e.id, e.display_name) for e in services.list_endpoints()
+    ]
     return form
 
 

@@ -160,9 +160,7 @@ def create_cell(endpoint: Endpoint, name: str, kind: CellKind, actor: User | Non
     if not name:
         raise ValidationFailed(_("Cần nhập tên chi bộ."), details={"name": _("Cần nhập tên chi bộ.")})
     if db.session.scalar(sa.select(Cell.id).where(Cell.endpoint_id == endpoint.id, Cell.name == name)):
-        raise ValidationFailed(
-            _("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")}
-        )
+        raise ValidationFailed(_("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")})
     cell = Cell(endpoint_id=endpoint.id, name=name, kind=kind)
     cell.refresh_search_text()
     db.session.add(cell)
@@ -282,7 +280,9 @@ def list_people(
         statement = statement.where(Person.active.is_(True))
     for term in search_terms(query):
         statement = statement.where(
-            sa.or_(Person.search_text.contains(term), Cell.search_text.contains(term), Endpoint.search_text.contains(term))
+            sa.or_(
+                Person.search_text.contains(term), Cell.search_text.contains(term), Endpoint.search_text.contains(term)
+            )
         )
     if limit is not None:
         statement = statement.limit(limit)
@@ -328,7 +328,10 @@ def create_agency(data: AgencyData, actor: User | None) -> Agency:
     data.name = normalize_name(data.name)
     _validate_agency(data, None)
     agency = Agency(
-        name=data.name, endpoint_id=data.endpoint_id, email=data.email or None, phone=data.phone or None,
+        name=data.name,
+        endpoint_id=data.endpoint_id,
+        email=data.email or None,
+        phone=data.phone or None,
         active=data.active,
     )
     agency.refresh_search_text()
