@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
-    from meeting_hub import cli, config, health, http_errors, web
+    from meeting_hub import cli, config, health, http_errors, models, web  # noqa: F401 - models: every table
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api

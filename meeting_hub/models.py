@@ -2,5 +2,19 @@
 
 from meeting_hub.accounts.models import ApiToken, AuditEvent, User
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
+from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
 
-__all__ = ["Agency", "ApiToken", "AuditEvent", "Cell", "Endpoint", "Person", "User"]
+__all__ = [
+    "AgendaItem",
+    "Agency",
+    "ApiToken",
+    "AuditEvent",
+    "Briefing",
+    "BriefingSeries",
+    "Cell",
+    "Endpoint",
+    "Holiday",
+    "Material",
+    "Person",
+    "User",
+]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import LazyString, get_locale
@@ -14,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.policy import rule_for
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
+from meeting_hub.clock import local_zone
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
 
 
@@ -32,11 +32,6 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Show every time in the network's time zone (Asia/Ho_Chi_Minh by default)."""
     return str(current_app.config["TIMEZONE"])
-
-
-def local_zone() -> ZoneInfo:
-    """Return the configured time zone."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def format_date(value: date | datetime | None) -> str:

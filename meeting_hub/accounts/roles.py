@@ -20,5 +20,5 @@ ROLE_LABELS = {
     Role.ORGANIZER: _l("Cán bộ tổ chức"),
     Role.LEADER: _l("Lãnh đạo"),
     Role.OPERATOR: _l("Cán bộ điểm cầu"),
-    Role.RESPONDER: _l("Cơ quan xử lý"),
+    Role.RESPONDER: _l("Cán bộ cơ quan xử lý"),
 }
