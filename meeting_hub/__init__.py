@@ -14,12 +14,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
-    from meeting_hub import cli, config, health, http_errors, models, web  # noqa: F401 - models: every table
+    from meeting_hub import cli, config, health, http_errors, models, url_converters, web  # noqa: F401 - models
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
+    from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
+    from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
+    from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
 
     app = Flask(
         __name__,
@@ -30,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     config.load_config(app, test_config)
+    # Every `<int:...>` in the app's routes is an id: bound it before any blueprint registers a rule.
+    app.url_map.converters["int"] = url_converters.IdConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
 
     db.init_app(app)
@@ -46,8 +52,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     http_errors.init_app(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(home_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(network_blueprint)
+    app.register_blueprint(calendar_feeds_blueprint)
+    app.register_blueprint(scheduling_blueprint)
+    app.register_blueprint(materials_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTMENT_NAME": "Ban Tuyên giáo Thành ủy Chí Linh",
     "PAGE_SIZE": 50,
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    #: Largest briefing material (PDF) accepted, in bytes.
+    "MATERIAL_MAX_BYTES": 20 * 1024 * 1024,
+    # Reminders (VALARM) of every briefing in calendar feeds, in minutes before the start: one day and one hour.
+    "CALENDAR_REMINDERS_MINUTES": [1440, 60],
 }
 
 

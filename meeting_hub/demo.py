@@ -6,15 +6,22 @@ Names are data, generated deterministically, so every run of `meeting-hub demo` 
 from __future__ import annotations
 
 import random
+from datetime import datetime, time
 
 import sqlalchemy as sa
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
+from meeting_hub.clock import local_today
+from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.scheduling import services as scheduling
+from meeting_hub.scheduling.models import BriefingSeries
+from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
+from meeting_hub.scheduling.services import DEFAULT_SERIES_TITLE
 
 DEMO_PASSWORD = "demo12345"
 
@@ -160,6 +167,7 @@ def load_demo() -> list[str]:
     report = [
         f"Điểm cầu: {len(endpoints)}, chi bộ: {cells}, người: {people}, cơ quan: {len(agencies)}, tài khoản: {users}.",
     ]
+    report.extend(_load_briefings())
     report.append(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
     return report
 
@@ -235,3 +243,47 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) 
         if data.username not in existing:
             accounts.create_user(data, None)
     return len(wanted)
+
+
+DEMO_SERIES_RULE = MonthlyRule(weekday=1, week=2)  # the 2nd Tuesday of the month
+DEMO_AGENDA = [
+    ("Thông tin thời sự, chính trị nổi bật trong tháng", "Ban Tuyên giáo Thành ủy", 30),
+    ("Định hướng công tác tuyên truyền tháng tới", "Trưởng Ban Tuyên giáo Thành ủy", 30),
+    ("Ý kiến, kiến nghị của các điểm cầu", "Bí thư chi bộ các thôn, khu dân cư", 45),
+    ("Kết luận", "Lãnh đạo Thành ủy", 15),
+]
+
+
+def _load_briefings(now: datetime | None = None) -> list[str]:
+    """Add the monthly series with one past (ended) briefing and one upcoming, unless it exists."""
+    if db.session.scalar(sa.select(BriefingSeries.id).where(BriefingSeries.title == DEFAULT_SERIES_TITLE)):
+        return []
+    now = now or utcnow()
+    today = local_today(now)
+    # Start the series in the last month whose occurrence is already past: one past, one upcoming.
+    month = today.replace(day=1)
+    if DEMO_SERIES_RULE.date_in(month.year, month.month) >= today:
+        month = add_months(month, -1)
+    organizer = db.session.scalars(sa.select(User).where(User.username == "organizer")).one()
+    series = scheduling.schedule_series(
+        scheduling.SeriesData(
+            title=DEFAULT_SERIES_TITLE,
+            rule=DEMO_SERIES_RULE,
+            start_time=time(8, 0),
+            duration_minutes=120,
+            first_month=month,
+            months=2,
+            video_link="https://hop.chilinh.vn/giao-ban-tuyen-giao",
+            room="Hội trường Thành ủy Chí Linh",
+        ),
+        organizer,
+        now,
+    )
+    agenda = [scheduling.AgendaItemData(title, presenter, minutes) for title, presenter, minutes in DEMO_AGENDA]
+    for briefing in series.briefings:
+        scheduling.update_briefing(briefing, scheduling.BriefingData(agenda=agenda), organizer)
+    past = series.briefings[0]
+    scheduling.open_briefing(past, organizer)
+    scheduling.close_briefing(past, organizer)
+    past.status_changed_at = past.ends_at
+    return [f"Chuỗi giao ban: {len(series.briefings)} buổi (một đã diễn ra, một sắp tới)."]

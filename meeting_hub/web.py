@@ -68,10 +68,13 @@ class NavItem:
 
 #: The top navigation; each link shows only to the roles the access policy lets through.
 NAV_LINKS: list[tuple[str, LazyString]] = [
-    ("accounts.home", _l("Trang chủ")),
+    ("home.index", _l("Trang chủ")),
+    ("scheduling.calendar", _l("Lịch giao ban")),
     ("network.endpoint_list", _l("Điểm cầu")),
     ("network.person_list", _l("Tra cứu người")),
     ("network.agency_list", _l("Cơ quan xử lý")),
+    ("scheduling.series_list", _l("Chuỗi giao ban")),
+    ("scheduling.holidays", _l("Ngày lễ")),
     ("accounts.user_list", _l("Tài khoản")),
     ("network.roster_import", _l("Nhập danh sách")),
     ("accounts.audit_log", _l("Nhật ký")),
@@ -101,6 +104,7 @@ def _template_globals() -> dict[str, Any]:
         "cell_kind_labels": CELL_KIND_LABELS,
         "person_role_labels": PERSON_ROLE_LABELS,
         "department_name": current_app.config["DEPARTMENT_NAME"],
+        "has_route": lambda name: name in current_app.view_functions,
     }
 
 

@@ -37,6 +37,8 @@ PUBLIC = Rule(frozenset(), public=True)
 SIGNED_IN = Rule(frozenset(Role))
 STAFF = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER)
 ADMIN = only(Role.ADMIN)
+#: Who sets briefings up and runs them.
+ORGANIZERS = only(Role.ORGANIZER, Role.ADMIN)
 #: Who may see an endpoint's roster (operators: their own endpoint only, checked by can_see_endpoint).
 ROSTER_READERS = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER, Role.OPERATOR)
 
@@ -45,10 +47,11 @@ ROUTE_POLICY: dict[str, Rule] = {
     "static": PUBLIC,
     "health.healthz": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
+    # Home
+    "home.index": SIGNED_IN,
     # Accounts
     "accounts.sign_in": PUBLIC,
     "accounts.sign_out": SIGNED_IN,
-    "accounts.home": SIGNED_IN,
     "accounts.profile": SIGNED_IN,
     "accounts.set_language": SIGNED_IN,
     "accounts.create_token": SIGNED_IN,
@@ -73,11 +76,48 @@ ROUTE_POLICY: dict[str, Rule] = {
     "network.agency_create": ADMIN,
     "network.agency_edit": ADMIN,
     "network.roster_import": ADMIN,
+    # Scheduling (everyone signed in reads the calendar, filtered to what concerns them; organizers edit)
+    "scheduling.calendar": SIGNED_IN,
+    "scheduling.series_list": STAFF,
+    "scheduling.series_create": ORGANIZERS,
+    "scheduling.series_edit": ORGANIZERS,
+    "scheduling.series_preview": ORGANIZERS,
+    "scheduling.briefing_create": ORGANIZERS,
+    "scheduling.briefing_edit": ORGANIZERS,
+    "scheduling.briefing_detail": SIGNED_IN,
+    "scheduling.briefing_open": ORGANIZERS,
+    "scheduling.briefing_close": ORGANIZERS,
+    "scheduling.briefing_cancel": ORGANIZERS,
+    "scheduling.holidays": ORGANIZERS,
+    "scheduling.holiday_delete": ORGANIZERS,
+    # Materials (reading also needs the briefing's visibility, checked by get_briefing; the share link is
+    # public: its secret, revocable token is the credential)
+    "materials.upload": ORGANIZERS,
+    "materials.revoke": ORGANIZERS,
+    "materials.renew": ORGANIZERS,
+    "materials.delete": ORGANIZERS,
+    "materials.download": SIGNED_IN,
+    "materials.qr_svg": SIGNED_IN,
+    "materials.qr_png": SIGNED_IN,
+    "materials.print_page": SIGNED_IN,
+    "materials.shared": PUBLIC,
+    # Calendar feeds (the personal feed is public: calendar apps have no session, the secret token is the credential)
+    "calendar_feeds.personal_feed": PUBLIC,
+    "calendar_feeds.briefing_ics": SIGNED_IN,
+    "calendar_feeds.reset_feed": SIGNED_IN,
     # API
     "api_accounts.me": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
     "api_network.endpoint_people": ROSTER_READERS,
     "api_network.agencies": SIGNED_IN,
+    "api_scheduling.create_series": ORGANIZERS,
+    "api_scheduling.list_briefings": SIGNED_IN,
+    "api_scheduling.create_briefing": ORGANIZERS,
+    "api_scheduling.get_briefing": SIGNED_IN,
+    "api_scheduling.update_briefing": ORGANIZERS,
+    "api_scheduling.cancel_briefing": ORGANIZERS,
+    "api_scheduling.open_briefing": ORGANIZERS,
+    "api_scheduling.close_briefing": ORGANIZERS,
 }
 
 

@@ -20,7 +20,6 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
 from meeting_hub.network import services as network
-from meeting_hub.network.home import home_summary
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -56,7 +55,7 @@ def sign_in() -> ResponseReturnValue:
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             target = request.args.get("next") or ""
-            return redirect(target if _is_safe_next(target) else url_for("accounts.home"))
+            return redirect(target if _is_safe_next(target) else url_for("home.index"))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
     return render_template("accounts/sign_in.html", form=form)
 
@@ -74,13 +73,6 @@ def sign_out() -> ResponseReturnValue:
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("accounts.sign_in"))
-
-
-@blueprint.get("/")
-def home() -> ResponseReturnValue:
-    """Show the home page of the user's role."""
-    user = _acting_user()
-    return render_template("accounts/home.html", summary=home_summary(user))
 
 
 @blueprint.get("/profile")

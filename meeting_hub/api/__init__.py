@@ -6,6 +6,8 @@ import marshmallow as ma
 from flask import Flask
 from flask_smorest import Api
 
+from meeting_hub.url_converters import IdConverter, id_parameter_schema
+
 
 class ErrorBody(ma.Schema):
     """The body of an error: a machine code, a message for people, and per-field details."""
@@ -35,8 +37,9 @@ api = MeetingHubApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and its blueprints to the app."""
-    from meeting_hub.api import accounts, network
+    from meeting_hub.api import accounts, network, scheduling
 
+    api.register_converter(IdConverter, id_parameter_schema)
     api.init_app(
         app,
         spec_kwargs={
@@ -47,5 +50,5 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
-    for blueprint in (accounts.blueprint, network.blueprint):
+    for blueprint in (accounts.blueprint, network.blueprint, scheduling.blueprint):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

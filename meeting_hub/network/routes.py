@@ -23,9 +23,9 @@ from meeting_hub.network.forms import (
     PersonForm,
     RosterImportForm,
 )
-from meeting_hub.network.home import endpoint_counts
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
 from meeting_hub.network.roster_import import import_roster
+from meeting_hub.network.services import endpoint_counts
 
 blueprint = Blueprint("network", __name__)
 

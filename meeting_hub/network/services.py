@@ -368,3 +368,28 @@ def list_agencies(query: str | None = None, include_inactive: bool = False) -> l
     for term in search_terms(query):
         statement = statement.where(Agency.search_text.contains(term))
     return list(db.session.scalars(statement))
+
+
+def endpoint_counts(endpoint_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """Return {endpoint id: {cells, people, secretaries}} for active cells and people, in two queries."""
+    cells = sa.select(Cell.endpoint_id, sa.func.count(Cell.id)).where(Cell.active.is_(True)).group_by(Cell.endpoint_id)
+    people = (
+        sa.select(
+            Cell.endpoint_id,
+            sa.func.count(Person.id),
+            sa.func.count(Person.id).filter(Person.role == PersonRole.SECRETARY),
+        )
+        .join(Person.cell)
+        .where(Person.active.is_(True), Cell.active.is_(True))
+        .group_by(Cell.endpoint_id)
+    )
+    if endpoint_ids is not None:
+        cells = cells.where(Cell.endpoint_id.in_(endpoint_ids))
+        people = people.where(Cell.endpoint_id.in_(endpoint_ids))
+    counts: dict[int, dict[str, int]] = {}
+    for endpoint_id, n_cells in db.session.execute(cells):
+        counts.setdefault(endpoint_id, {"cells": 0, "people": 0, "secretaries": 0})["cells"] = n_cells
+    for endpoint_id, n_people, n_secretaries in db.session.execute(people):
+        entry = counts.setdefault(endpoint_id, {"cells": 0, "people": 0, "secretaries": 0})
+        entry["people"], entry["secretaries"] = n_people, n_secretaries
+    return counts

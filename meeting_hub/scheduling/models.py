@@ -81,6 +81,8 @@ class Briefing(Base):
     """One online briefing (buổi giao ban), alone or an occurrence of a series."""
 
     __tablename__ = "briefings"
+    # One occurrence per series and month, even when two requests extend the same series at once.
+    __table_args__ = (sa.UniqueConstraint("series_id", "series_month", name="uq_briefings_series_month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("briefing_series.id"), index=True)

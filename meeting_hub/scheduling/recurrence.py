@@ -12,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 #: The contract's weekday codes, Monday first (Python's date.weekday() numbering).
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 WEEKDAY_NAMES_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
-WEEKDAY_LABELS = [_l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), _l("Thứ Sáu"), _l("Thứ Bảy"), _l("Chủ Nhật")]
+WEEKDAY_LABELS = [
+    _l("Thứ Hai"),
+    _l("Thứ Ba"),
+    _l("Thứ Tư"),
+    _l("Thứ Năm"),
+    _l("Thứ Sáu"),
+    _l("Thứ Bảy"),
+    _l("Chủ Nhật"),
+]
 WEEK_LABELS = {1: _l("thứ nhất"), 2: _l("thứ hai"), 3: _l("thứ ba"), 4: _l("thứ tư"), -1: _l("cuối cùng")}
 
 

@@ -25,6 +25,8 @@ from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_be
 DEFAULT_SERIES_TITLE = "Giao ban công tác tuyên giáo"
 MAX_SERIES_MONTHS = 120
 MAX_DURATION_MINUTES = 12 * 60
+#: Briefings are dated within this range; anything else is a typing error.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 def horizon_months() -> int:
@@ -194,6 +196,18 @@ def extend_all_series(now: datetime | None = None) -> int:
     return sum(extend_series(series, now) for series in open_ended)
 
 
+def extend_series_horizons(now: datetime | None = None) -> None:
+    """Extend open-ended series and commit (called lazily when calendars are read).
+
+    Two requests may extend the same series at once; the unique (series, month) constraint lets one win.
+    """
+    try:
+        if extend_all_series(now):
+            db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+
+
 def update_series(series: BriefingSeries, data: SeriesData, actor: User, now: datetime | None = None) -> int:
     """Change a series; only its future, scheduled occurrences follow (moved ones keep their own time).
 
@@ -293,6 +307,11 @@ class BriefingData:
 def _validate_times(starts_at: datetime, ends_at: datetime) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValidationFailed(_("Thời gian phải kèm múi giờ."), details={"starts_at": _("Thiếu múi giờ.")})
+    if not (EARLIEST_YEAR <= starts_at.year <= LATEST_YEAR and EARLIEST_YEAR <= ends_at.year <= LATEST_YEAR):
+        raise ValidationFailed(
+            _("Thời gian phải trong khoảng năm %(a)d-%(b)d.", a=EARLIEST_YEAR, b=LATEST_YEAR),
+            details={"starts_at": _("Năm không hợp lệ.")},
+        )
     if ends_at <= starts_at:
         raise ValidationFailed(
             _("Giờ kết thúc phải sau giờ bắt đầu."), details={"ends_at": _("Giờ kết thúc phải sau giờ bắt đầu.")}
@@ -490,7 +509,12 @@ def upcoming_briefings(viewer: User, now: datetime | None = None, limit: int = 5
 
 def briefings_for_feed(user: User) -> list[Briefing]:
     """Return every briefing that concerns the user, for their calendar feed (cancelled ones included)."""
-    return list(db.session.scalars(_visible_to(sa.select(Briefing).order_by(Briefing.starts_at), user)))
+    statement = (
+        sa.select(Briefing)
+        .options(sa.orm.selectinload(Briefing.agenda_items), sa.orm.selectinload(Briefing.endpoints))
+        .order_by(Briefing.starts_at)
+    )
+    return list(db.session.scalars(_visible_to(statement, user)))
 
 
 # Holidays
@@ -515,7 +539,9 @@ def add_holiday(day: date, name: str, actor: User) -> Holiday:
     db.session.add(holiday)
     start, end = local_day_bounds(day, day)
     db.session.execute(
-        sa.update(Briefing).where(Briefing.starts_at >= start, Briefing.starts_at < end).values(holiday_name=holiday.name)
+        sa.update(Briefing)
+        .where(Briefing.starts_at >= start, Briefing.starts_at < end)
+        .values(holiday_name=holiday.name)
     )
     audit.record("holiday.add", actor, target=f"holiday:{day.isoformat()}", name=holiday.name)
     db.session.flush()

@@ -68,6 +68,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['series_id'], ['briefing_series.id'], name=op.f('fk_briefings_series_id_briefing_series')),
     sa.ForeignKeyConstraint(['status_changed_by_id'], ['users.id'], name=op.f('fk_briefings_status_changed_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_briefings')),
+    sa.UniqueConstraint('series_id', 'series_month', name='uq_briefings_series_month'),
     sa.UniqueConstraint('ical_uid', name=op.f('uq_briefings_ical_uid'))
     )
     with op.batch_alter_table('briefings', schema=None) as batch_op:

@@ -1,0 +1,385 @@
+"""API: monthly series and briefings, with their open / close / cancel actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import marshmallow as ma
+from flask import url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.models import User
+from meeting_hub.clock import local_today, local_zone
+from meeting_hub.errors import ValidationFailed
+from meeting_hub.extensions import db
+from meeting_hub.scheduling import services
+from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
+from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
+
+blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
+
+MAX_LIST_DAYS = 400
+
+
+def _caller() -> User:
+    user = signed_in_user()
+    assert user is not None  # the policy lets only signed-in callers here
+    return user
+
+
+def _local_iso(value: datetime) -> datetime:
+    """Times go out in the network's time zone, with their offset (+07:00)."""
+    return value.astimezone(local_zone())
+
+
+# Schemas
+
+
+class RuleSchema(ma.Schema):
+    """Either {"weekday": "MO".."SU", "week": 1..4 or -1} or {"day": 1..31}."""
+
+    weekday = ma.fields.String(validate=ma.validate.OneOf(WEEKDAY_CODES))
+    week = ma.fields.Integer(validate=ma.validate.OneOf([1, 2, 3, 4, -1]))
+    day = ma.fields.Integer(validate=ma.validate.Range(1, 31))
+
+    @ma.validates_schema
+    def _one_kind(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        by_weekday = "weekday" in data or "week" in data
+        if by_weekday and "day" in data:
+            raise ma.ValidationError(_("Chọn một kiểu lặp: theo thứ (weekday, week) hoặc theo ngày (day)."))
+        if by_weekday and not ("weekday" in data and "week" in data):
+            raise ma.ValidationError(_("Kiểu lặp theo thứ cần cả weekday và week."))
+        if not by_weekday and "day" not in data:
+            raise ma.ValidationError(_("Cần weekday và week, hoặc day."))
+
+
+#: The rule as the OpenAPI document shows it: exactly one of the two shapes.
+RULE_ONE_OF = [
+    {
+        "type": "object",
+        "required": ["weekday", "week"],
+        "properties": {
+            "weekday": {"type": "string", "enum": WEEKDAY_CODES},
+            "week": {"type": "integer", "enum": [1, 2, 3, 4, -1]},
+        },
+        "additionalProperties": False,
+    },
+    {
+        "type": "object",
+        "required": ["day"],
+        "properties": {"day": {"type": "integer", "minimum": 1, "maximum": 31}},
+        "additionalProperties": False,
+    },
+]
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
+class RuleField(ma.fields.Dict):
+    """A monthly rule, validated by RuleSchema and documented as oneOf its two shapes."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ma.ValidationError(_("Quy tắc lặp phải là một đối tượng JSON."))
+        loaded: dict[str, Any] = RuleSchema().load(value)
+        return loaded
+
+
+class SeriesCreateSchema(ma.Schema):
+    """A monthly series to set up."""
+
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, 250))
+    rule = RuleField(required=True, metadata={"oneOf": RULE_ONE_OF})
+    start_time = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(TIME_PATTERN), metadata={"example": "08:00"}
+    )
+    duration_minutes = ma.fields.Integer(required=True, validate=ma.validate.Range(15, services.MAX_DURATION_MINUTES))
+    first_month = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(MONTH_PATTERN), metadata={"example": "2026-03"}
+    )
+    months = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(1, services.MAX_SERIES_MONTHS)
+    )
+    endpoint_ids = ma.fields.List(
+        ma.fields.Integer(strict=True), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000)
+    )
+    video_link = ma.fields.URL(load_default="", validate=ma.validate.Length(max=500))
+    room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+
+
+class AgendaItemSchema(ma.Schema):
+    """One agenda line."""
+
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
+    presenter = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    duration_minutes = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(1, services.MAX_DURATION_MINUTES)
+    )
+
+
+class BriefingSchema(ma.Schema):
+    """A briefing as the API shows it."""
+
+    id = ma.fields.Integer(required=True)
+    series_id = ma.fields.Integer(allow_none=True)
+    title = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": [status.value for status in BriefingStatus]})
+    status_changed_at = ma.fields.AwareDateTime(allow_none=True)
+    status_changed_by = ma.fields.String(allow_none=True)
+    cancel_reason = ma.fields.String()
+    video_link = ma.fields.String()
+    room = ma.fields.String()
+    notes = ma.fields.String()
+    holiday_name = ma.fields.String(allow_none=True)
+    detached = ma.fields.Boolean()
+    endpoint_ids = ma.fields.List(ma.fields.Integer())
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema))
+    ical_uid = ma.fields.String()
+    ical_sequence = ma.fields.Integer()
+    url = ma.fields.String()
+
+
+class SeriesSchema(ma.Schema):
+    """A series as the API shows it, with its occurrences."""
+
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    rule = ma.fields.Nested(RuleSchema, required=True)
+    rule_text = ma.fields.String()
+    start_time = ma.fields.Time(format="%H:%M")
+    duration_minutes = ma.fields.Integer()
+    first_month = ma.fields.String()
+    months = ma.fields.Integer(allow_none=True)
+    endpoint_ids = ma.fields.List(ma.fields.Integer(), allow_none=True)
+    briefings = ma.fields.List(ma.fields.Nested(BriefingSchema))
+
+
+class BriefingCreateSchema(ma.Schema):
+    """A single briefing to create (times with their offset)."""
+
+    title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    video_link = ma.fields.URL(load_default="", validate=ma.validate.Length(max=500))
+    room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    endpoint_ids = ma.fields.List(
+        ma.fields.Integer(strict=True), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000)
+    )
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), load_default=list, validate=ma.validate.Length(max=100))
+
+
+class BriefingPatchSchema(ma.Schema):
+    """Fields to change on a briefing; absent fields stay as they are."""
+
+    title = ma.fields.String(validate=ma.validate.Length(1, 300))
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    video_link = ma.fields.String(validate=ma.validate.Length(max=500))
+    room = ma.fields.String(validate=ma.validate.Length(max=300))
+    notes = ma.fields.String(validate=ma.validate.Length(max=5000))
+    endpoint_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(1, 5000))
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), validate=ma.validate.Length(max=100))
+
+
+class BriefingListArgs(ma.Schema):
+    """A date range, local dates, inclusive."""
+
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)
+
+
+class CancelSchema(ma.Schema):
+    """Why the briefing is cancelled."""
+
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+# Conversions
+
+
+def briefing_dict(briefing: Briefing) -> dict[str, Any]:
+    """Return the API form of a briefing."""
+    return {
+        "id": briefing.id,
+        "series_id": briefing.series_id,
+        "title": briefing.title,
+        "starts_at": _local_iso(briefing.starts_at),
+        "ends_at": _local_iso(briefing.ends_at),
+        "status": briefing.status.value,
+        "status_changed_at": _local_iso(briefing.status_changed_at) if briefing.status_changed_at else None,
+        "status_changed_by": briefing.status_changed_by.username if briefing.status_changed_by else None,
+        "cancel_reason": briefing.cancel_reason,
+        "video_link": briefing.video_link,
+        "room": briefing.room,
+        "notes": briefing.notes,
+        "holiday_name": briefing.holiday_name,
+        "detached": briefing.detached,
+        "endpoint_ids": sorted(endpoint.id for endpoint in briefing.endpoints),
+        "agenda": [
+            {"title": item.title, "presenter": item.presenter, "duration_minutes": item.duration_minutes}
+            for item in briefing.agenda_items
+        ],
+        "ical_uid": briefing.ical_uid,
+        "ical_sequence": briefing.ical_sequence,
+        "url": url_for("scheduling.briefing_detail", briefing_id=briefing.id, _external=True),
+    }
+
+
+def _series_dict(series: BriefingSeries) -> dict[str, Any]:
+    rule = services.series_rule(series)
+    rule_out: dict[str, Any] = (
+        {"day": rule.day} if rule.day is not None else {"weekday": WEEKDAY_CODES[rule.weekday or 0], "week": rule.week}
+    )
+    return {
+        "id": series.id,
+        "title": series.title,
+        "rule": rule_out,
+        "rule_text": rule.describe(),
+        "start_time": series.start_time,
+        "duration_minutes": series.duration_minutes,
+        "first_month": series.first_month.strftime("%Y-%m"),
+        "months": series.months,
+        "endpoint_ids": None if series.all_endpoints else sorted(endpoint.id for endpoint in series.endpoints),
+        "briefings": [briefing_dict(briefing) for briefing in series.briefings],
+    }
+
+
+def _monthly_rule(rule: dict[str, Any]) -> MonthlyRule:
+    if "day" in rule:
+        return MonthlyRule(day=rule["day"])
+    return MonthlyRule(weekday=WEEKDAY_CODES.index(rule["weekday"]), week=rule["week"])
+
+
+def _agenda(items: list[dict[str, Any]] | None) -> list[services.AgendaItemData] | None:
+    if items is None:
+        return None
+    return [services.AgendaItemData(**item) for item in items]
+
+
+# Operations
+
+
+@blueprint.post("/series")
+@blueprint.arguments(SeriesCreateSchema)
+@blueprint.response(201, SeriesSchema)
+def create_series(body: dict[str, Any]) -> dict[str, Any]:
+    """Set up a monthly series; its occurrences are generated at once."""
+    year, month = (int(part) for part in body["first_month"].split("-"))
+    data = services.SeriesData(
+        title=body["title"],
+        rule=_monthly_rule(body["rule"]),
+        start_time=body["start_time"]
+        if isinstance(body["start_time"], time)
+        else time.fromisoformat(body["start_time"]),
+        duration_minutes=body["duration_minutes"],
+        first_month=date(year, month, 1),
+        months=body["months"],
+        endpoint_ids=body["endpoint_ids"],
+        video_link=body["video_link"],
+        room=body["room"],
+    )
+    series = services.schedule_series(data, _caller())
+    db.session.commit()
+    return _series_dict(series)
+
+
+@blueprint.get("/briefings")
+@blueprint.arguments(BriefingListArgs, location="query")
+@blueprint.response(200, BriefingSchema(many=True))
+def list_briefings(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """List the briefings the caller may see between two local dates (default: this month and the next two)."""
+    first = args["from_"] or local_today().replace(day=1)
+    last = args["to"] or first + timedelta(days=92)
+    if last < first:
+        raise ValidationFailed(_("Ngày kết thúc phải sau ngày bắt đầu."), details={"to": _("Phải sau “from”.")})
+    if (last - first).days > MAX_LIST_DAYS:
+        raise ValidationFailed(
+            _("Khoảng thời gian tối đa %(n)d ngày.", n=MAX_LIST_DAYS), details={"to": _("Khoảng quá dài.")}
+        )
+    services.extend_series_horizons()
+    return [briefing_dict(briefing) for briefing in services.list_briefings(_caller(), first, last)]
+
+
+@blueprint.post("/briefings")
+@blueprint.arguments(BriefingCreateSchema)
+@blueprint.response(201, BriefingSchema)
+def create_briefing(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a single briefing outside any series."""
+    data = services.BriefingData(
+        title=body["title"],
+        starts_at=body["starts_at"],
+        ends_at=body["ends_at"],
+        video_link=body["video_link"],
+        room=body["room"],
+        notes=body["notes"],
+        endpoint_ids=body["endpoint_ids"],
+        agenda=_agenda(body["agenda"]),
+    )
+    briefing = services.create_briefing(data, _caller())
+    db.session.commit()
+    return briefing_dict(briefing)
+
+
+@blueprint.get("/briefings/<int:briefing_id>")
+@blueprint.response(200, BriefingSchema)
+def get_briefing(briefing_id: int) -> dict[str, Any]:
+    """Return one briefing (operators: only those their endpoint is invited to)."""
+    return briefing_dict(services.get_briefing(briefing_id, _caller()))
+
+
+@blueprint.patch("/briefings/<int:briefing_id>")
+@blueprint.arguments(BriefingPatchSchema)
+@blueprint.response(200, BriefingSchema)
+def update_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
+    """Change or move one briefing; the rest of its series is left alone."""
+    briefing = services.get_briefing(briefing_id)
+    data = services.BriefingData(
+        title=body.get("title"),
+        starts_at=body.get("starts_at"),
+        ends_at=body.get("ends_at"),
+        video_link=body.get("video_link"),
+        room=body.get("room"),
+        notes=body.get("notes"),
+        endpoint_ids=body.get("endpoint_ids"),
+        agenda=_agenda(body.get("agenda")),
+    )
+    services.update_briefing(briefing, data, _caller())
+    db.session.commit()
+    return briefing_dict(briefing)
+
+
+@blueprint.post("/briefings/<int:briefing_id>/cancel")
+@blueprint.arguments(CancelSchema, required=False)
+@blueprint.response(200, BriefingSchema)
+def cancel_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
+    """Cancel a scheduled briefing; it stays in calendars as cancelled."""
+    briefing = services.get_briefing(briefing_id)
+    services.cancel_briefing(briefing, _caller(), body.get("reason", ""))
+    db.session.commit()
+    return briefing_dict(briefing)
+
+
+@blueprint.post("/briefings/<int:briefing_id>/open")
+@blueprint.response(200, BriefingSchema)
+def open_briefing(briefing_id: int) -> dict[str, Any]:
+    """Open a scheduled briefing: it goes live."""
+    briefing = services.get_briefing(briefing_id)
+    services.open_briefing(briefing, _caller())
+    db.session.commit()
+    return briefing_dict(briefing)
+
+
+@blueprint.post("/briefings/<int:briefing_id>/close")
+@blueprint.response(200, BriefingSchema)
+def close_briefing(briefing_id: int) -> dict[str, Any]:
+    """Close a live briefing."""
+    briefing = services.get_briefing(briefing_id)
+    services.close_briefing(briefing, _caller())
+    db.session.commit()
+    return briefing_dict(briefing)

@@ -1,0 +1,290 @@
+"""Fixtures for browser tests: a live server on the demo data, headless Chromium, pages, sign-in and screenshots.
+
+The server runs as a subprocess (`meeting-hub run`) on its own SQLite file, loaded with `meeting-hub demo`, once per
+session. Chromium is Debian's (/usr/bin/chromium): Playwright cannot download its own browsers here. Without it, browser
+tests are skipped, or fail when MEETING_HUB_REQUIRE_BROWSER=1 (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Request
+
+# Debian's Chromium; MEETING_HUB_CHROMIUM points elsewhere on a machine that keeps it in another place.
+CHROMIUM = Path(os.environ.get("MEETING_HUB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+DEMO_PASSWORD = "demo12345"
+SERVER_START_TIMEOUT = 30.0
+ALLOWED_HOSTS = {"127.0.0.1"}
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder `browser`, so `-m "not browser"` leaves them out."""
+    for item in items:
+        if BROWSER_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _browser_unavailable(reason: str) -> NoReturn:
+    """Fail when CI requires the browser tests to run, skip otherwise."""
+    if os.environ.get("MEETING_HUB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"Browser tests required (MEETING_HUB_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+# Live server
+
+
+@dataclass
+class LiveServer:
+    """A running `meeting-hub run` subprocess on the demo data."""
+
+    url: str
+    workdir: Path
+    env: dict[str, str] = field(repr=False)
+
+
+def _meeting_hub_command() -> list[str]:
+    """The `meeting-hub` console script next to this interpreter, or the same entry point through it."""
+    script = Path(sys.executable).parent / "meeting-hub"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from meeting_hub.cli import main; main()"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(workdir: Path) -> dict[str, str]:
+    """The environment of the server and its setup commands, built explicitly.
+
+    Every MEETING_HUB_* variable of the test run (instance path set per test, the test databases of CI, ...) is left
+    out, so the server only sees its own database, instance folder and key.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MEETING_HUB_", "FLASK_")) and key not in {"PYTHONWARNINGS"}
+    }
+    env.update(
+        MEETING_HUB_DATABASE_URL=f"sqlite:///{workdir / 'browser.db'}",
+        MEETING_HUB_INSTANCE_PATH=str(workdir / "instance"),
+        MEETING_HUB_SECRET_KEY=secrets.token_hex(32),
+        # Many tests sign in from the same address within a minute; the limit itself is tested without a browser.
+        MEETING_HUB_SIGN_IN_RATE_LIMIT="1000 per minute",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _run_setup(command: list[str], env: dict[str, str], workdir: Path) -> None:
+    result = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(command)}` exited with {result.returncode}:\n{result.stdout}\n{result.stderr}", pytrace=False
+        )
+
+
+# Straight to the local server, whatever *_proxy variables the machine has.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with _DIRECT.open(f"{url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """Serve the demo network on a free local port for the whole session."""
+    with tempfile.TemporaryDirectory(prefix="meeting-hub-browser-") as tmp:
+        workdir = Path(tmp)
+        env = _server_env(workdir)
+        command = _meeting_hub_command()
+        _run_setup([*command, "db", "upgrade"], env, workdir)
+        _run_setup([*command, "demo"], env, workdir)
+
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        stdout_path, stderr_path = workdir / "server.out", workdir / "server.err"
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                [*command, "run", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+            )
+            try:
+                deadline = time.monotonic() + SERVER_START_TIMEOUT
+                while not _healthy(url):
+                    try:
+                        # Waits a little between polls, and notices a server that died on start.
+                        process.wait(timeout=0.1)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    else:
+                        pytest.fail(
+                            f"The live server exited with {process.returncode} on start:\n"
+                            f"{stderr_path.read_text(errors='replace')}",
+                            pytrace=False,
+                        )
+                    if time.monotonic() > deadline:
+                        pytest.fail(
+                            f"The live server did not answer {url}/healthz within {SERVER_START_TIMEOUT:.0f} s:\n"
+                            f"{stderr_path.read_text(errors='replace')}",
+                            pytrace=False,
+                        )
+                yield LiveServer(url=url, workdir=workdir, env=env)
+            finally:
+                _stop(process)
+
+
+@pytest.fixture
+def base_url(live_server: LiveServer) -> str:
+    """The live server's root URL, without a trailing slash."""
+    return live_server.url
+
+
+# Browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium driven by Playwright, for the whole session."""
+    if not CHROMIUM.exists():
+        _browser_unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _browser_unavailable(f"the playwright package cannot be imported ({error})")
+    playwright = sync_playwright().start()
+    try:
+        launch_error: PlaywrightError | None = None
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        except PlaywrightError as error:
+            launch_error = error
+        if launch_error is not None:  # reported outside the except block: the message is enough, no chained traceback
+            _browser_unavailable(f"Playwright cannot launch {CHROMIUM}:\n{launch_error.message[:3000]}")
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class RequestLog:
+    """Every URL the pages of one test requested, to check that nothing left the app's own host."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def record(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+    def outside(self) -> list[str]:
+        """Return the requested URLs whose host is not the live server's (data: and blob: URLs are local)."""
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in {"data", "blob", "about"} and urlsplit(url).hostname not in ALLOWED_HOSTS
+        ]
+
+
+@pytest.fixture
+def request_log() -> RequestLog:
+    """The URLs requested by this test's pages."""
+    return RequestLog()
+
+
+def _new_page(browser: Browser, request_log: RequestLog, **context_options: Any) -> Iterator[Page]:
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **context_options)
+    context.set_default_timeout(10_000)
+    context.on("request", request_log.record)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    outside = request_log.outside()
+    assert not outside, f"pages requested hosts other than the app's own: {outside}"
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, request_log: RequestLog) -> Iterator[Page]:
+    """A desktop-sized page in a fresh browser context (no cookies)."""
+    yield from _new_page(browser, request_log, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server: LiveServer, request_log: RequestLog) -> Iterator[Page]:
+    """A phone-sized touch page in a fresh browser context, like an endpoint operator's."""
+    yield from _new_page(browser, request_log, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+
+# Helpers
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the Vietnamese sign-in form and wait for the home page."""
+    page.goto(f"{base_url}/sign-in")
+    page.get_by_label("Tên đăng nhập", exact=True).fill(username)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.wait_for_url(f"{base_url}/")
+    page.get_by_role("heading", name="Xin chào").wait_for()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
