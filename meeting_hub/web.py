@@ -66,28 +66,30 @@ class NavItem:
     url: str
 
 
-#: The top navigation; each link shows only to the roles the access policy lets through.
-NAV_LINKS: list[tuple[str, LazyString]] = [
+#: The top navigation: the daily links, then the rest under a "Quản lý" menu. Each link shows only to the roles the
+#: access policy lets through.
+NAV_MAIN: list[tuple[str, LazyString]] = [
     ("home.index", _l("Trang chủ")),
     ("scheduling.calendar", _l("Lịch giao ban")),
     ("network.endpoint_list", _l("Điểm cầu")),
+]
+NAV_MORE: list[tuple[str, LazyString]] = [
+    ("scheduling.series_list", _l("Chuỗi giao ban")),
+    ("scheduling.holidays", _l("Ngày lễ, Tết")),
     ("network.person_list", _l("Tra cứu người")),
     ("network.agency_list", _l("Cơ quan xử lý")),
-    ("scheduling.series_list", _l("Chuỗi giao ban")),
-    ("scheduling.holidays", _l("Ngày lễ")),
     ("accounts.user_list", _l("Tài khoản")),
     ("network.roster_import", _l("Nhập danh sách")),
-    ("accounts.audit_log", _l("Nhật ký")),
+    ("accounts.audit_log", _l("Nhật ký hệ thống")),
 ]
 
 
-def nav_items() -> list[NavItem]:
-    """Return the navigation links the signed-in user may follow."""
+def _allowed_links(links: list[tuple[str, LazyString]]) -> list[NavItem]:
     user = signed_in_user()
     if user is None:
         return []
     items = []
-    for endpoint, label in NAV_LINKS:
+    for endpoint, label in links:
         rule = rule_for(endpoint)
         if rule is not None and rule.allows(user) and endpoint in current_app.view_functions:
             items.append(NavItem(endpoint, str(label), url_for(endpoint)))
@@ -96,7 +98,8 @@ def nav_items() -> list[NavItem]:
 
 def _template_globals() -> dict[str, Any]:
     return {
-        "nav_items": nav_items(),
+        "nav_items": _allowed_links(NAV_MAIN),
+        "nav_more_items": _allowed_links(NAV_MORE),
         "current_locale": str(get_locale()),
         "Role": Role,
         "role_labels": ROLE_LABELS,

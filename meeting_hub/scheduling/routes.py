@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar as month_calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -102,6 +102,7 @@ def calendar() -> ResponseReturnValue:
         previous_month=add_months(month, -1),
         next_month=add_months(month, 1),
         weekday_labels=WEEKDAY_LABELS,
+        weekday_short=[_("T2"), _("T3"), _("T4"), _("T5"), _("T6"), _("T7"), _("CN")],
     )
 
 
@@ -157,6 +158,7 @@ def series_create() -> ResponseReturnValue:
     form = _series_form(SeriesForm())
     if request.method == "GET":
         form.title.data = services.DEFAULT_SERIES_TITLE
+        form.start_time.data = time(8, 0)
         form.first_month.data = add_months(local_today().replace(day=1), 1)
     if form.validate_on_submit() and not _rule_errors(form):
         try:
