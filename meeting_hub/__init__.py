@@ -18,10 +18,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
+    from meeting_hub.attendance import events  # noqa: F401 - registers the /live socket handlers
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
+    from meeting_hub.realtime import transport
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
     from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
 
@@ -44,9 +46,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
+    # Same-origin only (python-engineio's default when cors_allowed_origins is not given); never "*".
     socketio.init_app(
-        app, message_queue=app.config["REDIS_URL"], channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub")
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub"),
+        max_http_buffer_size=int(app.config["LIVE_MAX_MESSAGE_BYTES"]),
     )
+    transport.init_app(app)
 
     access.init_app(app)
     web.init_app(app)

@@ -23,6 +23,16 @@ DEFAULTS: dict[str, Any] = {
     "ORGANIZATION_NAME": "Đảng bộ thành phố Chí Linh",
     "DEPARTMENT_NAME": "Ban Tuyên giáo Thành ủy Chí Linh",
     "PAGE_SIZE": 50,
+    # Live layer: dashboards get one message per window; consoles beat every few seconds; an endpoint unheard for
+    # LIVE_STALE_AFTER_SECONDS is shown as lost. Per-connection socket rate limit; largest socket message accepted.
+    "ASYNC_MODE": "threading",
+    "LIVE_COALESCE_MS": 50,
+    "LIVE_HEARTBEAT_SECONDS": 15,
+    "LIVE_PRESENCE_EVENT_SECONDS": 30,
+    "LIVE_STALE_AFTER_SECONDS": 60,
+    "LIVE_EVENTS_PER_SECOND": 20,
+    "LIVE_EVENTS_BURST": 60,
+    "LIVE_MAX_MESSAGE_BYTES": 16 * 1024,
     # A little above MATERIAL_MAX_BYTES: the form fields around a 20 MB PDF must not trip the request limit first.
     "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
     #: Largest briefing material (PDF) accepted, in bytes.

@@ -1,10 +1,17 @@
 """Every model of the app, imported in one place so the metadata (Alembic, create_all) sees all tables."""
 
 from meeting_hub.accounts.models import ApiToken, AuditEvent, User
+from meeting_hub.attendance.models import AttendanceRecord, EndpointLink
+from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
 
 __all__ = [
+    "AttendanceRecord",
+    "BriefingEvent",
+    "BriefingSequence",
+    "ClientOperation",
+    "EndpointLink",
     "AgendaItem",
     "Agency",
     "ApiToken",

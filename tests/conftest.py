@@ -44,6 +44,8 @@ def base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Deliver live events at once: tests read them right after the write.
+        "LIVE_COALESCE_MS": 0,
     }
 
 

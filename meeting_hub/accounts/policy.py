@@ -118,6 +118,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_scheduling.cancel_briefing": ORGANIZERS,
     "api_scheduling.open_briefing": ORGANIZERS,
     "api_scheduling.close_briefing": ORGANIZERS,
+    "api_attendance.get_attendance": ROSTER_READERS,
+    "api_attendance.post_attendance": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
 }
 
 

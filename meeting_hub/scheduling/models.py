@@ -102,6 +102,8 @@ class Briefing(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Secretaries may check themselves in by scanning their endpoint's QR code (off unless the organizer allows it).
+    self_check_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The name of the holiday this date falls on, when it does: shown to organizers to move it.
     holiday_name: Mapped[str | None] = mapped_column(sa.String(200))
     #: Stable iCalendar UID: calendar apps follow the event by it.

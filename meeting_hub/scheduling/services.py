@@ -17,6 +17,7 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_datetime, local_day_bounds, local_today, local_zone
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from meeting_hub.event_log import log as event_log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Endpoint
 from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, BriefingStatus, Holiday
@@ -427,6 +428,17 @@ def _set_status(briefing: Briefing, status: BriefingStatus, actor: User, now: da
     briefing.status_changed_at = now or utcnow()
     briefing.status_changed_by_id = actor.id
     _touch_calendar(briefing)
+    # Dashboards and consoles learn that the briefing opened, closed or was cancelled.
+    event_log.append_event(
+        briefing.id,
+        "briefing",
+        {
+            "briefing_id": briefing.id,
+            "status": status.value,
+            "at": briefing.status_changed_at.isoformat(),
+            "by": actor.username,
+        },
+    )
 
 
 def _transition(briefing: Briefing, status: BriefingStatus, actor: User) -> None:

@@ -1,0 +1,99 @@
+"""API: a briefing's attendance, read as a snapshot and written idempotently (the same rules as the socket)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance import payloads, services
+from meeting_hub.attendance.models import AttendanceStatus, CheckInVia, LinkStatus
+from meeting_hub.extensions import db
+from meeting_hub.scheduling import services as scheduling
+
+blueprint = Blueprint("api_attendance", __name__, description="Live attendance")
+
+
+def _caller() -> User:
+    user = signed_in_user()
+    assert user is not None  # the policy lets only signed-in callers here
+    return user
+
+
+class EndpointAttendanceSchema(ma.Schema):
+    """One endpoint's link and counts."""
+
+    endpoint_id = ma.fields.Integer(required=True)
+    link_status = ma.fields.String(allow_none=True, metadata={"enum": [s.value for s in LinkStatus]})
+    last_seen_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    expected = ma.fields.Integer(required=True)
+    present = ma.fields.Integer(required=True)
+    late = ma.fields.Integer(required=True)
+    excused = ma.fields.Integer(required=True)
+    absent = ma.fields.Integer(required=True)
+    pending = ma.fields.Integer(required=True)
+
+
+class RecordSchema(ma.Schema):
+    """One person's attendance."""
+
+    person_id = ma.fields.Integer(required=True)
+    endpoint_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": [s.value for s in AttendanceStatus]})
+    note = ma.fields.String(required=True)
+    substitute_name = ma.fields.String(required=True)
+    recorded_at = ma.fields.String(required=True, metadata={"format": "date-time"})
+    recorded_by = ma.fields.String(allow_none=True)
+    via = ma.fields.String(required=True, metadata={"enum": [v.value for v in CheckInVia]})
+
+
+class AttendanceSchema(ma.Schema):
+    """A briefing's attendance at a seq."""
+
+    briefing_id = ma.fields.Integer(required=True)
+    seq = ma.fields.Integer(required=True)
+    endpoints = ma.fields.List(ma.fields.Nested(EndpointAttendanceSchema), required=True)
+    records = ma.fields.List(ma.fields.Nested(RecordSchema), required=True)
+
+
+class CheckInResultSchema(ma.Schema):
+    """The result of a check-in; the same body again when the client_op_id is replayed."""
+
+    seq = ma.fields.Integer(required=True)
+    record = ma.fields.Nested(RecordSchema, required=True)
+
+
+@blueprint.get("/briefings/<int:briefing_id>/attendance")
+@blueprint.response(200, AttendanceSchema)
+def get_attendance(briefing_id: int) -> dict[str, Any]:
+    """Return the attendance snapshot (operators: their own endpoint only)."""
+    user = _caller()
+    briefing = scheduling.get_briefing(briefing_id, user)
+    snapshot = services.attendance_snapshot(briefing)
+    if user.role == Role.OPERATOR and user.endpoint_id is not None:
+        snapshot = services.endpoint_view(snapshot, user.endpoint_id)
+    return snapshot
+
+
+@blueprint.post("/briefings/<int:briefing_id>/attendance")
+@blueprint.arguments(payloads.CheckInBody)
+@blueprint.response(201, CheckInResultSchema)
+@blueprint.alt_response(200, schema=CheckInResultSchema, description="A replay of a client_op_id seen before")
+def post_attendance(body: dict[str, Any], briefing_id: int) -> tuple[dict[str, Any], int]:
+    """Record one person's attendance: 201 when new, 200 with the original result for a replayed client_op_id."""
+    user = _caller()
+    briefing = scheduling.get_briefing(briefing_id)
+    check_in = services.CheckIn(
+        person_id=body["person_id"],
+        status=AttendanceStatus(body["status"]),
+        client_op_id=body["client_op_id"],
+        note=body["note"],
+        substitute_name=body["substitute_name"],
+    )
+    result = services.record_check_in(briefing, check_in, user)
+    db.session.commit()
+    return result.result, 200 if result.replayed else 201

@@ -1,0 +1,174 @@
+"""Socket handlers of the /live namespace: thin wrappers that authorise, validate, call a service and ack.
+
+Who sends what:
+- `connect`: anyone with a session cookie or `auth: {"token": ...}`; everyone else is refused.
+- `watch` (organizers, leaders, admins: the dashboard; operators: their own endpoint): joins the briefing's rooms and
+  acks the missed events or a snapshot.
+- `check_in`, `link_status`, `heartbeat` (operators of an invited endpoint, while the briefing is live; organizers may
+  also check in): ack {ok, seq, ...}; the resulting events reach the rooms through meeting_hub.realtime.transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_socketio import join_room
+
+from meeting_hub.accounts import audit
+from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance import payloads, services
+from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
+from meeting_hub.errors import AccessDenied, ServiceError
+from meeting_hub.event_log import log
+from meeting_hub.extensions import db, socketio
+from meeting_hub.realtime import transport
+from meeting_hub.realtime.connections import connections
+from meeting_hub.scheduling import services as scheduling
+from meeting_hub.scheduling.models import Briefing
+
+DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
+
+
+def _error(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return {"ok": False, "error": body}
+
+
+def _request_sid() -> str:
+    return str(request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket requests
+
+
+def _handle(schema: ma.Schema, data: Any, action: Callable[[User, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Run one socket event: rate limit, identify, validate, act, commit; every failure becomes an error ack."""
+    connection = connections.get(_request_sid())
+    if connection is None:
+        return _error("unauthorized", _("Kết nối chưa được xác thực."))
+    if not connection.bucket.allow():
+        return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
+    audit.client_address.set(request.remote_addr or "")
+    user = db.session.get(User, connection.user_id)
+    if user is None or not user.active:
+        return _error("unauthorized", _("Tài khoản không còn hoạt động."))
+    try:
+        message = schema.load(data if isinstance(data, dict) else {})
+    except ma.ValidationError as error:
+        return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), error.messages)
+    try:
+        ack = action(user, message)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        if isinstance(error, AccessDenied):
+            audit.record("access.denied", user, target=f"socket {request.event['message']}", reason=error.message)  # type: ignore[attr-defined]
+            db.session.commit()
+        return _error(error.code, error.message, error.details)
+    return {"ok": True, **ack}
+
+
+@socketio.on("connect", namespace=transport.NAMESPACE)
+def on_connect(auth: Any = None) -> None:
+    """Accept a connection with a valid API token (auth.token) or a signed-in session; refuse anything else."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    user = accounts.user_for_api_token(token) if isinstance(token, str) and token else signed_in_user()
+    if user is None or not user.active:
+        db.session.rollback()
+        raise ConnectionRefusedError("unauthorized")
+    db.session.commit()  # keeps the token's last_used_at
+    config = current_app.config
+    connections.add(
+        _request_sid(), user.id, float(config["LIVE_EVENTS_PER_SECOND"]), float(config["LIVE_EVENTS_BURST"])
+    )
+
+
+@socketio.on("disconnect", namespace=transport.NAMESPACE)
+def on_disconnect(*_args: Any) -> None:
+    """Forget the connection."""
+    connections.remove(_request_sid())
+
+
+def _watch(user: User, message: dict[str, Any]) -> dict[str, Any]:
+    briefing = scheduling.get_briefing(message["briefing_id"], user)
+    only_endpoint: int | None = None
+    if user.role in DASHBOARD_ROLES:
+        join_room(transport.dashboard_room(briefing.id), namespace=transport.NAMESPACE)
+    elif user.role == Role.OPERATOR and user.endpoint_id is not None:
+        only_endpoint = user.endpoint_id
+        join_room(transport.endpoint_room(briefing.id, only_endpoint), namespace=transport.NAMESPACE)
+    else:
+        raise AccessDenied(_("Bạn không có quyền theo dõi buổi giao ban này."))
+    join_room(transport.briefing_room(briefing.id), namespace=transport.NAMESPACE)
+    # Rooms are joined first, then the state is read: nothing falls between; duplicates are dropped by seq.
+    return catch_up(briefing, message.get("last_seq"), only_endpoint)
+
+
+def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None) -> dict[str, Any]:
+    """Return the events after last_seq when the log still has them, else a snapshot (cut to one endpoint if given)."""
+    seq = log.current_seq(briefing.id)
+    if last_seq is not None and last_seq <= seq:
+        events = log.events_since(briefing.id, last_seq)
+        if events is not None:
+            if only_endpoint is not None:
+                events = [e for e in events if e.get("endpoint_id") in (None, only_endpoint)]
+            return {"seq": seq, "events": events}
+    snapshot = services.attendance_snapshot(briefing)
+    if only_endpoint is not None:
+        snapshot = services.endpoint_view(snapshot, only_endpoint)
+    return {"seq": snapshot["seq"], "snapshot": snapshot}
+
+
+@socketio.on(transport.WATCH, namespace=transport.NAMESPACE)
+def on_watch(data: Any = None) -> dict[str, Any]:
+    """Dashboards and consoles: start receiving a briefing's events; ack with what was missed."""
+    return _handle(payloads.WatchMessage(), data, _watch)
+
+
+def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
+    briefing = scheduling.get_briefing(message["briefing_id"])
+    check_in = services.CheckIn(
+        person_id=message["person_id"],
+        status=AttendanceStatus(message["status"]),
+        client_op_id=message["client_op_id"],
+        note=message["note"],
+        substitute_name=message["substitute_name"],
+    )
+    result = services.record_check_in(briefing, check_in, user)
+    return {"seq": result.result["seq"], "replayed": result.replayed, "record": result.result["record"]}
+
+
+@socketio.on(transport.CHECK_IN, namespace=transport.NAMESPACE)
+def on_check_in(data: Any = None) -> dict[str, Any]:
+    """Operators (own endpoint, live briefing) and organizers: record one person's attendance, idempotently."""
+    return _handle(payloads.CheckInMessage(), data, _check_in)
+
+
+def _link_status(user: User, message: dict[str, Any]) -> dict[str, Any]:
+    briefing = scheduling.get_briefing(message["briefing_id"])
+    event = services.set_link_status(briefing, LinkStatus(message["status"]), user)
+    return {"seq": event["seq"]}
+
+
+@socketio.on(transport.LINK_STATUS, namespace=transport.NAMESPACE)
+def on_link_status(data: Any = None) -> dict[str, Any]:
+    """Operators: report their endpoint's link (connected, degraded, down)."""
+    return _handle(payloads.LinkStatusMessage(), data, _link_status)
+
+
+def _heartbeat(user: User, message: dict[str, Any]) -> dict[str, Any]:
+    briefing = scheduling.get_briefing(message["briefing_id"])
+    event = services.record_heartbeat(briefing, user)
+    return {"seq": event["seq"] if event else log.current_seq(briefing.id)}
+
+
+@socketio.on(transport.HEARTBEAT, namespace=transport.NAMESPACE)
+def on_heartbeat(data: Any = None) -> dict[str, Any]:
+    """Operators' consoles, every few seconds: the endpoint is still there."""
+    return _handle(payloads.HeartbeatMessage(), data, _heartbeat)

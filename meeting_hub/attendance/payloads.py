@@ -1,0 +1,49 @@
+"""The shapes of attendance writes and socket messages, shared by the socket handlers and the REST API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
+from meeting_hub.attendance.services import CLIENT_OP_ID_PATTERN, MAX_NOTE_LENGTH, MAX_SUBSTITUTE_LENGTH
+from meeting_hub.url_converters import MAX_ID
+
+
+def _id_field() -> ma.fields.Integer:
+    return ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, MAX_ID))
+
+
+class CheckInBody(ma.Schema):
+    """A check-in: who, with which status, and the client's operation id."""
+
+    person_id = _id_field()
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in AttendanceStatus]))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_NOTE_LENGTH))
+    substitute_name = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_SUBSTITUTE_LENGTH))
+    client_op_id = ma.fields.String(required=True, validate=ma.validate.Regexp(CLIENT_OP_ID_PATTERN))
+
+
+class BriefingRef(ma.Schema):
+    """A socket message about one briefing."""
+
+    briefing_id = _id_field()
+
+
+class WatchMessage(BriefingRef):
+    """`watch`: start receiving a briefing's events, after last_seq when given."""
+
+    last_seq = ma.fields.Integer(load_default=None, allow_none=True, strict=True, validate=ma.validate.Range(0, 2**62))
+
+
+class CheckInMessage(BriefingRef, CheckInBody):
+    """`check_in` over the socket."""
+
+
+class LinkStatusMessage(BriefingRef):
+    """`link_status`: the operator's report on their endpoint's link."""
+
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in LinkStatus]))
+
+
+class HeartbeatMessage(BriefingRef):
+    """`heartbeat`: the console is alive."""

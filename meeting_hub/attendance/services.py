@@ -1,0 +1,309 @@
+"""Attendance: check-ins (idempotent, logged with a seq), endpoint link status and heartbeats, and snapshots."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    CheckInVia,
+    EndpointLink,
+    LinkStatus,
+)
+from meeting_hub.database import utcnow
+from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from meeting_hub.event_log import log
+from meeting_hub.extensions import db
+from meeting_hub.network.models import Cell, Person
+from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
+
+CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+MAX_NOTE_LENGTH = 500
+MAX_SUBSTITUTE_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A check-in as a client sends it."""
+
+    person_id: int
+    status: AttendanceStatus
+    client_op_id: str
+    note: str = ""
+    substitute_name: str = ""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write answers: its result, and whether it is the replay of an earlier identical request."""
+
+    result: dict[str, Any]
+    replayed: bool
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def record_dict(record: AttendanceRecord, recorded_by: str | None) -> dict[str, Any]:
+    """Return the contract's form of an attendance record."""
+    return {
+        "person_id": record.person_id,
+        "endpoint_id": record.endpoint_id,
+        "status": record.status.value,
+        "note": record.note,
+        "substitute_name": record.substitute_name,
+        "recorded_at": _iso(record.recorded_at),
+        "recorded_by": recorded_by,
+        "via": record.via.value,
+    }
+
+
+def _validate_client_op_id(client_op_id: str) -> None:
+    if not CLIENT_OP_ID_PATTERN.match(client_op_id or ""):
+        raise ValidationFailed(
+            _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
+            details={"client_op_id": _("Không hợp lệ.")},
+        )
+
+
+def _invited_endpoint_ids(briefing: Briefing) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(briefing_endpoints.c.endpoint_id).where(briefing_endpoints.c.briefing_id == briefing.id)
+        )
+    )
+
+
+def _require_can_record(actor: User, briefing: Briefing, endpoint_id: int) -> CheckInVia:
+    """Decide whether the actor may record attendance for this endpoint now, and as what."""
+    if actor.role == Role.OPERATOR:
+        if actor.endpoint_id != endpoint_id:
+            raise AccessDenied(_("Bạn chỉ được điểm danh cho điểm cầu của mình."))
+        if briefing.status != BriefingStatus.LIVE:
+            raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: chưa thể điểm danh."))
+        return CheckInVia.OPERATOR
+    if actor.role in (Role.ORGANIZER, Role.ADMIN):
+        # Organizers may also correct the roll-call after the briefing has ended.
+        if briefing.status not in (BriefingStatus.LIVE, BriefingStatus.ENDED):
+            raise Conflict(_("Buổi giao ban chưa mở: chưa thể điểm danh."))
+        return CheckInVia.ORGANIZER
+    raise AccessDenied(_("Bạn không có quyền điểm danh."))
+
+
+def _validate_check_in(check_in: CheckIn) -> tuple[str, str]:
+    _validate_client_op_id(check_in.client_op_id)
+    note = (check_in.note or "").strip()
+    substitute = (check_in.substitute_name or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationFailed(_("Ghi chú quá dài."), details={"note": _("Tối đa 500 ký tự.")})
+    if len(substitute) > MAX_SUBSTITUTE_LENGTH:
+        raise ValidationFailed(_("Tên người dự thay quá dài."), details={"substitute_name": _("Tối đa 200 ký tự.")})
+    if substitute and check_in.status not in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+        raise ValidationFailed(
+            _("Người dự thay chỉ ghi khi có người đến dự."), details={"substitute_name": _("Không hợp lệ.")}
+        )
+    return note, substitute
+
+
+def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User, via: CheckInVia | None = None) -> WriteResult:
+    """Record (or correct) one person's attendance; idempotent by client_op_id. The caller commits.
+
+    A replay of a client_op_id already seen returns the original result and writes nothing. A new operation takes
+    the briefing's next seq, updates the person's record and appends an "attendance" event to the log; a later
+    correction is a new event, so the log keeps both.
+    """
+    note, substitute = _validate_check_in(check_in)
+    replay = log.previous_result(actor.id, check_in.client_op_id)
+    if replay is not None:
+        return WriteResult(replay, replayed=True)
+
+    person = db.session.get(Person, check_in.person_id)
+    if person is None or not person.active:
+        raise NotFound(_("Không tìm thấy người này trong danh sách."))
+    endpoint_id = db.session.scalar(sa.select(Cell.endpoint_id).where(Cell.id == person.cell_id))
+    assert endpoint_id is not None
+    recorded_via = _require_can_record(actor, briefing, endpoint_id)
+    if via is not None:
+        recorded_via = via
+    if endpoint_id not in _invited_endpoint_ids(briefing):
+        raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
+
+    operation = log.claim_operation(actor.id, check_in.client_op_id, "check_in")
+    if operation is None:  # a concurrent request with the same id won the claim and has committed
+        replay = log.previous_result(actor.id, check_in.client_op_id)
+        if replay is None:
+            raise Conflict(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
+        return WriteResult(replay, replayed=True)
+
+    now = utcnow()
+    seq = log.next_seq(briefing.id)
+    record = db.session.scalar(
+        sa.select(AttendanceRecord).where(
+            AttendanceRecord.briefing_id == briefing.id, AttendanceRecord.person_id == person.id
+        )
+    )
+    if record is None:
+        record = AttendanceRecord(briefing_id=briefing.id, person_id=person.id)
+        db.session.add(record)
+    record.endpoint_id = endpoint_id
+    record.status = check_in.status
+    record.note = note
+    record.substitute_name = substitute
+    record.via = recorded_via
+    record.recorded_at = now
+    record.recorded_by_id = actor.id
+    record.seq = seq
+    data = record_dict(record, actor.username)
+    event = log.append_event_with_seq(briefing.id, seq, "attendance", {"briefing_id": briefing.id, **data})
+    result = {"seq": event["seq"], "record": data}
+    log.finish_operation(operation, result)
+    return WriteResult(result, replayed=False)
+
+
+# Link status and presence
+
+
+def _presence_interval() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("LIVE_PRESENCE_EVENT_SECONDS", 30)))
+
+
+def stale_after() -> timedelta:
+    """Return how long without a heartbeat before an endpoint is shown as unheard."""
+    return timedelta(seconds=float(current_app.config.get("LIVE_STALE_AFTER_SECONDS", 60)))
+
+
+def _link(briefing_id: int, endpoint_id: int) -> EndpointLink:
+    link = db.session.get(EndpointLink, (briefing_id, endpoint_id))
+    if link is None:
+        link = EndpointLink(briefing_id=briefing_id, endpoint_id=endpoint_id, status=LinkStatus.CONNECTED)
+        db.session.add(link)
+    return link
+
+
+def _require_operator_of_live_briefing(actor: User, briefing: Briefing) -> int:
+    if actor.role != Role.OPERATOR or actor.endpoint_id is None:
+        raise AccessDenied(_("Chỉ cán bộ điểm cầu báo trạng thái đường truyền của điểm cầu mình."))
+    if actor.endpoint_id not in _invited_endpoint_ids(briefing):
+        raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
+    if briefing.status != BriefingStatus.LIVE:
+        raise Conflict(_("Buổi giao ban không đang diễn ra."))
+    return actor.endpoint_id
+
+
+def link_dict(link: EndpointLink) -> dict[str, Any]:
+    """Return the contract's form of an endpoint's link."""
+    return {
+        "endpoint_id": link.endpoint_id,
+        "link_status": link.status.value,
+        "last_seen_at": _iso(link.last_seen_at),
+    }
+
+
+def set_link_status(briefing: Briefing, status: LinkStatus, actor: User) -> dict[str, Any]:
+    """Record the link status the operator reports for their endpoint and log it; the caller commits."""
+    endpoint_id = _require_operator_of_live_briefing(actor, briefing)
+    now = utcnow()
+    link = _link(briefing.id, endpoint_id)
+    link.status = status
+    link.status_set_at = now
+    link.status_set_by_id = actor.id
+    link.last_seen_at = now
+    link.last_presence_event_at = now
+    return log.append_event(briefing.id, "link_status", {"briefing_id": briefing.id, **link_dict(link)})
+
+
+def record_heartbeat(briefing: Briefing, actor: User) -> dict[str, Any] | None:
+    """Note that the operator's endpoint is alive; log a presence event at most every LIVE_PRESENCE_EVENT_SECONDS.
+
+    Heartbeats come every few seconds from every endpoint: logging each would flood the log and the dashboards.
+    """
+    endpoint_id = _require_operator_of_live_briefing(actor, briefing)
+    now = utcnow()
+    link = _link(briefing.id, endpoint_id)
+    link.last_seen_at = now
+    if link.last_presence_event_at is not None and now - link.last_presence_event_at < _presence_interval():
+        return None
+    link.last_presence_event_at = now
+    return log.append_event(briefing.id, "link_status", {"briefing_id": briefing.id, **link_dict(link)})
+
+
+# Reading
+
+
+def attendance_snapshot(briefing: Briefing) -> dict[str, Any]:
+    """Return the attendance of a briefing in the contract's shape, in a fixed number of queries.
+
+    Taken in the same transaction as the seq it reports, so a client can apply later events on top of it.
+    """
+    seq = log.current_seq(briefing.id)
+    invited = sorted(_invited_endpoint_ids(briefing))
+    expected = dict(
+        db.session.execute(
+            sa.select(Cell.endpoint_id, sa.func.count(Person.id))
+            .join(Person.cell)
+            .where(Cell.endpoint_id.in_(invited), Person.active.is_(True), Cell.active.is_(True))
+            .group_by(Cell.endpoint_id)
+        ).all()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for endpoint_id, status, count in db.session.execute(
+        sa.select(AttendanceRecord.endpoint_id, AttendanceRecord.status, sa.func.count(AttendanceRecord.id))
+        .where(AttendanceRecord.briefing_id == briefing.id)
+        .group_by(AttendanceRecord.endpoint_id, AttendanceRecord.status)
+    ):
+        counts.setdefault(endpoint_id, {})[AttendanceStatus(status).value] = count
+    links = {
+        link.endpoint_id: link
+        for link in db.session.scalars(sa.select(EndpointLink).where(EndpointLink.briefing_id == briefing.id))
+    }
+    endpoints = []
+    for endpoint_id in invited:
+        by_status = counts.get(endpoint_id, {})
+        recorded = sum(by_status.values())
+        link = links.get(endpoint_id)
+        endpoints.append(
+            {
+                "endpoint_id": endpoint_id,
+                "link_status": link.status.value if link else None,
+                "last_seen_at": _iso(link.last_seen_at) if link else None,
+                "expected": expected.get(endpoint_id, 0),
+                **{status.value: by_status.get(status.value, 0) for status in AttendanceStatus},
+                "pending": max(expected.get(endpoint_id, 0) - recorded, 0),
+            }
+        )
+    usernames = dict(db.session.execute(sa.select(User.id, User.username)).all()) if counts else {}
+    records = [
+        record_dict(record, usernames.get(record.recorded_by_id) if record.recorded_by_id else None)
+        for record in db.session.scalars(
+            sa.select(AttendanceRecord)
+            .where(AttendanceRecord.briefing_id == briefing.id)
+            .order_by(AttendanceRecord.endpoint_id, AttendanceRecord.person_id)
+        )
+    ]
+    return {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}
+
+
+def endpoint_view(snapshot: dict[str, Any], endpoint_id: int) -> dict[str, Any]:
+    """Cut a snapshot down to one endpoint (what its operator may see)."""
+    return {
+        **snapshot,
+        "endpoints": [e for e in snapshot["endpoints"] if e["endpoint_id"] == endpoint_id],
+        "records": [r for r in snapshot["records"] if r["endpoint_id"] == endpoint_id],
+    }
+
+
+def event_endpoint(event: dict[str, Any]) -> int | None:
+    """Return the endpoint an event concerns, when it concerns one (operators only get their own)."""
+    endpoint_id = event.get("endpoint_id")
+    return endpoint_id if isinstance(endpoint_id, int) else None

@@ -1,0 +1,67 @@
+"""Who is behind each socket connection, and a per-connection rate limit (Flask-Limiter does not see socket events)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    """Allow `rate` events per second on average, with bursts up to `burst`."""
+
+    rate: float
+    burst: float
+    tokens: float = field(default=-1.0)
+    updated: float = field(default_factory=time.monotonic)
+
+    def allow(self) -> bool:
+        """Take one token if there is one."""
+        now = time.monotonic()
+        if self.tokens < 0:
+            self.tokens = self.burst
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@dataclass
+class Connection:
+    """A socket connection: its user and its rate limit."""
+
+    user_id: int
+    bucket: TokenBucket
+
+
+class ConnectionRegistry:
+    """Connections of this process, by Socket.IO session id."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, user_id: int, rate: float, burst: float) -> None:
+        """Remember who opened the connection."""
+        with self._lock:
+            self._connections[sid] = Connection(user_id, TokenBucket(rate, burst))
+
+    def get(self, sid: str) -> Connection | None:
+        """Return the connection, if it is known."""
+        with self._lock:
+            return self._connections.get(sid)
+
+    def remove(self, sid: str) -> None:
+        """Forget a closed connection."""
+        with self._lock:
+            self._connections.pop(sid, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+
+connections = ConnectionRegistry()
