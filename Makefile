@@ -29,6 +29,7 @@ $(JS_STAMP): package.json package-lock.json
 $(VENDOR_STAMP): $(JS_STAMP)
 	mkdir -p static/vendor/bootstrap
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
 	touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(PY_STAMP)

@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
     from meeting_hub.attendance import events  # noqa: F401 - registers the /live socket handlers
+    from meeting_hub.attendance.self_check_in_routes import blueprint as self_check_in_blueprint
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from meeting_hub.home.routes import blueprint as home_blueprint
@@ -66,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_feeds_blueprint)
     app.register_blueprint(scheduling_blueprint)
     app.register_blueprint(materials_blueprint)
+    app.register_blueprint(self_check_in_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

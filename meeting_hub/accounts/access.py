@@ -83,7 +83,7 @@ def check_csrf() -> None:
         return
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    csrf.protect()
+    csrf.protect(apply_exemptions=True)
 
 
 def init_app(app: Flask) -> None:

@@ -105,6 +105,10 @@ ROUTE_POLICY: dict[str, Rule] = {
     "calendar_feeds.personal_feed": PUBLIC,
     "calendar_feeds.briefing_ics": SIGNED_IN,
     "calendar_feeds.reset_feed": SIGNED_IN,
+    # QR self check-in (the printed link carries a signed token; no session on the secretary's phone)
+    "self_check_in.check_in_page": PUBLIC,
+    "self_check_in.qr_sheet": ROSTER_READERS,
+    "self_check_in.switch": ORGANIZERS,
     # API
     "api_accounts.me": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,

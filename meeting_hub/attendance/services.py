@@ -116,7 +116,7 @@ def _validate_check_in(check_in: CheckIn) -> tuple[str, str]:
     return note, substitute
 
 
-def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User, via: CheckInVia | None = None) -> WriteResult:
+def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User) -> WriteResult:
     """Record (or correct) one person's attendance; idempotent by client_op_id. The caller commits.
 
     A replay of a client_op_id already seen returns the original result and writes nothing. A new operation takes
@@ -134,8 +134,6 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User, via: Che
     endpoint_id = db.session.scalar(sa.select(Cell.endpoint_id).where(Cell.id == person.cell_id))
     assert endpoint_id is not None
     recorded_via = _require_can_record(actor, briefing, endpoint_id)
-    if via is not None:
-        recorded_via = via
     if endpoint_id not in _invited_endpoint_ids(briefing):
         raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
 
@@ -146,8 +144,24 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User, via: Che
             raise Conflict(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
         return WriteResult(replay, replayed=True)
 
+    result = write_record(briefing, person, endpoint_id, check_in.status, note, substitute, recorded_via, actor)
+    log.finish_operation(operation, result)
+    return WriteResult(result, replayed=False)
+
+
+def write_record(
+    briefing: Briefing,
+    person: Person,
+    endpoint_id: int,
+    status: AttendanceStatus,
+    note: str,
+    substitute: str,
+    via: CheckInVia,
+    actor: User | None,
+) -> dict[str, Any]:
+    """Take the briefing's next seq, set the person's record and log the change; return {seq, record}."""
     now = utcnow()
-    seq = log.next_seq(briefing.id)
+    seq = log.next_seq(briefing.id)  # from here on this briefing's writers queue behind us
     record = db.session.scalar(
         sa.select(AttendanceRecord).where(
             AttendanceRecord.briefing_id == briefing.id, AttendanceRecord.person_id == person.id
@@ -157,18 +171,25 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User, via: Che
         record = AttendanceRecord(briefing_id=briefing.id, person_id=person.id)
         db.session.add(record)
     record.endpoint_id = endpoint_id
-    record.status = check_in.status
+    record.status = status
     record.note = note
     record.substitute_name = substitute
-    record.via = recorded_via
+    record.via = via
     record.recorded_at = now
-    record.recorded_by_id = actor.id
+    record.recorded_by_id = actor.id if actor is not None else None
     record.seq = seq
-    data = record_dict(record, actor.username)
-    event = log.append_event_with_seq(briefing.id, seq, "attendance", {"briefing_id": briefing.id, **data})
-    result = {"seq": event["seq"], "record": data}
-    log.finish_operation(operation, result)
-    return WriteResult(result, replayed=False)
+    data = record_dict(record, actor.username if actor is not None else None)
+    log.append_event_with_seq(briefing.id, seq, "attendance", {"briefing_id": briefing.id, **data})
+    return {"seq": seq, "record": data}
+
+
+def current_record(briefing_id: int, person_id: int) -> AttendanceRecord | None:
+    """Return a person's attendance record at a briefing, if any."""
+    return db.session.scalar(
+        sa.select(AttendanceRecord).where(
+            AttendanceRecord.briefing_id == briefing_id, AttendanceRecord.person_id == person_id
+        )
+    )
 
 
 # Link status and presence

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from meeting_hub import qr_codes
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.errors import NotFound, ValidationFailed
@@ -146,14 +147,14 @@ def _qr_response(body: str | bytes, mimetype: str) -> Response:
 def qr_svg(material_id: int) -> ResponseReturnValue:
     """Return the QR code of the share link as SVG, for the page."""
     material = materials.get_material(material_id, _acting_user())
-    return _qr_response(materials.qr_svg(_live_share_url(material)), "image/svg+xml")
+    return _qr_response(qr_codes.qr_svg(_live_share_url(material)), "image/svg+xml")
 
 
 @blueprint.get("/materials/<int:material_id>/qr.png")
 def qr_png(material_id: int) -> ResponseReturnValue:
     """Return the QR code of the share link as a large PNG, for print."""
     material = materials.get_material(material_id, _acting_user())
-    response = _qr_response(materials.qr_png(_live_share_url(material)), "image/png")
+    response = _qr_response(qr_codes.qr_png(_live_share_url(material)), "image/png")
     response.headers["Content-Disposition"] = f'inline; filename="qr-tai-lieu-{material.id}.png"'
     return response
 
@@ -164,7 +165,7 @@ def print_page(material_id: int) -> ResponseReturnValue:
     material = materials.get_material(material_id, _acting_user())
     link = share_url(material) if material.share_revoked_at is None else None
     # Markup: segno writes the SVG, and the only text in it (the link) is escaped.
-    qr = Markup(materials.qr_svg(link)) if link is not None else None
+    qr = Markup(qr_codes.qr_svg(link)) if link is not None else None
     return render_template(
         "scheduling/material_print.html",
         material=material,

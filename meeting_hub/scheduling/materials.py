@@ -10,9 +10,8 @@ import tempfile
 import unicodedata
 import uuid
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
-import segno
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_decimal
@@ -290,25 +289,3 @@ def delete_material(material: Material, actor: User) -> None:
     _files(db.session(), _DOOMED_FILES).append(stored_path(material))
     db.session.delete(material)
     db.session.flush()
-
-
-# QR codes
-
-
-def _qr(url: str) -> Any:
-    # Error level M survives a smudged print; micro=False because phones' camera apps do not read Micro QR.
-    return segno.make(url, error="m", micro=False)
-
-
-def qr_svg(url: str) -> str:
-    """Return the QR code of a URL as a scalable SVG document (no fixed size, so CSS sets it)."""
-    buffer = io.BytesIO()
-    _qr(url).save(buffer, kind="svg", xmldecl=False, omitsize=True, border=4, title=url)
-    return buffer.getvalue().decode("utf-8")
-
-
-def qr_png(url: str, scale: int = 10) -> bytes:
-    """Return the QR code of a URL as a PNG large enough to print."""
-    buffer = io.BytesIO()
-    _qr(url).save(buffer, kind="png", scale=scale, border=4)
-    return buffer.getvalue()

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.test import TestResponse
 
-from meeting_hub import create_app
+from meeting_hub import create_app, qr_codes
 from meeting_hub.accounts.models import AuditEvent, User
 from meeting_hub.errors import NotFound, ValidationFailed
 from meeting_hub.extensions import db
@@ -245,8 +245,8 @@ def test_revoked_link_is_not_found_and_a_renewed_one_works(app_ctx: Flask, brief
 
 def test_qr_codes_decode_to_the_link(app_ctx: Flask) -> None:
     url = "https://giaoban.chilinh.example/m/" + "A" * 43
-    assert decode_qr(materials.qr_png(url)) == url
-    svg = materials.qr_svg(url)
+    assert decode_qr(qr_codes.qr_png(url)) == url
+    svg = qr_codes.qr_svg(url)
     assert svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg and "viewBox" in svg
 
 
