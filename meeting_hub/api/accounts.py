@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app, url_for
 from flask_smorest import Blueprint
 
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.api.common import caller
 
 blueprint = Blueprint("api_accounts", __name__, description="The signed-in user")
 
@@ -30,8 +30,7 @@ class MeSchema(ma.Schema):
 @blueprint.response(200, MeSchema)
 def me() -> dict[str, Any]:
     """Return the caller's account."""
-    user = signed_in_user()
-    assert user is not None  # the policy lets only signed-in callers here
+    user = caller()
     feed_url = (
         url_for("calendar_feeds.personal_feed", token=user.feed_token, _external=True)
         if user.feed_token and "calendar_feeds.personal_feed" in current_app.view_functions

@@ -7,21 +7,14 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from meeting_hub.accounts.access import signed_in_user
-from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
+from meeting_hub.api.common import caller
 from meeting_hub.attendance import payloads, services
 from meeting_hub.attendance.models import AttendanceStatus, CheckInVia, LinkStatus
 from meeting_hub.extensions import db
 from meeting_hub.scheduling import services as scheduling
 
 blueprint = Blueprint("api_attendance", __name__, description="Live attendance")
-
-
-def _caller() -> User:
-    user = signed_in_user()
-    assert user is not None  # the policy lets only signed-in callers here
-    return user
 
 
 class EndpointAttendanceSchema(ma.Schema):
@@ -71,7 +64,7 @@ class CheckInResultSchema(ma.Schema):
 @blueprint.response(200, AttendanceSchema)
 def get_attendance(briefing_id: int) -> dict[str, Any]:
     """Return the attendance snapshot (operators: their own endpoint only)."""
-    user = _caller()
+    user = caller()
     briefing = scheduling.get_briefing(briefing_id, user)
     snapshot = services.attendance_snapshot(briefing)
     if user.role == Role.OPERATOR and user.endpoint_id is not None:
@@ -85,7 +78,7 @@ def get_attendance(briefing_id: int) -> dict[str, Any]:
 @blueprint.alt_response(200, schema=CheckInResultSchema, description="A replay of a client_op_id seen before")
 def post_attendance(body: dict[str, Any], briefing_id: int) -> tuple[dict[str, Any], int]:
     """Record one person's attendance: 201 when new, 200 with the original result for a replayed client_op_id."""
-    user = _caller()
+    user = caller()
     briefing = scheduling.get_briefing(briefing_id)
     check_in = services.CheckIn(
         person_id=body["person_id"],

@@ -7,18 +7,11 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from meeting_hub.accounts.access import signed_in_user
-from meeting_hub.accounts.models import User
+from meeting_hub.api.common import caller
 from meeting_hub.network import services
 from meeting_hub.network.models import Agency, Endpoint, Person
 
 blueprint = Blueprint("api_network", __name__, description="Endpoints, people and agencies")
-
-
-def _caller() -> User:
-    user = signed_in_user()
-    assert user is not None  # the policy lets only signed-in callers here
-    return user
 
 
 class EndpointSchema(ma.Schema):
@@ -101,7 +94,7 @@ def endpoints(args: dict[str, Any]) -> list[dict[str, Any]]:
 @blueprint.response(200, PersonSchema(many=True))
 def endpoint_people(args: dict[str, Any], endpoint_id: int) -> list[dict[str, Any]]:
     """List an endpoint's roster (an operator: their own endpoint only)."""
-    user = _caller()
+    user = caller()
     endpoint = services.get_endpoint(endpoint_id, user)
     return [_person_dict(person) for person in services.list_people(user, endpoint_id=endpoint.id, query=args["q"])]
 

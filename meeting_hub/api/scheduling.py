@@ -10,8 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from meeting_hub.accounts.access import signed_in_user
-from meeting_hub.accounts.models import User
+from meeting_hub.api.common import caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
@@ -22,12 +21,6 @@ from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
 blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
 
 MAX_LIST_DAYS = 400
-
-
-def _caller() -> User:
-    user = signed_in_user()
-    assert user is not None  # the policy lets only signed-in callers here
-    return user
 
 
 def _local_iso(value: datetime) -> datetime:
@@ -284,7 +277,7 @@ def create_series(body: dict[str, Any]) -> dict[str, Any]:
         video_link=body["video_link"],
         room=body["room"],
     )
-    series = services.schedule_series(data, _caller())
+    series = services.schedule_series(data, caller())
     db.session.commit()
     return _series_dict(series)
 
@@ -303,7 +296,7 @@ def list_briefings(args: dict[str, Any]) -> list[dict[str, Any]]:
             _("Khoảng thời gian tối đa %(n)d ngày.", n=MAX_LIST_DAYS), details={"to": _("Khoảng quá dài.")}
         )
     services.extend_series_horizons()
-    return [briefing_dict(briefing) for briefing in services.list_briefings(_caller(), first, last)]
+    return [briefing_dict(briefing) for briefing in services.list_briefings(caller(), first, last)]
 
 
 @blueprint.post("/briefings")
@@ -321,7 +314,7 @@ def create_briefing(body: dict[str, Any]) -> dict[str, Any]:
         endpoint_ids=body["endpoint_ids"],
         agenda=_agenda(body["agenda"]),
     )
-    briefing = services.create_briefing(data, _caller())
+    briefing = services.create_briefing(data, caller())
     db.session.commit()
     return briefing_dict(briefing)
 
@@ -330,7 +323,7 @@ def create_briefing(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, BriefingSchema)
 def get_briefing(briefing_id: int) -> dict[str, Any]:
     """Return one briefing (operators: only those their endpoint is invited to)."""
-    return briefing_dict(services.get_briefing(briefing_id, _caller()))
+    return briefing_dict(services.get_briefing(briefing_id, caller()))
 
 
 @blueprint.patch("/briefings/<int:briefing_id>")
@@ -349,7 +342,7 @@ def update_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
         endpoint_ids=body.get("endpoint_ids"),
         agenda=_agenda(body.get("agenda")),
     )
-    services.update_briefing(briefing, data, _caller())
+    services.update_briefing(briefing, data, caller())
     db.session.commit()
     return briefing_dict(briefing)
 
@@ -360,7 +353,7 @@ def update_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
 def cancel_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     """Cancel a scheduled briefing; it stays in calendars as cancelled."""
     briefing = services.get_briefing(briefing_id)
-    services.cancel_briefing(briefing, _caller(), body.get("reason", ""))
+    services.cancel_briefing(briefing, caller(), body.get("reason", ""))
     db.session.commit()
     return briefing_dict(briefing)
 
@@ -370,7 +363,7 @@ def cancel_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
 def open_briefing(briefing_id: int) -> dict[str, Any]:
     """Open a scheduled briefing: it goes live."""
     briefing = services.get_briefing(briefing_id)
-    services.open_briefing(briefing, _caller())
+    services.open_briefing(briefing, caller())
     db.session.commit()
     return briefing_dict(briefing)
 
@@ -380,6 +373,6 @@ def open_briefing(briefing_id: int) -> dict[str, Any]:
 def close_briefing(briefing_id: int) -> dict[str, Any]:
     """Close a live briefing."""
     briefing = services.get_briefing(briefing_id)
-    services.close_briefing(briefing, _caller())
+    services.close_briefing(briefing, caller())
     db.session.commit()
     return briefing_dict(briefing)
