@@ -43,3 +43,10 @@ class Conflict(ServiceError):
 
     code = "conflict"
     http_status = 409
+
+
+class TryAgain(ServiceError):
+    """A passing condition (the same operation is still being written): the client should send it again later."""
+
+    code = "try_again"
+    http_status = 409

@@ -66,10 +66,8 @@ def get_attendance(briefing_id: int) -> dict[str, Any]:
     """Return the attendance snapshot (operators: their own endpoint only)."""
     user = caller()
     briefing = scheduling.get_briefing(briefing_id, user)
-    snapshot = services.attendance_snapshot(briefing)
-    if user.role == Role.OPERATOR and user.endpoint_id is not None:
-        snapshot = services.endpoint_view(snapshot, user.endpoint_id)
-    return snapshot
+    only_endpoint = user.endpoint_id if user.role == Role.OPERATOR else None
+    return services.attendance_snapshot(briefing, only_endpoint)
 
 
 @blueprint.post("/briefings/<int:briefing_id>/attendance")

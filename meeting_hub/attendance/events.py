@@ -119,9 +119,7 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
             if only_endpoint is not None:
                 events = [e for e in events if e.get("endpoint_id") in (None, only_endpoint)]
             return {"seq": seq, "events": events}
-    snapshot = services.attendance_snapshot(briefing)
-    if only_endpoint is not None:
-        snapshot = services.endpoint_view(snapshot, only_endpoint)
+    snapshot = services.attendance_snapshot(briefing, only_endpoint)
     return {"seq": snapshot["seq"], "snapshot": snapshot}
 
 

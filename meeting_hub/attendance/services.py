@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
@@ -21,7 +24,7 @@ from meeting_hub.attendance.models import (
     LinkStatus,
 )
 from meeting_hub.database import utcnow
-from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from meeting_hub.errors import AccessDenied, Conflict, NotFound, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
@@ -30,6 +33,36 @@ from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_end
 CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 MAX_NOTE_LENGTH = 500
 MAX_SUBSTITUTE_LENGTH = 200
+#: How long a check-in waits for this process's turn to write to a briefing before it proceeds anyway.
+WRITE_GATE_TIMEOUT_SECONDS = 10.0
+_GATES_KEY = "meeting_hub.attendance.write_gates"
+_write_gates: dict[int, threading.Lock] = {}
+_write_gates_lock = threading.Lock()
+
+
+def _enter_write_gate(briefing_id: int) -> None:
+    """Queue this process's writers to one briefing here, before they take the briefing's seq row lock.
+
+    Every check-in of a briefing serialises on its seq row (see event_log.log.next_seq). Measured with
+    bench/live.py on PostgreSQL, dozens of transactions waiting on that one row lock cost far more than the
+    work they wait for (the database wakes and requeues every waiter at each commit); waiting on a process-local
+    lock (a greenlet lock under gevent) leaves at most one waiter per process at the database. Released when
+    the session's transaction ends, whether it commits or rolls back.
+    """
+    held: list[threading.Lock] = db.session.info.setdefault(_GATES_KEY, [])
+    with _write_gates_lock:
+        gate = _write_gates.setdefault(briefing_id, threading.Lock())
+    if gate in held:
+        return
+    if gate.acquire(timeout=WRITE_GATE_TIMEOUT_SECONDS):  # past the timeout the row lock still keeps seqs right
+        held.append(gate)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _leave_write_gates(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for gate in session.info.pop(_GATES_KEY, ()):
+            gate.release()
 
 
 @dataclass(frozen=True)
@@ -85,6 +118,18 @@ def _invited_endpoint_ids(briefing: Briefing) -> set[int]:
     )
 
 
+def _is_invited(briefing: Briefing, endpoint_id: int) -> bool:
+    """Tell whether one endpoint is invited: one indexed row, not the whole list (1,052 for a national briefing)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.literal(1)).where(
+                briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id == endpoint_id
+            )
+        )
+        is not None
+    )
+
+
 def _require_can_record(actor: User, briefing: Briefing, endpoint_id: int) -> CheckInVia:
     """Decide whether the actor may record attendance for this endpoint now, and as what."""
     if actor.role == Role.OPERATOR:
@@ -128,20 +173,22 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User) -> Write
     if replay is not None:
         return WriteResult(replay, replayed=True)
 
-    person = db.session.get(Person, check_in.person_id)
-    if person is None or not person.active:
+    # The person and their endpoint in one query: this is the hot path of a roll-call.
+    found = db.session.execute(
+        sa.select(Person, Cell.endpoint_id).join(Person.cell).where(Person.id == check_in.person_id)
+    ).one_or_none()
+    if found is None or not found[0].active:
         raise NotFound(_("Không tìm thấy người này trong danh sách."))
-    endpoint_id = db.session.scalar(sa.select(Cell.endpoint_id).where(Cell.id == person.cell_id))
-    assert endpoint_id is not None
+    person, endpoint_id = found
     recorded_via = _require_can_record(actor, briefing, endpoint_id)
-    if endpoint_id not in _invited_endpoint_ids(briefing):
+    if not _is_invited(briefing, endpoint_id):
         raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
 
     operation = log.claim_operation(actor.id, check_in.client_op_id, "check_in")
     if operation is None:  # a concurrent request with the same id won the claim and has committed
         replay = log.previous_result(actor.id, check_in.client_op_id)
         if replay is None:
-            raise Conflict(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
+            raise TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
         return WriteResult(replay, replayed=True)
 
     result = write_record(briefing, person, endpoint_id, check_in.status, note, substitute, recorded_via, actor)
@@ -161,6 +208,7 @@ def write_record(
 ) -> dict[str, Any]:
     """Take the briefing's next seq, set the person's record and log the change; return {seq, record}."""
     now = utcnow()
+    _enter_write_gate(briefing.id)
     seq = log.next_seq(briefing.id)  # from here on this briefing's writers queue behind us
     record = db.session.scalar(
         sa.select(AttendanceRecord).where(
@@ -215,7 +263,7 @@ def _link(briefing_id: int, endpoint_id: int) -> EndpointLink:
 def _require_operator_of_live_briefing(actor: User, briefing: Briefing) -> int:
     if actor.role != Role.OPERATOR or actor.endpoint_id is None:
         raise AccessDenied(_("Chỉ cán bộ điểm cầu báo trạng thái đường truyền của điểm cầu mình."))
-    if actor.endpoint_id not in _invited_endpoint_ids(briefing):
+    if not _is_invited(briefing, actor.endpoint_id):
         raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban không đang diễn ra."))
@@ -262,13 +310,17 @@ def record_heartbeat(briefing: Briefing, actor: User) -> dict[str, Any] | None:
 # Reading
 
 
-def attendance_snapshot(briefing: Briefing) -> dict[str, Any]:
-    """Return the attendance of a briefing in the contract's shape, in a fixed number of queries.
+def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) -> dict[str, Any]:
+    """Return the attendance of a briefing (or of one of its endpoints) in the contract's shape, in a fixed number
+    of queries whatever the number of endpoints.
 
-    Taken in the same transaction as the seq it reports, so a client can apply later events on top of it.
+    The seq is read first: a client applies the events after it on top of the snapshot, and re-applying an event the
+    snapshot already reflects is harmless (events set values, they do not add to them).
     """
     seq = log.current_seq(briefing.id)
     invited = sorted(_invited_endpoint_ids(briefing))
+    if only_endpoint is not None:
+        invited = [endpoint_id for endpoint_id in invited if endpoint_id == only_endpoint]
     expected = dict(
         db.session.execute(
             sa.select(Cell.endpoint_id, sa.func.count(Person.id))
@@ -278,9 +330,12 @@ def attendance_snapshot(briefing: Briefing) -> dict[str, Any]:
         ).all()
     )
     counts: dict[int, dict[str, int]] = {}
+    in_scope = AttendanceRecord.briefing_id == briefing.id
+    if only_endpoint is not None:
+        in_scope = sa.and_(in_scope, AttendanceRecord.endpoint_id == only_endpoint)
     for endpoint_id, status, count in db.session.execute(
         sa.select(AttendanceRecord.endpoint_id, AttendanceRecord.status, sa.func.count(AttendanceRecord.id))
-        .where(AttendanceRecord.briefing_id == briefing.id)
+        .where(in_scope)
         .group_by(AttendanceRecord.endpoint_id, AttendanceRecord.status)
     ):
         counts.setdefault(endpoint_id, {})[AttendanceStatus(status).value] = count
@@ -303,25 +358,14 @@ def attendance_snapshot(briefing: Briefing) -> dict[str, Any]:
                 "pending": max(expected.get(endpoint_id, 0) - recorded, 0),
             }
         )
-    usernames = dict(db.session.execute(sa.select(User.id, User.username)).all()) if counts else {}
-    records = [
-        record_dict(record, usernames.get(record.recorded_by_id) if record.recorded_by_id else None)
-        for record in db.session.scalars(
-            sa.select(AttendanceRecord)
-            .where(AttendanceRecord.briefing_id == briefing.id)
-            .order_by(AttendanceRecord.endpoint_id, AttendanceRecord.person_id)
-        )
-    ]
+    rows = db.session.execute(
+        sa.select(AttendanceRecord, User.username)
+        .outerjoin(User, User.id == AttendanceRecord.recorded_by_id)
+        .where(in_scope)
+        .order_by(AttendanceRecord.endpoint_id, AttendanceRecord.person_id)
+    ).all()
+    records = [record_dict(record, username) for record, username in rows]
     return {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}
-
-
-def endpoint_view(snapshot: dict[str, Any], endpoint_id: int) -> dict[str, Any]:
-    """Cut a snapshot down to one endpoint (what its operator may see)."""
-    return {
-        **snapshot,
-        "endpoints": [e for e in snapshot["endpoints"] if e["endpoint_id"] == endpoint_id],
-        "records": [r for r in snapshot["records"] if r["endpoint_id"] == endpoint_id],
-    }
 
 
 def event_endpoint(event: dict[str, Any]) -> int | None:

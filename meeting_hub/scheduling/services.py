@@ -512,7 +512,13 @@ def upcoming_briefings(viewer: User, now: datetime | None = None, limit: int = 5
     now = now or utcnow()
     statement = (
         sa.select(Briefing)
-        .where(Briefing.ends_at >= now, Briefing.status.in_([BriefingStatus.SCHEDULED, BriefingStatus.LIVE]))
+        .where(
+            # A live briefing stays listed even when it runs past its planned end.
+            sa.or_(
+                Briefing.status == BriefingStatus.LIVE,
+                sa.and_(Briefing.ends_at >= now, Briefing.status == BriefingStatus.SCHEDULED),
+            )
+        )
         .order_by(Briefing.starts_at)
         .limit(limit)
     )

@@ -81,6 +81,7 @@ def test_admin_sees_every_bad_row_of_a_roster_file(page: Page, base_url: str, tm
         encoding="utf-8",
     )
     sign_in(page, base_url, "admin")
+    page.get_by_role("navigation").get_by_role("button", name="Quản lý").click()
     page.get_by_role("navigation").get_by_role("link", name="Nhập danh sách", exact=True).click()
     expect(page.get_by_role("heading", name="Nhập danh sách bí thư chi bộ")).to_be_visible()
     page.get_by_label("Tệp danh sách (.csv hoặc .xlsx)").set_input_files(roster)

@@ -1,0 +1,194 @@
+// The /live socket as the console and the dashboard use it: connect, watch a briefing, catch up by seq, and pass on
+// each event once. Python-socketio delivers at most once and has no connection-state recovery, so every (re)connect
+// sends `watch` with the last seq applied and gets back the missed events or a fresh snapshot.
+(function () {
+  "use strict";
+
+  const WATCH_TIMEOUT_MS = 15000;
+  const RESYNC_RETRY_MS = 2000;
+
+  /** Fold Vietnamese text for search: lower case, no diacritics, đ -> d, single spaces (like meeting_hub.vietnamese.fold). */
+  function fold(text) {
+    return (text || "")
+      .replace(/[đĐ]/g, "d")
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .join(" ");
+  }
+
+  /** Return a fresh client_op_id; crypto.randomUUID only exists in secure contexts, so fall back to random bytes. */
+  function newOpId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /** Fill "{name}" placeholders of a translated label. */
+  function format(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  }
+
+  /** Read the JSON a page embeds in <script type="application/json" id=...>. */
+  function readJson(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+
+  /**
+   * A watched briefing over the /live namespace.
+   *
+   * options: briefingId, lastSeq (the seq of the state the page starts from), strict (dashboards: every event reaches
+   * them, so a seq gap means something was lost and triggers a resync; operators only get their endpoint's share and
+   * see gaps by design), onSnapshot(snapshot), onEvents(events), onState(state, detail), onWatched().
+   */
+  class LiveClient {
+    constructor(options) {
+      this.briefingId = options.briefingId;
+      this.lastSeq = options.lastSeq ?? null;
+      this.strict = Boolean(options.strict);
+      this.onSnapshot = options.onSnapshot || (() => {});
+      this.onEvents = options.onEvents || (() => {});
+      this.onState = options.onState || (() => {});
+      this.onWatched = options.onWatched || (() => {});
+      this.catchingUp = false;
+      this.buffer = [];
+      this.socket = null;
+    }
+
+    get connected() {
+      return Boolean(this.socket && this.socket.connected);
+    }
+
+    start() {
+      this.socket = window.io("/live", {
+        autoConnect: false,
+        reconnectionDelay: 1000,
+        reconnectionDelayMax: 5000,
+        timeout: 10000,
+      });
+      const socket = this.socket;
+      socket.on("connect", () => {
+        this.onState("online");
+        this.watch(this.lastSeq);
+      });
+      socket.on("disconnect", (reason) => {
+        this.catchingUp = false;
+        this.onState(navigator.onLine ? "connecting" : "offline");
+        // The server closed the connection on purpose (a restart, a deploy): socket.io leaves it closed; come back.
+        if (reason === "io server disconnect" && navigator.onLine) {
+          window.setTimeout(() => socket.connect(), RESYNC_RETRY_MS);
+        }
+      });
+      socket.on("connect_error", () => {
+        // socket.active is false when the server refused us (no valid session): retrying would not help.
+        this.onState(socket.active ? (navigator.onLine ? "connecting" : "offline") : "refused");
+      });
+      socket.on("events", (message) => {
+        if (message && message.briefing_id === this.briefingId && Array.isArray(message.events)) {
+          this.receive(message.events);
+        }
+      });
+      // The browser knows before the socket does when the device drops off the network: an open websocket can live
+      // on for a ping timeout (or forever on some networks). Close it at once and reopen it when the network returns.
+      window.addEventListener("offline", () => {
+        socket.disconnect();
+        this.onState("offline");
+      });
+      window.addEventListener("online", () => {
+        this.onState("connecting");
+        socket.connect();
+      });
+      if (navigator.onLine) {
+        this.onState("connecting");
+        socket.connect();
+      } else {
+        this.onState("offline");
+      }
+    }
+
+    /** Send an event and resolve with its ack; reject when not connected or when no ack comes within timeoutMs. */
+    emit(name, data, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        if (!this.connected) {
+          reject(new Error("not connected"));
+          return;
+        }
+        this.socket.timeout(timeoutMs).emit(name, data, (error, ack) => (error ? reject(error) : resolve(ack)));
+      });
+    }
+
+    /** Ask for what happened after lastSeq (or, without it, a fresh snapshot); events arriving meanwhile wait. */
+    watch(lastSeq) {
+      this.catchingUp = true;
+      const message = { briefing_id: this.briefingId };
+      if (lastSeq !== null && lastSeq !== undefined) {
+        message.last_seq = lastSeq;
+      }
+      this.emit("watch", message, WATCH_TIMEOUT_MS)
+        .then((ack) => {
+          if (!ack || !ack.ok) {
+            this.catchingUp = false;
+            this.onState("error", ack && ack.error);
+            return;
+          }
+          if (ack.snapshot) {
+            this.lastSeq = ack.snapshot.seq;
+            this.onSnapshot(ack.snapshot);
+          } else {
+            const missed = (ack.events || []).filter((event) => this.lastSeq === null || event.seq > this.lastSeq);
+            const newest = missed.reduce((top, event) => Math.max(top, event.seq), ack.seq);
+            this.lastSeq = Math.max(this.lastSeq ?? 0, newest);
+            if (missed.length) {
+              this.onEvents(missed);
+            }
+          }
+          this.catchingUp = false;
+          const waiting = this.buffer;
+          this.buffer = [];
+          this.receive(waiting);
+          this.onWatched();
+        })
+        .catch(() => {
+          this.catchingUp = false;
+          if (this.connected) {
+            window.setTimeout(() => this.connected && this.watch(this.lastSeq), RESYNC_RETRY_MS);
+          }
+        });
+    }
+
+    /** Apply live events in seq order: drop what was already applied, resync on a gap (strict mode). */
+    receive(events) {
+      if (this.catchingUp) {
+        this.buffer.push(...events);
+        return;
+      }
+      const fresh = [];
+      for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
+        if (this.lastSeq !== null && event.seq <= this.lastSeq) {
+          continue;
+        }
+        if (this.strict && this.lastSeq !== null && event.seq > this.lastSeq + 1) {
+          if (fresh.length) {
+            this.onEvents(fresh);
+          }
+          this.watch(null);
+          return;
+        }
+        fresh.push(event);
+        this.lastSeq = event.seq;
+      }
+      if (fresh.length) {
+        this.onEvents(fresh);
+      }
+    }
+  }
+
+  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson };
+})();

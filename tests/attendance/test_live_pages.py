@@ -1,0 +1,228 @@
+"""The live pages: who may open the console and the dashboard, what they embed, and the console's service worker."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from meeting_hub.accounts import services as accounts
+from meeting_hub.attendance import page_data
+from meeting_hub.database import utcnow
+from meeting_hub.extensions import db
+from meeting_hub.scheduling import services as scheduling
+from tests import factories
+from tests.attendance.conftest import LiveBriefing, signed_in_client
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def embedded(html: str, element_id: str) -> Any:
+    """Return the JSON a page embeds in <script type="application/json" id=...>."""
+    match = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', html, re.S)
+    assert match, f"no #{element_id} in the page"
+    return json.loads(match.group(1))
+
+
+def console_url(briefing_id: int) -> str:
+    return f"/briefings/{briefing_id}/console"
+
+
+@pytest.fixture
+def hht_only_briefing(app: Flask, live: LiveBriefing) -> int:
+    """A live briefing to which only Hoàng Hoa Thám is invited."""
+    with app.app_context():
+        organizer = accounts.find_user("organizer")
+        start = utcnow() - timedelta(minutes=5)
+        briefing = scheduling.create_briefing(
+            scheduling.BriefingData(
+                starts_at=start, ends_at=start + timedelta(hours=1), endpoint_ids=[live.network.hoang_hoa_tham.id]
+            ),
+            organizer,
+        )
+        scheduling.open_briefing(briefing, organizer)
+        db.session.commit()
+        return briefing.id
+
+
+def test_an_operator_goes_from_console_to_the_live_briefing_and_gets_only_their_roster(
+    app: Flask, live: LiveBriefing
+) -> None:
+    client = signed_in_client(app, "op-sao-do")
+    response = client.get("/console")
+    assert response.status_code == 302
+    assert response.location.endswith(console_url(live.briefing_id))
+
+    page = client.get(console_url(live.briefing_id))
+    assert page.status_code == 200
+    assert "Điểm danh · Phường Sao Đỏ" in page.text
+    data = embedded(page.text, "console-data")
+    people = [person for cell in data["roster"] for person in cell["people"]]
+    assert sorted(p["id"] for p in people) == sorted(p.id for p in live.network.sao_do_people)
+    assert [cell["name"] for cell in data["roster"]] == ["Khu dân cư Hàn Giang"]
+    by_name = {p["name"]: p for p in people}
+    assert by_name["Nguyễn Văn Đức"]["key"] == "nguyen van duc"
+    assert by_name["Trần Thị Hạnh"]["role"] == "Phó bí thư"
+    assert "Lê Quang Thắng" not in page.text  # Hoàng Hoa Thám's secretary
+    assert all("phone" not in person for person in people)
+    assert [e["endpoint_id"] for e in data["snapshot"]["endpoints"]] == [live.network.sao_do.id]
+    assert data["reports_link"] is True
+    assert data["api_url"] == f"/api/v1/briefings/{live.briefing_id}/attendance"
+    labels = embedded(page.text, "console-labels")
+    assert labels["outbox_pending"] == "{n} đang chờ gửi"
+    assert labels["outbox_empty"] == "Đã gửi hết"
+
+
+def test_the_console_stays_light_and_free_of_bootstrap(app: Flask, live: LiveBriefing) -> None:
+    page = signed_in_client(app, "op-sao-do").get(console_url(live.briefing_id))
+    assert "bootstrap" not in page.text
+    assert '<meta name="csrf-token"' in page.text
+    assert "/static/vendor/socket.io.min.js" in page.text
+    assert " onclick=" not in page.text
+
+
+def test_an_operator_cannot_open_another_endpoint_or_an_uninvited_briefing(
+    app: Flask, live: LiveBriefing, hht_only_briefing: int
+) -> None:
+    client = signed_in_client(app, "op-sao-do")
+    assert client.get(console_url(hht_only_briefing)).status_code == 403
+    other = client.get(f"{console_url(live.briefing_id)}?endpoint_id={live.network.hoang_hoa_tham.id}")
+    assert other.status_code == 403
+    assert client.get(f"/briefings/{live.briefing_id}/live").status_code == 403
+
+
+def test_the_operator_of_the_invited_endpoint_opens_its_console(
+    app: Flask, live: LiveBriefing, hht_only_briefing: int
+) -> None:
+    page = signed_in_client(app, "op-hoang-hoa-tham").get(console_url(hht_only_briefing))
+    assert page.status_code == 200
+    names = [p["name"] for cell in embedded(page.text, "console-data")["roster"] for p in cell["people"]]
+    assert names == ["Lê Quang Thắng"]
+
+
+@pytest.mark.parametrize(("username", "console", "dashboard"), [
+    ("leader", 403, 200),
+    ("responder", 403, 403),
+    ("admin", 302, 200),
+    ("organizer", 302, 200),
+])  # fmt: skip
+def test_who_may_open_the_console_and_the_dashboard(
+    app: Flask, live: LiveBriefing, username: str, console: int, dashboard: int
+) -> None:
+    client = signed_in_client(app, username)
+    assert client.get(console_url(live.briefing_id)).status_code == console
+    assert client.get(f"/briefings/{live.briefing_id}/live").status_code == dashboard
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, live: LiveBriefing) -> None:
+    client = app.test_client()
+    for url in ("/console", console_url(live.briefing_id), f"/briefings/{live.briefing_id}/live"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/sign-in" in response.location
+
+
+def test_an_organizer_takes_the_roll_call_of_a_chosen_endpoint(app: Flask, live: LiveBriefing) -> None:
+    client = signed_in_client(app, "organizer")
+    without_choice = client.get(console_url(live.briefing_id))
+    assert without_choice.location.endswith(f"/briefings/{live.briefing_id}/live")
+
+    page = client.get(f"{console_url(live.briefing_id)}?endpoint_id={live.pha_lai_id}")
+    assert page.status_code == 200
+    data = embedded(page.text, "console-data")
+    assert [p["id"] for cell in data["roster"] for p in cell["people"]] == [live.pha_lai_person_id]
+    assert data["reports_link"] is False  # link status is the operators' to report
+
+    with app.app_context():
+        elsewhere = factories.make_endpoint(code="noi-khac", name="Nơi Khác")
+        db.session.commit()
+        elsewhere_id = elsewhere.id
+    assert client.get(f"{console_url(live.briefing_id)}?endpoint_id={elsewhere_id}").status_code == 404
+
+
+def test_the_dashboard_embeds_every_invited_endpoint_names_and_the_feed(app: Flask, live: LiveBriefing) -> None:
+    client = signed_in_client(app, "leader")
+    page = client.get(f"/briefings/{live.briefing_id}/live")
+    data = embedded(page.text, "dashboard-data")
+    assert [e["name"] for e in data["endpoints"]] == ["Xã Hoàng Hoa Thám", "Phường Phả Lại", "Phường Sao Đỏ"]
+    assert all(e["console_url"] is None for e in data["endpoints"])  # leaders do not check people in
+    assert data["names"][str(live.network.sao_do_people[0].id)] == "Nguyễn Văn Đức"
+    assert data["snapshot"]["seq"] == 1
+    assert [e["type"] for e in data["recent_events"]] == ["briefing"]  # the opening
+    assert data["stale_after_seconds"] == 60
+    assert datetime.fromisoformat(data["server_time"]).tzinfo is not None
+    assert embedded(page.text, "dashboard-labels")["seen_seconds"] == "cập nhật {n} giây trước"
+
+
+def test_console_without_a_briefing_today_lists_the_coming_ones(app: Flask, network: factories.SmallNetwork) -> None:
+    with app.app_context():
+        start = datetime(2099, 3, 10, 8, tzinfo=HCM)
+        scheduling.create_briefing(
+            scheduling.BriefingData(title="Giao ban quý I", starts_at=start, ends_at=start + timedelta(hours=2)),
+            accounts.find_user("organizer"),
+        )
+        db.session.commit()
+    for username in ("op-sao-do", "organizer"):
+        page = signed_in_client(app, username).get("/console")
+        assert page.status_code == 200
+        assert "Chưa có buổi giao ban nào đang diễn ra" in page.text
+        assert "Giao ban quý I" in page.text
+
+
+def test_a_live_briefing_running_past_its_end_is_still_the_one_to_take(
+    app: Flask, network: factories.SmallNetwork
+) -> None:
+    with app.app_context():
+        organizer = accounts.find_user("organizer")
+        start = datetime(2026, 12, 8, 8, tzinfo=HCM)
+        overrunning = scheduling.create_briefing(
+            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
+        )
+        scheduling.create_briefing(
+            scheduling.BriefingData(starts_at=start + timedelta(days=1), ends_at=start + timedelta(days=1, hours=2)),
+            organizer,
+        )
+        scheduling.open_briefing(overrunning, organizer)
+        db.session.commit()
+        operator = accounts.find_user("op-sao-do")
+        assert page_data.briefing_to_take(operator, now=start + timedelta(hours=2, minutes=30)) is overrunning
+        scheduling.close_briefing(overrunning, organizer)
+        # Later that day nothing is live and nothing else starts today.
+        assert page_data.briefing_to_take(operator, now=start + timedelta(hours=3)) is None
+
+
+def test_the_briefing_page_links_the_dashboard_and_the_console(app: Flask, live: LiveBriefing) -> None:
+    organizer_page = signed_in_client(app, "organizer").get(f"/briefings/{live.briefing_id}")
+    assert "Màn hình theo dõi trực tiếp" in organizer_page.text
+    assert f'href="/briefings/{live.briefing_id}/live"' in organizer_page.text
+    operator_page = signed_in_client(app, "op-sao-do").get(f"/briefings/{live.briefing_id}")
+    assert f'href="{console_url(live.briefing_id)}"' in operator_page.text
+    assert "Màn hình theo dõi trực tiếp" not in operator_page.text
+
+
+def test_the_home_pages_link_the_live_pages(app: Flask, live: LiveBriefing) -> None:
+    assert "Điểm danh trực tiếp" in signed_in_client(app, "op-sao-do").get("/").text
+    assert "Theo dõi giao ban trực tiếp" in signed_in_client(app, "leader").get("/").text
+
+
+def test_the_service_worker_is_public_uncached_and_scoped_to_the_site(client: FlaskClient) -> None:
+    response = client.get("/console-sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    settings = json.loads(response.text.split("\n", 1)[0].removeprefix("const SETTINGS = ").removesuffix(";"))
+    assert settings["shell"] == [
+        "/static/css/console.css",
+        "/static/vendor/socket.io.min.js",
+        "/static/js/live_client.js",
+        "/static/js/console.js",
+    ]
+    assert re.fullmatch(r"[0-9a-f]{16}", settings["version"])
+    assert 'addEventListener("fetch"' in response.text
