@@ -25,7 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     # Live layer: dashboards get one message per window; consoles beat every few seconds; an endpoint unheard for
     # LIVE_STALE_AFTER_SECONDS is shown as lost. Per-connection socket rate limit; largest socket message accepted.
-    "ASYNC_MODE": "threading",
+    "ASYNC_MODE": "threading",  # or "gevent": see meeting_hub/async_mode.py and docs/deployment.md
+    # permessage-deflate on websockets: never | on-request | always (see meeting_hub/realtime/deflate.py).
+    "LIVE_WEBSOCKET_DEFLATE": "never",
+    # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
+    "TRUST_PROXY": False,
     "LIVE_COALESCE_MS": 50,
     "LIVE_HEARTBEAT_SECONDS": 15,
     "LIVE_PRESENCE_EVENT_SECONDS": 30,
@@ -39,6 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "MATERIAL_MAX_BYTES": 20 * 1024 * 1024,
     # Reminders (VALARM) of every briefing in calendar feeds, in minutes before the start: one day and one hour.
     "CALENDAR_REMINDERS_MINUTES": [1440, 60],
+    # Raised issues: the due-date default of a new category (days after assignment), how close a due date must be to
+    # show as "due soon" in a responder's queue, the largest export, and the largest PDF attached to an answer.
+    "ISSUE_DEFAULT_DUE_DAYS": 15,
+    "ISSUE_DUE_SOON_DAYS": 3,
+    "ISSUE_EXPORT_MAX_ROWS": 50_000,
+    "ISSUE_ANSWER_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 
@@ -77,8 +87,11 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         OPENAPI_JSON_PATH="openapi.json",
     )
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
-        # Several processes must share the sign-in counters.
+        # Several processes must share the sign-in counters; while Redis is down, each process counts on its own
+        # instead of failing every sign-in.
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
 
 def _with_psycopg3_driver(url: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -88,6 +88,7 @@ def _handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
 def _handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
     if isinstance(error, HTTPException):
         return _handle_http_exception(error)
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return _handle_http_exception(InternalServerError(original_exception=error))
 
 

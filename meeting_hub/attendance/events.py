@@ -16,7 +16,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app, request
 from flask_babel import gettext as _
-from flask_socketio import join_room
+from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004 - its message reaches the client
 
 from meeting_hub.accounts import audit
 from meeting_hub.accounts import services as accounts
@@ -99,13 +99,15 @@ def _watch(user: User, message: dict[str, Any]) -> dict[str, Any]:
     briefing = scheduling.get_briefing(message["briefing_id"], user)
     only_endpoint: int | None = None
     if user.role in DASHBOARD_ROLES:
+        # The dashboard room gets every event, briefing-wide ones included: joining the briefing room too would
+        # deliver those twice.
         join_room(transport.dashboard_room(briefing.id), namespace=transport.NAMESPACE)
     elif user.role == Role.OPERATOR and user.endpoint_id is not None:
         only_endpoint = user.endpoint_id
         join_room(transport.endpoint_room(briefing.id, only_endpoint), namespace=transport.NAMESPACE)
+        join_room(transport.briefing_room(briefing.id), namespace=transport.NAMESPACE)
     else:
         raise AccessDenied(_("Bạn không có quyền theo dõi buổi giao ban này."))
-    join_room(transport.briefing_room(briefing.id), namespace=transport.NAMESPACE)
     # Rooms are joined first, then the state is read: nothing falls between; duplicates are dropped by seq.
     return catch_up(briefing, message.get("last_seq"), only_endpoint)
 

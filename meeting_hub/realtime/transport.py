@@ -35,7 +35,7 @@ def endpoint_room(briefing_id: int, endpoint_id: int) -> str:
 
 
 def briefing_room(briefing_id: int) -> str:
-    """Return the room every watcher of a briefing joins: events that concern no single endpoint."""
+    """Return the room of a briefing's consoles: events that concern no single endpoint (dashboards get them anyway)."""
     return f"briefing:{briefing_id}"
 
 
