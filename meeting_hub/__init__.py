@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+# gevent (MEETING_HUB_ASYNC_MODE=gevent) must patch socket, ssl and threading before anything imports them.
+from meeting_hub.async_mode import patch_if_configured
 
-from flask import Flask
+patch_if_configured()
+
+import os  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
-    from meeting_hub import cli, config, health, http_errors, models, url_converters, web  # noqa: F401 - models
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from meeting_hub import async_mode, cli, config, health, http_errors, models, url_converters, web  # noqa: F401 - models
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
     from meeting_hub.attendance import events  # noqa: F401 - registers the /live socket handlers
+    from meeting_hub.attendance.routes import blueprint as attendance_blueprint
     from meeting_hub.attendance.self_check_in_routes import blueprint as self_check_in_blueprint
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from meeting_hub.follow_up.routes import blueprint as follow_up_blueprint
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
-    from meeting_hub.realtime import transport
+    from meeting_hub.realtime import deflate, transport
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
     from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
 
@@ -37,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     config.load_config(app, test_config)
+    async_mode.check(app.config["ASYNC_MODE"])
     # Every `<int:...>` in the app's routes is an id: bound it before any blueprint registers a rule.
     app.url_map.converters["int"] = url_converters.IdConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
@@ -56,6 +66,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=int(app.config["LIVE_MAX_MESSAGE_BYTES"]),
     )
     transport.init_app(app)
+    # Outermost first: ProxyFix sets scheme, host and client address for Socket.IO (origin check) and Flask alike;
+    # then the compression policy sees each websocket handshake before simple-websocket accepts its offer.
+    app.wsgi_app = deflate.WebSocketDeflatePolicy(app.wsgi_app, app.config["LIVE_WEBSOCKET_DEFLATE"])  # type: ignore[method-assign]
+    if app.config["TRUST_PROXY"]:
+        # Only behind a proxy that sets these headers itself (docs/deployment.md); else clients could forge them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     access.init_app(app)
     web.init_app(app)
@@ -67,7 +83,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_feeds_blueprint)
     app.register_blueprint(scheduling_blueprint)
     app.register_blueprint(materials_blueprint)
+    app.register_blueprint(attendance_blueprint)
     app.register_blueprint(self_check_in_blueprint)
+    app.register_blueprint(follow_up_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

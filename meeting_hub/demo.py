@@ -6,7 +6,7 @@ Names are data, generated deterministically, so every run of `meeting-hub demo` 
 from __future__ import annotations
 
 import random
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -16,10 +16,11 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
+from meeting_hub.follow_up import services as follow_up
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, CellKind, Endpoint, EndpointKind, Person, PersonRole
 from meeting_hub.scheduling import services as scheduling
-from meeting_hub.scheduling.models import BriefingSeries
+from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
 from meeting_hub.scheduling.services import DEFAULT_SERIES_TITLE
 
@@ -160,6 +161,7 @@ def load_demo() -> list[str]:
             "Cơ sở dữ liệu đã có người dùng không thuộc dữ liệu demo "
             f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}): không ghi gì."
         )
+    follow_up.seed_default_categories()  # the migration seeds them; a database made with create_all has none
     endpoints = _load_endpoints()
     cells, people = _load_cells_and_people(endpoints)
     agencies = _load_agencies(endpoints)
@@ -286,4 +288,100 @@ def _load_briefings(now: datetime | None = None) -> list[str]:
     scheduling.open_briefing(past, organizer)
     scheduling.close_briefing(past, organizer)
     past.status_changed_at = past.ends_at
-    return [f"Chuỗi giao ban: {len(series.briefings)} buổi (một đã diễn ra, một sắp tới)."]
+    issues = _load_issues(past, now)
+    return [
+        f"Chuỗi giao ban: {len(series.briefings)} buổi (một đã diễn ra, một sắp tới).",
+        f"Ý kiến, kiến nghị tại buổi đã diễn ra: {issues}.",
+    ]
+
+
+#: The issues raised at the demo's past briefing: (endpoint code, category, title, content, agency, what happened).
+#: The demo's one responder answers for Phòng Tài nguyên và Môi trường, so the answered ones go there.
+DEMO_ISSUES: list[tuple[str, str, str, str, str | None, str]] = [
+    (
+        "hoang-hoa-tham",
+        "dat-dai",
+        "Lấn chiếm đất nông nghiệp ở thôn Đông Xá",
+        "Một số hộ san lấp ruộng để làm nhà xưởng, đề nghị kiểm tra, xử lý.",
+        RESPONDER_AGENCY,
+        "closed",
+    ),
+    (
+        "sao-do",
+        "moi-truong",
+        "Khói bụi từ cơ sở sản xuất gạch ở khu dân cư Hàn Giang",
+        "Người dân phản ánh khói bụi vào buổi tối, ảnh hưởng sức khỏe.",
+        RESPONDER_AGENCY,
+        "answered",
+    ),
+    (
+        "pha-lai",
+        "moi-truong",
+        "Rác thải tồn đọng ven đường liên khu",
+        "Rác không được thu gom hơn một tuần.",
+        RESPONDER_AGENCY,
+        "overdue",
+    ),
+    (
+        "hoang-hoa-tham",
+        "dat-dai",
+        "Cấp giấy chứng nhận quyền sử dụng đất chậm",
+        "Hồ sơ nộp từ đầu năm đến nay chưa có kết quả.",
+        RESPONDER_AGENCY,
+        "returned",
+    ),
+    (
+        "bac-an",
+        "chinh-sach-xa-hoi",
+        "Chậm chi trả trợ cấp cho người có công",
+        "",
+        "Phòng Lao động - Thương binh và Xã hội",
+        "assigned",
+    ),
+    (
+        "chi-minh",
+        "ha-tang-giao-thong",
+        "Đường nội khu dân cư xuống cấp, nhiều ổ gà",
+        "",
+        "Phòng Quản lý đô thị",
+        "assigned",
+    ),
+    ("cong-hoa", "an-ninh-trat-tu", "Trộm cắp vặt tăng ở khu dân cư", "", None, "new"),
+    ("van-an", "xay-dung-dang", "Kiến nghị tài liệu sinh hoạt chi bộ hằng tháng", "", None, "withdrawn"),
+]
+
+
+def _load_issues(past: Briefing, now: datetime) -> int:
+    """Raise the demo issues at the past briefing and take each through its steps, at plausible times."""
+    users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(demo_usernames())))}
+    agencies = {agency.name: agency for agency in db.session.scalars(sa.select(Agency))}
+    endpoints = {endpoint.code: endpoint for endpoint in db.session.scalars(sa.select(Endpoint))}
+    organizer, leader, responder = users["organizer"], users["leader"], users["responder"]
+    # Every step between the briefing and now, so the next briefing's report-back lists the answers.
+    assigned_at = past.ends_at + timedelta(hours=1)
+    answered_at = assigned_at + (now - assigned_at) / 2
+    reviewed_at = answered_at + (now - answered_at) / 2
+    for n, (code, category, title, content, agency_name, outcome) in enumerate(DEMO_ISSUES, start=1):
+        data = follow_up.IssueData(
+            endpoint_id=endpoints[code].id,
+            category=category,
+            title=title,
+            content=content,
+            client_op_id=f"demo-{n:04d}",
+        )
+        issue = follow_up.raise_issue(past, data, organizer, now=past.starts_at + timedelta(minutes=40 + n)).issue
+        if outcome == "withdrawn":
+            follow_up.withdraw_issue(issue, "Trùng với ý kiến đã trả lời tại buổi trước.", organizer, now=assigned_at)
+        if agency_name is None:
+            continue
+        # One overdue (due the day it was given); the others due a week from today, whenever the demo is loaded.
+        due_on = local_today(assigned_at) if outcome == "overdue" else local_today(now) + timedelta(days=7)
+        follow_up.assign_issue(issue, agencies[agency_name].id, due_on, leader, now=assigned_at)
+        if outcome in ("answered", "closed", "returned"):
+            answer = "Đã kiểm tra thực địa, lập biên bản và yêu cầu khắc phục trong tháng."
+            follow_up.answer_issue(issue, answer, responder, now=answered_at)
+        if outcome == "closed":
+            follow_up.close_issue(issue, leader, "Đồng ý với kết quả xử lý.", now=reviewed_at)
+        if outcome == "returned":
+            follow_up.return_issue(issue, "Đề nghị nêu rõ thời hạn cấp giấy cho từng hộ.", leader, now=reviewed_at)
+    return len(DEMO_ISSUES)

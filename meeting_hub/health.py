@@ -26,7 +26,9 @@ def healthz() -> tuple[dict[str, Any], int]:
         import redis
 
         try:
-            redis.Redis.from_url(redis_url, socket_timeout=2).ping()
+            # A Redis outage is otherwise silent: emits stop reaching other processes while sockets stay up.
+            with redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) as client:
+                client.ping()
             checks["redis"] = "ok"
         except redis.RedisError as error:
             checks["redis"] = f"error: {type(error).__name__}"

@@ -3,6 +3,7 @@
 from meeting_hub.accounts.models import ApiToken, AuditEvent, User
 from meeting_hub.attendance.models import AttendanceRecord, EndpointLink
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
+from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
 
@@ -21,7 +22,11 @@ __all__ = [
     "Cell",
     "Endpoint",
     "Holiday",
+    "Issue",
+    "IssueCategory",
+    "IssueEvent",
     "Material",
+    "Notification",
     "Person",
     "User",
 ]

@@ -71,6 +71,8 @@ class NavItem:
 NAV_MAIN: list[tuple[str, LazyString]] = [
     ("home.index", _l("Trang chủ")),
     ("scheduling.calendar", _l("Lịch giao ban")),
+    ("follow_up.queue", _l("Cần trả lời")),
+    ("follow_up.issue_list", _l("Ý kiến, kiến nghị")),
     ("network.endpoint_list", _l("Điểm cầu")),
 ]
 NAV_MORE: list[tuple[str, LazyString]] = [
@@ -78,6 +80,7 @@ NAV_MORE: list[tuple[str, LazyString]] = [
     ("scheduling.holidays", _l("Ngày lễ, Tết")),
     ("network.person_list", _l("Tra cứu người")),
     ("network.agency_list", _l("Cơ quan xử lý")),
+    ("follow_up.category_list", _l("Lĩnh vực ý kiến")),
     ("accounts.user_list", _l("Tài khoản")),
     ("network.roster_import", _l("Nhập danh sách")),
     ("accounts.audit_log", _l("Nhật ký hệ thống")),

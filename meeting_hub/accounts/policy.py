@@ -41,6 +41,16 @@ ADMIN = only(Role.ADMIN)
 ORGANIZERS = only(Role.ORGANIZER, Role.ADMIN)
 #: Who may see an endpoint's roster (operators: their own endpoint only, checked by can_see_endpoint).
 ROSTER_READERS = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER, Role.OPERATOR)
+# Raised issues (the workflow's table of who may take each step: meeting_hub/follow_up/workflow.py). Reading is open
+# to every signed-in user, cut down by the services: operators see their endpoint's, responders their agency's.
+#: Who records issues: operators (their own endpoint), organizers (any endpoint from the floor).
+ISSUE_RAISERS = only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN)
+#: Who assigns issues to an agency with a due date.
+ISSUE_ASSIGNERS = only(Role.LEADER, Role.ORGANIZER, Role.ADMIN)
+#: Who answers (the issues assigned to their own agency only).
+ISSUE_RESPONDERS = only(Role.RESPONDER)
+#: Who accepts (closes) or returns an answer.
+ISSUE_REVIEWERS = only(Role.LEADER, Role.ADMIN)
 
 ROUTE_POLICY: dict[str, Rule] = {
     # Infrastructure
@@ -109,6 +119,31 @@ ROUTE_POLICY: dict[str, Rule] = {
     "self_check_in.check_in_page": PUBLIC,
     "self_check_in.qr_sheet": ROSTER_READERS,
     "self_check_in.switch": ORGANIZERS,
+    # Live attendance (the console of an endpoint: its operators, or organizers acting for it; the service worker is
+    # public: browsers re-fetch it on their own, even after sign-out, and it holds only static URLs)
+    "attendance.console": ROSTER_READERS,
+    "attendance.briefing_console": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
+    "attendance.dashboard": STAFF,
+    "attendance.console_service_worker": PUBLIC,
+    # Raised issues: pages (reading is open to all, cut down by the services; each step to its roles)
+    "follow_up.issue_list": SIGNED_IN,
+    "follow_up.issue_detail": SIGNED_IN,
+    "follow_up.attachment": SIGNED_IN,
+    "follow_up.issue_summary": STAFF,
+    "follow_up.bulk_assign": ISSUE_ASSIGNERS,
+    "follow_up.assign": ISSUE_ASSIGNERS,
+    "follow_up.answer": ISSUE_RESPONDERS,
+    "follow_up.close": ISSUE_REVIEWERS,
+    "follow_up.return_answer": ISSUE_REVIEWERS,
+    "follow_up.withdraw": ORGANIZERS,
+    "follow_up.queue": ISSUE_RESPONDERS,
+    "follow_up.raise_issue": ISSUE_RAISERS,
+    "follow_up.notification_list": SIGNED_IN,
+    "follow_up.notification_open": SIGNED_IN,
+    "follow_up.notifications_read": SIGNED_IN,
+    "follow_up.category_list": ADMIN,
+    "follow_up.category_create": ADMIN,
+    "follow_up.category_edit": ADMIN,
     # API
     "api_accounts.me": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
@@ -124,6 +159,20 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_scheduling.close_briefing": ORGANIZERS,
     "api_attendance.get_attendance": ROSTER_READERS,
     "api_attendance.post_attendance": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
+    "api_follow_up.categories": SIGNED_IN,
+    "api_follow_up.briefing_issues": SIGNED_IN,
+    "api_follow_up.raise_issue": ISSUE_RAISERS,
+    "api_follow_up.list_issues": SIGNED_IN,
+    "api_follow_up.export_csv": SIGNED_IN,
+    "api_follow_up.export_xlsx": SIGNED_IN,
+    "api_follow_up.issue_summary": STAFF,
+    "api_follow_up.get_issue": SIGNED_IN,
+    "api_follow_up.assign_issue": ISSUE_ASSIGNERS,
+    "api_follow_up.answer_issue": ISSUE_RESPONDERS,
+    "api_follow_up.close_issue": ISSUE_REVIEWERS,
+    "api_follow_up.return_issue": ISSUE_REVIEWERS,
+    "api_follow_up.withdraw_issue": ORGANIZERS,
+    "api_follow_up.report_back": ROSTER_READERS,
 }
 
 

@@ -37,7 +37,7 @@ api = MeetingHubApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and its blueprints to the app."""
-    from meeting_hub.api import accounts, attendance, network, scheduling
+    from meeting_hub.api import accounts, attendance, follow_up, network, scheduling
 
     api.register_converter(IdConverter, id_parameter_schema)
     api.init_app(
@@ -50,5 +50,11 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
-    for blueprint in (accounts.blueprint, network.blueprint, scheduling.blueprint, attendance.blueprint):
+    for blueprint in (
+        accounts.blueprint,
+        network.blueprint,
+        scheduling.blueprint,
+        attendance.blueprint,
+        follow_up.blueprint,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

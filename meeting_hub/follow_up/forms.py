@@ -1,0 +1,78 @@
+"""Forms of the follow-up pages: raising, the workflow steps, bulk assignment and the categories."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from meeting_hub.follow_up.models import ISSUE_PRIORITY_LABELS
+from meeting_hub.follow_up.services import MAX_REASON_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
+
+REQUIRED = _l("Trường này là bắt buộc.")
+
+
+class RaiseForm(FlaskForm):
+    """An issue raised from the floor (organizers) or at an endpoint (operators)."""
+
+    endpoint_id = SelectField(_l("Điểm cầu"), coerce=int)
+    person_id = SelectField(_l("Người nêu ý kiến"), coerce=int, validators=[Optional()])
+    category = SelectField(_l("Lĩnh vực"))
+    priority = SelectField(
+        _l("Mức độ"), choices=[SelectChoice(p.value, label) for p, label in ISSUE_PRIORITY_LABELS.items()]
+    )
+    title = StringField(_l("Tiêu đề"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE_LENGTH)])
+    content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=MAX_TEXT_LENGTH)])
+    #: Generated when the form is shown: submitting it twice (a double tap, a resend) records one issue.
+    client_op_id = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    """The agency and due date of an assignment."""
+
+    agency_id = SelectField(_l("Cơ quan xử lý"), coerce=int)
+    due_on = DateField(_l("Hạn xử lý"), validators=[Optional()])
+    comment = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=MAX_REASON_LENGTH)])
+
+
+class BulkAssignForm(AssignForm):
+    """The same, for the issues ticked on the list."""
+
+
+class AnswerForm(FlaskForm):
+    """The agency's answer, with an optional PDF."""
+
+    body = TextAreaField(_l("Nội dung trả lời"), validators=[DataRequired(REQUIRED), Length(max=MAX_TEXT_LENGTH)])
+    attachment = FileField(_l("Văn bản trả lời (PDF, không bắt buộc)"), validators=[FileAllowed(["pdf"], "PDF")])
+
+
+class CloseForm(FlaskForm):
+    """A leader accepts the answer."""
+
+    comment = TextAreaField(_l("Ý kiến của lãnh đạo (không bắt buộc)"), validators=[Length(max=MAX_REASON_LENGTH)])
+
+
+class ReturnForm(FlaskForm):
+    """A leader returns the answer to the agency."""
+
+    reason = TextAreaField(_l("Lý do trả lại"), validators=[DataRequired(REQUIRED), Length(max=MAX_REASON_LENGTH)])
+    due_on = DateField(_l("Hạn xử lý mới (không bắt buộc)"), validators=[Optional()])
+
+
+class WithdrawForm(FlaskForm):
+    """An organizer withdraws the issue."""
+
+    reason = TextAreaField(_l("Lý do rút"), validators=[DataRequired(REQUIRED), Length(max=MAX_REASON_LENGTH)])
+
+
+class CategoryForm(FlaskForm):
+    """A category of raised issues."""
+
+    name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    code = StringField(_l("Mã"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    default_due_days = IntegerField(_l("Số ngày xử lý mặc định"), validators=[Optional(), NumberRange(1, 365)])
+    position = IntegerField(_l("Thứ tự"), default=0, validators=[Optional(), NumberRange(0, 1000)])
+    active = BooleanField(_l("Đang dùng"), default=True)

@@ -1,0 +1,135 @@
+"""In-app notifications about issues: who is told of what, the bell's unread count, and the daily overdue notices.
+
+Assigned and returned issues notify the responders of the agency; answers notify the leaders. Overdue notices are made
+by `meeting-hub notify-overdue`, run once a day (cron or a systemd timer, see docs/follow-up.md): one per user, issue
+and due date, so running it twice changes nothing. Overdue counts on the pages are always computed live.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
+from meeting_hub.clock import local_today
+from meeting_hub.database import utcnow
+from meeting_hub.extensions import db
+from meeting_hub.follow_up.models import Issue, Notification, NotificationKind
+from meeting_hub.follow_up.workflow import DUE_STATUSES
+
+#: How many notifications the bell's page lists.
+RECENT_LIMIT = 50
+
+
+def _agency_responders(agency_id: int | None) -> list[int]:
+    if agency_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(User.id).where(User.role == Role.RESPONDER, User.agency_id == agency_id, User.active.is_(True))
+        )
+    )
+
+
+def _leaders() -> list[int]:
+    return list(db.session.scalars(sa.select(User.id).where(User.role == Role.LEADER, User.active.is_(True))))
+
+
+def recipients(issue: Issue, kind: NotificationKind) -> list[int]:
+    """Return the ids of the users a notice of this kind about the issue goes to."""
+    if kind in (NotificationKind.ASSIGNED, NotificationKind.RETURNED):
+        return _agency_responders(issue.agency_id)
+    if kind == NotificationKind.ANSWERED:
+        return _leaders()
+    return sorted(set(_agency_responders(issue.agency_id)) | set(_leaders()))
+
+
+def notify(issue: Issue, kind: NotificationKind, actor: User | None, now: datetime | None = None) -> int:
+    """Add a notice for everyone concerned but the actor; return how many. The caller commits."""
+    now = now or utcnow()
+    users = [user_id for user_id in recipients(issue, kind) if actor is None or user_id != actor.id]
+    for user_id in users:
+        db.session.add(Notification(user_id=user_id, issue_id=issue.id, kind=kind, created_at=now))
+    return len(users)
+
+
+def notify_overdue(now: datetime | None = None) -> int:
+    """Add the overdue notices not given yet (one per user, issue and due date); return how many. Commits nothing."""
+    now = now or utcnow()
+    today = local_today(now)
+    overdue = db.session.execute(
+        sa.select(Issue.id, Issue.agency_id, Issue.due_on).where(Issue.status.in_(DUE_STATUSES), Issue.due_on < today)
+    ).all()
+    if not overdue:
+        return 0
+    leaders = _leaders()
+    responders_by_agency: dict[int | None, list[int]] = {}
+    rows = []
+    for issue_id, agency_id, due_on in overdue:
+        if agency_id not in responders_by_agency:
+            responders_by_agency[agency_id] = _agency_responders(agency_id)
+        for user_id in sorted(set(responders_by_agency[agency_id]) | set(leaders)):
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "issue_id": issue_id,
+                    "kind": NotificationKind.OVERDUE.value,
+                    "due_on": due_on,
+                    "created_at": now,
+                }
+            )
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Notification)
+    created = 0
+    for start in range(0, len(rows), 1000):
+        result = db.session.execute(
+            insert.values(rows[start : start + 1000]).on_conflict_do_nothing().returning(Notification.id)
+        )
+        created += len(result.all())
+    return created
+
+
+def unread_count(user: User) -> int:
+    """Return how many notices the user has not opened."""
+    count = db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+    return count or 0
+
+
+def recent(user: User, limit: int = RECENT_LIMIT) -> list[Notification]:
+    """Return the user's latest notices with their issues, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .options(sa.orm.joinedload(Notification.issue))
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_notification(notification_id: int, user: User, now: datetime | None = None) -> int | None:
+    """Mark one of the user's notices read and return its issue id (None when it is not theirs)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = now or utcnow()
+    return notification.issue_id
+
+
+def mark_all_read(user: User, now: datetime | None = None) -> None:
+    """Mark every notice of the user read."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )

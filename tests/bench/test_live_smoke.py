@@ -1,0 +1,43 @@
+"""Scenario S of bench/live.py at a reduced size: correctness only (nothing lost or doubled, dashboards converge).
+
+Real server processes and websocket clients in separate processes, as in the benchmark; no timing is asserted, the
+numbers belong to docs/performance.md. The second test serves the app the production way: gunicorn with one gevent
+worker (deploy/gunicorn.conf.py), MEETING_HUB_ASYNC_MODE=gevent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.live import Settings, run
+
+SMALL = {
+    "endpoints": 4,
+    "people": 10,
+    "dashboards": 6,
+    "client_procs": 2,
+    "arrivals": "burst",
+    "max_seconds": 60.0,
+    "converge_timeout": 20.0,
+}
+
+
+def _assert_exact(report: dict[str, object], checkins: int, dashboards: int) -> None:
+    assert report["sent"] == report["acked"] == report["stored"] == checkins, report
+    assert report["lost"] == 0, report
+    assert report["duplicated"] == 0, report
+    assert report["dashboards_converged"] == dashboards, report
+    assert report["converge_ms"] is not None, report
+    assert report["duplicate_deliveries"] == 0, report
+
+
+def test_reduced_scenario_s_threading_loses_and_doubles_nothing() -> None:
+    report = run(Settings(scenario="S", **SMALL))  # type: ignore[arg-type]
+    _assert_exact(report, 40, 6)
+
+
+@pytest.mark.parametrize("deflate", ["always"])
+def test_gunicorn_gevent_worker_serves_the_roll_call(deflate: str) -> None:
+    settings = Settings(scenario="S", server="gunicorn", async_mode="gevent", deflate=deflate, **SMALL)  # type: ignore[arg-type]
+    report = run(settings)
+    _assert_exact(report, 40, 6)
