@@ -1,22 +1,31 @@
-"""What the live pages embed: the briefing an operator should take, the roster by cell, names and recent events."""
+"""What the live pages embed: the briefing an operator should take, the roster by cell, names and recent events, and
+the console's part of the follow-up (categories, the issues raised at the endpoint, its report-back)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
+
 from meeting_hub.accounts.models import User
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS, LINK_STATUS_LABELS
 from meeting_hub.clock import local_today
 from meeting_hub.event_log import log
+from meeting_hub.follow_up import search, summary
+from meeting_hub.follow_up import services as follow_up
+from meeting_hub.follow_up.models import ISSUE_STATUS_LABELS, Issue
 from meeting_hub.network.models import PERSON_ROLE_LABELS, PersonRole
 from meeting_hub.network.services import list_people
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.vietnamese import fold
+from meeting_hub.web import format_date
 
 #: How many of the latest events a dashboard shows in its feed when it opens.
 FEED_SIZE = 30
+#: How much of an answer the console's report-back shows (the issue's page has it all).
+ANSWER_EXCERPT = 240
 
 
 def briefing_to_take(viewer: User, now: datetime | None = None) -> Briefing | None:
@@ -71,4 +80,68 @@ def status_labels() -> dict[str, str]:
     return {
         **{status.value: str(label) for status, label in ATTENDANCE_STATUS_LABELS.items()},
         **{f"link_{status.value}": str(label) for status, label in LINK_STATUS_LABELS.items()},
+    }
+
+
+def issue_categories() -> list[dict[str, str]]:
+    """Return the active categories of raised issues, in their display order, for the console's form."""
+    return [{"code": category.code, "name": category.name} for category in follow_up.list_categories()]
+
+
+def category_names() -> dict[str, str]:
+    """Return every category's name by code (inactive ones too: old events still name them), for the feeds."""
+    return {category.code: category.name for category in follow_up.list_categories(include_inactive=True)}
+
+
+def issue_status_labels() -> dict[str, str]:
+    """Return the translated issue status labels, for the console's list."""
+    return {status.value: str(label) for status, label in ISSUE_STATUS_LABELS.items()}
+
+
+def raised_issues(viewer: User, briefing: Briefing, endpoint_id: int) -> list[dict[str, Any]]:
+    """Return the issues raised at this briefing for the endpoint, oldest first, as the console lists them."""
+    filters = search.IssueFilters(briefing_id=briefing.id, endpoint_id=endpoint_id)
+    return [
+        {
+            "id": issue.id,
+            "title": issue.title,
+            "category": issue.category.code,
+            "status": issue.status.value,
+            "person_id": issue.person_id,
+            "person_name": issue.person.full_name if issue.person else None,
+        }
+        for issue in search.iter_issues(viewer, filters, sort="raised_at")
+    ]
+
+
+def _excerpt(text: str, limit: int = ANSWER_EXCERPT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _report_line(issue: Issue) -> dict[str, Any]:
+    return {
+        "id": issue.id,
+        "title": issue.title,
+        "category": issue.category.name,
+        "status": issue.status.value,
+        "agency": issue.agency.name if issue.agency else "",
+        "answer": _excerpt(issue.answer or ""),
+        "due_on": format_date(issue.due_on),
+        "url": url_for("follow_up.issue_detail", issue_id=issue.id),
+    }
+
+
+def report_back(viewer: User, briefing: Briefing, endpoint_id: int) -> dict[str, Any] | None:
+    """Return the endpoint's report-back at this briefing (the briefing page's, cut to the endpoint), or None when
+    there is nothing to report: issues of earlier briefings answered or closed since the previous one, and those still
+    overdue. Dates are written out (dd/mm/yyyy): the console shows them as they are, offline too."""
+    report = summary.report_back(briefing, viewer, endpoint_id=endpoint_id)
+    part = next((part for part in report.endpoints if part.endpoint.id == endpoint_id), None)
+    if part is None or not (part.resolved or part.overdue):
+        return None
+    return {
+        "since": format_date(report.previous.starts_at) if report.previous else None,
+        "resolved": [_report_line(issue) for issue in part.resolved],
+        "overdue": [_report_line(issue) for issue in part.overdue],
     }

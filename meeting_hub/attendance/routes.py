@@ -84,6 +84,11 @@ def briefing_console(briefing_id: int) -> ResponseReturnValue:
         "api_url": url_for("api_attendance.post_attendance", briefing_id=briefing.id),
         "service_worker_url": url_for("attendance.console_service_worker"),
         "statuses": page_data.status_labels(),
+        "issues_url": url_for("api_follow_up.raise_issue", briefing_id=briefing.id),
+        "categories": page_data.issue_categories(),
+        "issue_statuses": page_data.issue_status_labels(),
+        "issues": page_data.raised_issues(user, briefing, endpoint.id),
+        "report_back": page_data.report_back(user, briefing, endpoint.id),
     }
     return render_template("attendance/console.html", briefing=briefing, endpoint=endpoint, data=data)
 
@@ -113,6 +118,7 @@ def dashboard(briefing_id: int) -> ResponseReturnValue:
         "stale_after_seconds": services.stale_after().total_seconds(),
         "server_time": utcnow().isoformat(),
         "statuses": page_data.status_labels(),
+        "categories": page_data.category_names(),
     }
     return render_template("attendance/dashboard.html", briefing=briefing, data=data)
 

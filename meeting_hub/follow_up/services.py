@@ -419,6 +419,7 @@ def _record_step(
             "briefing_id": issue.briefing_id,
             "issue_id": issue.id,
             "endpoint_id": issue.endpoint_id,
+            "person_id": issue.person_id,
             "action": action.value,
             "status": issue.status.value,
             "title": issue.title,

@@ -271,8 +271,10 @@ def previous_briefing(briefing: Briefing) -> Briefing | None:
     )
 
 
-def report_back(briefing: Briefing, viewer: User, now: datetime | None = None) -> ReportBack:
-    """Return the report-back for a briefing (operators: their own endpoint only).
+def report_back(
+    briefing: Briefing, viewer: User, now: datetime | None = None, endpoint_id: int | None = None
+) -> ReportBack:
+    """Return the report-back for a briefing (operators: their own endpoint only; endpoint_id: that one only).
 
     The window runs from the start of the previous briefing held to now (or, for a briefing that has ended, to its
     start, so its page keeps what was read out). Overdue means not answered yet past the due date, as of today.
@@ -289,6 +291,8 @@ def report_back(briefing: Briefing, viewer: User, now: datetime | None = None) -
     )
     if viewer.role == Role.RESPONDER:
         base = base.where(sa.false())  # the report-back is the network's; responders follow their queue instead
+    if endpoint_id is not None:
+        base = base.where(Issue.endpoint_id == endpoint_id)
 
     def window(column: sa.orm.InstrumentedAttribute[datetime | None]) -> sa.ColumnElement[bool]:
         return sa.and_(column >= since, column < until) if since is not None else column < until

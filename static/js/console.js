@@ -1,6 +1,8 @@
 // The operator's roll-call console. Every action goes first into an outbox kept in localStorage (it survives a reload
 // and a phone going to sleep), then over the socket, or REST when the socket is down but HTTP works. An action leaves
 // the outbox only on an ok answer; one refused for good is parked and shown; anything else is retried with backoff.
+// Raised issues ("ý kiến, kiến nghị") go through the same outbox, in the same order, always over REST (the socket has
+// no event for them); the console lists the endpoint's issues and follows their steps from the live `issue` events.
 (function () {
   "use strict";
 
@@ -12,8 +14,12 @@
   const endpointId = data.endpoint.id;
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
-  // Refusals that sending again cannot change; rate_limited, unauthorized, server errors and timeouts are retried.
+  // Refusals that sending again cannot change; rate_limited, unauthorized, try_again, server errors and timeouts are
+  // retried. An HTTP answer without our JSON error (a proxy's page) counts by its status.
   const PERMANENT_ERRORS = new Set(["forbidden", "invalid", "not_found", "conflict"]);
+  const PERMANENT_STATUSES = new Set([403, 404, 409, 422]);
+  // What can go over REST when the socket is down (a link report only means something over the socket).
+  const REST_KINDS = new Set(["check_in", "issue"]);
   const ACK_TIMEOUT_MS = 10000;
   const HEARTBEAT_TIMEOUT_MS = 5000;
   const FIRST_RETRY_MS = 1000;
@@ -43,7 +49,7 @@
 
   // What the server last told us, at a seq. A page reopened from the service worker's cache carries an old snapshot:
   // the state saved on the device is newer then, and wins.
-  const state = { seq: 0, briefingStatus: data.briefing.status, linkStatus: null, linkSeq: 0, records: {} };
+  const state = { seq: 0, briefingStatus: data.briefing.status, linkStatus: null, linkSeq: 0, records: {}, issues: {} };
 
   function applySnapshot(snapshot) {
     for (const record of snapshot.records) {
@@ -70,10 +76,29 @@
     }
   }
 
+  /** Keep what is known of an issue at a seq, unless something newer is known already. */
+  function applyIssue(issue, seq) {
+    const known = state.issues[issue.id];
+    if (known && known.seq >= seq) {
+      return;
+    }
+    state.issues[issue.id] = {
+      id: issue.id,
+      title: issue.title,
+      category: issue.category,
+      status: issue.status,
+      person_id: issue.person_id ?? (known ? known.person_id : null),
+      person_name: issue.person_name ?? (known ? known.person_name : null),
+      seq,
+    };
+  }
+
   function applyEvents(events) {
     for (const event of events) {
       if (event.type === "attendance" && event.endpoint_id === endpointId) {
         applyRecord(event, event.seq);
+      } else if (event.type === "issue" && event.endpoint_id === endpointId) {
+        applyIssue({ ...event, id: event.issue_id }, event.seq);
       } else if (event.type === "link_status" && event.endpoint_id === endpointId && event.seq > state.linkSeq) {
         state.linkStatus = event.link_status;
         state.linkSeq = event.seq;
@@ -91,9 +116,20 @@
   }
 
   applySnapshot(data.snapshot);
+  for (const issue of data.issues) {
+    applyIssue(issue, data.snapshot.seq);
+  }
   const saved = readStored(STATE_KEY);
-  if (saved && saved.seq > state.seq) {
-    Object.assign(state, saved);
+  if (saved) {
+    const fromPage = state.issues;
+    if (saved.seq > state.seq) {
+      Object.assign(state, saved);
+    }
+    // Issues merge one by one: one sent over REST while the socket was down is known here but raised no seq.
+    state.issues = fromPage;
+    for (const issue of Object.values(saved.issues || {})) {
+      applyIssue(issue, issue.seq || 0);
+    }
   }
 
   // The outbox: every action of this user, in the order taken.
@@ -125,6 +161,7 @@
       applySnapshot(snapshot);
       saveState();
       render();
+      refreshIssues(snapshot.seq); // a snapshot carries no issues: the events that would have told are gone
     },
     onEvents: applyEvents,
     onState: showConnection,
@@ -140,7 +177,7 @@
   let retryMs = 0;
   let signedOut = false;
 
-  /** Return the next action that can go out now: anything over the socket; only check-ins over REST. */
+  /** Return the next action that can go out now: anything with the socket up; check-ins and issues over REST. */
   function nextSendable() {
     const pending = outbox.filter((item) => item.state === "pending");
     if (live.connected) {
@@ -149,7 +186,15 @@
     if (!navigator.onLine) {
       return undefined;
     }
-    return pending.find((item) => item.kind === "check_in");
+    return pending.find((item) => REST_KINDS.has(item.kind));
+  }
+
+  /** Flatten an error's details ({field: message} or nested lists) into one line. */
+  function detailText(details) {
+    if (!details || typeof details !== "object") {
+      return typeof details === "string" ? details : "";
+    }
+    return Object.values(details).map(detailText).filter(Boolean).join(" ");
   }
 
   async function sendOverRest(item) {
@@ -169,13 +214,22 @@
         return { ok: true, result: answer };
       }
       const error = (answer && answer.error) || {};
-      return { code: error.code || `http_${response.status}`, message: error.message || response.statusText };
+      const details = detailText(error.details);
+      const message = error.message || response.statusText || `HTTP ${response.status}`;
+      return {
+        code: error.code || `http_${response.status}`,
+        status: response.status,
+        message: details && !message.includes(details) ? `${message} ${details}` : message,
+      };
     } finally {
       window.clearTimeout(timer);
     }
   }
 
   async function send(item) {
+    if (item.kind === "issue") {
+      return sendOverRest(item);
+    }
     if (live.connected) {
       const ack = await live.emit(item.kind, item.payload, ACK_TIMEOUT_MS);
       if (ack && ack.ok) {
@@ -195,8 +249,17 @@
     } else if (item.kind === "link_status" && result.seq > state.linkSeq) {
       state.linkStatus = item.payload.status;
       state.linkSeq = result.seq;
+    } else if (item.kind === "issue" && result.id && !state.issues[result.id]) {
+      // A replay answers the issue as it was raised: anything known already (from an event) is newer.
+      applyIssue(result, state.seq);
     }
     saveState();
+  }
+
+  function isPermanent(outcome) {
+    return (
+      PERMANENT_ERRORS.has(outcome.code) || (outcome.code !== "try_again" && PERMANENT_STATUSES.has(outcome.status))
+    );
   }
 
   function park(item, message) {
@@ -224,11 +287,12 @@
         } catch (error) {
           outcome = { code: "network" }; // no answer: offline, timed out, or the connection dropped mid-way
         }
-        signedOut = outcome.code === "unauthorized";
+        // A refused form token means another sign-in replaced this page's session: the same remedy as a lost one.
+        signedOut = outcome.code === "unauthorized" || outcome.code === "csrf_failed";
         if (outcome.ok) {
           settle(item, outcome.result);
           retryMs = 0;
-        } else if (PERMANENT_ERRORS.has(outcome.code)) {
+        } else if (isPermanent(outcome)) {
           park(item, outcome.message);
         } else {
           retryMs = retryMs ? Math.min(retryMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
@@ -258,6 +322,28 @@
   function beat() {
     if (data.reports_link && live.connected && state.briefingStatus === "live") {
       live.emit("heartbeat", { briefing_id: briefingId }, HEARTBEAT_TIMEOUT_MS).catch(() => {});
+    }
+  }
+
+  /** Read the endpoint's issues of this briefing again (the same URL lists them), as of a snapshot's seq. */
+  async function refreshIssues(seq) {
+    try {
+      const response = await fetch(data.issues_url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) {
+        return;
+      }
+      for (const issue of await response.json()) {
+        if (issue.endpoint_id === endpointId) {
+          applyIssue(issue, seq);
+        }
+      }
+      saveState();
+      render();
+    } catch (error) {
+      // offline again: the list catches up with the next snapshot or event
     }
   }
 
@@ -336,6 +422,89 @@
     }
   }
 
+  function canRaise() {
+    return state.briefingStatus === "live" || state.briefingStatus === "ended";
+  }
+
+  const issueDialog = document.getElementById("issue-dialog");
+  const issueForm = document.getElementById("issue-form");
+  const issueError = issueForm.querySelector(".form-error");
+  // Who raises the issue being written (null: the endpoint as a whole), the parked item it replaces, the opener.
+  let issueDraft = { personId: null, personName: "", replaces: null, opener: null };
+
+  function openIssueForm(personId, opener, from) {
+    if (!canRaise()) {
+      notice(labels.issues_not_open);
+      return;
+    }
+    const row = personId === null ? null : rows.get(personId);
+    const personName = row ? row.person.name : (from && from.person_name) || "";
+    issueDraft = { personId, personName, replaces: from ? from.id : null, opener };
+    issueForm.reset();
+    if (from) {
+      issueForm.elements.category.value = from.payload.category;
+      issueForm.elements.title.value = from.payload.title;
+      issueForm.elements.content.value = from.payload.content;
+    }
+    issueError.hidden = true;
+    document.getElementById("issue-raiser").textContent =
+      personId === null
+        ? format(labels.raised_by_endpoint, { endpoint: data.endpoint.name })
+        : format(labels.raised_by, { name: personName });
+    if (typeof issueDialog.showModal === "function") {
+      issueDialog.showModal();
+    } else {
+      issueDialog.setAttribute("open", "");
+    }
+    issueForm.elements.category.focus();
+  }
+
+  function closeIssueForm() {
+    if (typeof issueDialog.close === "function") {
+      issueDialog.close();
+    } else {
+      issueDialog.removeAttribute("open");
+    }
+  }
+
+  function raiseIssue() {
+    const category = issueForm.elements.category.value;
+    const title = issueForm.elements.title.value.replace(/\s+/g, " ").trim();
+    const content = issueForm.elements.content.value.trim();
+    const problem = !category ? labels.issue_category_required : !title ? labels.issue_title_required : "";
+    if (problem) {
+      issueError.textContent = problem;
+      issueError.hidden = false;
+      (category ? issueForm.elements.title : issueForm.elements.category).focus();
+      return;
+    }
+    const id = newOpId();
+    const item = {
+      id,
+      kind: "issue",
+      state: "pending",
+      briefing_id: briefingId,
+      person_id: issueDraft.personId,
+      person_name: issueDraft.personName,
+      url: data.issues_url,
+      created_at: new Date().toISOString(),
+      payload: { endpoint_id: endpointId, person_id: issueDraft.personId, category, title, content, client_op_id: id },
+    };
+    const replaced = issueDraft.replaces;
+    const before = outbox;
+    if (replaced) {
+      outbox = outbox.filter((entry) => entry.id !== replaced);
+    }
+    if (!enqueue(item)) {
+      outbox = before; // storage full: the parked original stays, and the form stays open with what was typed
+      saveOutbox();
+      issueError.textContent = labels.storage_full;
+      issueError.hidden = false;
+      return;
+    }
+    closeIssueForm();
+  }
+
   function reportLink(status) {
     if (state.briefingStatus !== "live") {
       return;
@@ -374,6 +543,8 @@
         li.querySelector(".person-name").textContent = person.name;
         li.querySelector(".person-role").textContent = person.role;
         li.querySelector(".statuses").setAttribute("aria-label", format(labels.check_in_for, { name: person.name }));
+        const raise = li.querySelector("button[data-raise]");
+        raise.setAttribute("aria-label", format(labels.raise_for, { name: person.name }));
         const row = {
           person,
           li,
@@ -383,6 +554,7 @@
           details: li.querySelector("details"),
           note: li.querySelector('input[name="note"]'),
           substitute: li.querySelector('input[name="substitute_name"]'),
+          raise,
           error: li.querySelector(".row-error"),
           errorKind: null,
           shown: null,
@@ -411,6 +583,7 @@
     const latest = pendingByPerson();
     const totals = { present: 0, late: 0, excused: 0, absent: 0, pending: 0 };
     const writable = canRecord();
+    const raisable = canRaise();
     for (const row of rows.values()) {
       const current = effective(row.person.id, latest);
       const status = current ? current.status : null;
@@ -442,6 +615,7 @@
         row.substitute.value = current ? current.substitute_name || "" : "";
         row.shown = shown;
       }
+      row.raise.disabled = !raisable;
       const item = latest.get(row.person.id);
       if (item && item.state === "parked") {
         showRowError(row, format(labels.refused, { message: item.error }), "parked");
@@ -458,8 +632,76 @@
       cell.count.textContent = `${done}/${cell.rows.length}`;
     }
     renderOutbox();
+    renderIssues(raisable);
     renderLink();
     renderBriefingState();
+  }
+
+  function personName(personId, fallback) {
+    const row = personId === null || personId === undefined ? null : rows.get(personId);
+    return row ? row.person.name : fallback || "";
+  }
+
+  function issueLine(title, meta, tag, status) {
+    const li = document.createElement("li");
+    const line = document.createElement("div");
+    line.className = "issue-line";
+    const name = document.createElement("span");
+    name.className = "issue-title";
+    name.textContent = title;
+    const chip = document.createElement("span");
+    chip.className = "tag";
+    chip.dataset.status = status;
+    chip.textContent = tag;
+    line.append(name, " ", chip);
+    const details = document.createElement("div");
+    details.className = "issue-meta";
+    details.textContent = meta;
+    li.append(line, details);
+    return li;
+  }
+
+  function renderIssues(raisable) {
+    const categories = new Map(data.categories.map((category) => [category.code, category.name]));
+    const metaOf = (category, personId, fallbackName) =>
+      [categories.get(category) || category, personName(personId, fallbackName) || labels.whole_endpoint].join(" · ");
+    const sent = Object.values(state.issues)
+      .sort((a, b) => a.id - b.id)
+      .map((issue) => {
+        const li = issueLine(
+          issue.title,
+          metaOf(issue.category, issue.person_id, issue.person_name),
+          data.issue_statuses[issue.status] || issue.status,
+          issue.status,
+        );
+        li.dataset.issueId = String(issue.id);
+        return li;
+      });
+    const waiting = outbox
+      .filter(
+        (item) =>
+          item.kind === "issue" &&
+          item.state === "pending" &&
+          item.briefing_id === briefingId &&
+          item.payload.endpoint_id === endpointId,
+      )
+      .map((item) => {
+        const li = issueLine(
+          item.payload.title,
+          metaOf(item.payload.category, item.person_id, item.person_name),
+          labels.issue_waiting,
+          "waiting",
+        );
+        li.dataset.opId = item.id;
+        return li;
+      });
+    document.getElementById("issues").replaceChildren(...sent, ...waiting);
+    const count = sent.length + waiting.length;
+    document.getElementById("issues-count").textContent = count ? format(labels.issues_count, { n: count }) : "";
+    document.getElementById("issues-empty").hidden = count > 0;
+    for (const button of document.querySelectorAll(".issues button[data-raise]")) {
+      button.disabled = !raisable;
+    }
   }
 
   function renderOutbox() {
@@ -478,16 +720,31 @@
       ...parked.map((item) => {
         const li = document.createElement("li");
         const text = document.createElement("span");
-        const what =
-          item.kind === "check_in"
-            ? `${item.person_name} — ${statusLabels[item.payload.status]}`
-            : format(labels.link_status_label, { status: statusLabels[`link_${item.payload.status}`] });
+        let what;
+        if (item.kind === "check_in") {
+          what = `${item.person_name} — ${statusLabels[item.payload.status]}`;
+        } else if (item.kind === "issue") {
+          what = format(labels.issue_parked, { title: item.payload.title });
+        } else {
+          what = format(labels.link_status_label, { status: statusLabels[`link_${item.payload.status}`] });
+        }
         text.textContent = `${what}: ${item.error}`;
+        const actions = document.createElement("span");
+        actions.className = "parked-actions";
+        // A refused issue is text someone said: it can be corrected and sent again, not only thrown away.
+        if (item.kind === "issue" && item.briefing_id === briefingId && item.payload.endpoint_id === endpointId) {
+          const edit = document.createElement("button");
+          edit.type = "button";
+          edit.dataset.edit = item.id;
+          edit.textContent = labels.issue_edit;
+          actions.append(edit);
+        }
         const dismiss = document.createElement("button");
         dismiss.type = "button";
         dismiss.dataset.dismiss = item.id;
         dismiss.textContent = labels.dismiss;
-        li.append(text, dismiss);
+        actions.append(dismiss);
+        li.append(text, actions);
         return li;
       }),
     );
@@ -560,6 +817,26 @@
     if (button) {
       checkIn(Number(button.closest("li.person").dataset.personId), button.dataset.status);
     }
+    const raise = event.target.closest("button[data-raise]");
+    if (raise) {
+      openIssueForm(Number(raise.closest("li.person").dataset.personId), raise);
+    }
+  });
+  document.querySelector(".issues button[data-raise]").addEventListener("click", (event) => {
+    openIssueForm(null, event.currentTarget);
+  });
+  issueForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    raiseIssue();
+  });
+  issueForm.addEventListener("input", () => {
+    issueError.hidden = true;
+  });
+  issueForm.querySelector("button[data-cancel]").addEventListener("click", closeIssueForm);
+  issueDialog.addEventListener("close", () => {
+    if (issueDraft.opener && issueDraft.opener.isConnected) {
+      issueDraft.opener.focus();
+    }
   });
   rosterEl.addEventListener("input", (event) => {
     const li = event.target.closest("li.person");
@@ -574,6 +851,13 @@
     button.addEventListener("click", () => reportLink(button.dataset.link));
   }
   document.getElementById("parked").addEventListener("click", (event) => {
+    const edit = event.target.closest("button[data-edit]");
+    const parkedIssue = edit && outbox.find((item) => item.id === edit.dataset.edit);
+    if (parkedIssue) {
+      const known = parkedIssue.person_id !== null && rows.has(parkedIssue.person_id);
+      openIssueForm(known ? parkedIssue.person_id : null, edit, parkedIssue);
+      return;
+    }
     const button = event.target.closest("button[data-dismiss]");
     if (button) {
       outbox = outbox.filter((item) => item.id !== button.dataset.dismiss);

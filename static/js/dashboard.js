@@ -68,6 +68,21 @@
       }
       return { text: `${where}: ${statusLabels[`link_${event.link_status}`]}`, at: event.last_seen_at, kind: "link" };
     }
+    if (event.type === "issue") {
+      const template = labels[`issue_${event.action}`];
+      if (!template) {
+        return null;
+      }
+      let text = `${where}: ${format(template, { title: event.title })}`;
+      if (event.action === "raise") {
+        const details = [data.categories[event.category] || event.category];
+        if (event.person_id) {
+          details.push(personName(event.person_id));
+        }
+        text += ` (${details.join(" · ")})`;
+      }
+      return { text, at: event.at, kind: "issue" };
+    }
     if (event.type === "briefing") {
       const text = {
         live: labels.briefing_opened,

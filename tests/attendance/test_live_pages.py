@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import datetime, timedelta
@@ -14,8 +15,10 @@ from flask.testing import FlaskClient
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import page_data
+from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
+from meeting_hub.follow_up import services as follow_up
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.attendance.conftest import LiveBriefing, signed_in_client
@@ -77,6 +80,111 @@ def test_an_operator_goes_from_console_to_the_live_briefing_and_gets_only_their_
     labels = embedded(page.text, "console-labels")
     assert labels["outbox_pending"] == "{n} đang chờ gửi"
     assert labels["outbox_empty"] == "Đã gửi hết"
+
+
+_op_ids = itertools.count(1)
+
+
+def _raise(briefing_id: int, endpoint_id: int, title: str, by: str = "organizer", **extra: Any) -> int:
+    data = follow_up.IssueData(
+        endpoint_id=endpoint_id, category="dat-dai", title=title, client_op_id=f"page-op-{next(_op_ids):04d}", **extra
+    )
+    return follow_up.raise_issue(scheduling.get_briefing(briefing_id), data, accounts.find_user(by)).issue.id
+
+
+@pytest.fixture
+def issues_around(app: Flask, live: LiveBriefing) -> LiveBriefing:
+    """An earlier briefing whose issues were answered or are overdue since, at Sao Đỏ and Hoàng Hoa Thám; and an
+    issue of each raised at the live briefing."""
+    network = live.network
+    with app.app_context():
+        follow_up.seed_default_categories()
+        organizer, leader = accounts.find_user("organizer"), accounts.find_user("leader")
+        responder = accounts.find_user("responder")
+        start = utcnow() - timedelta(days=30)
+        earlier = scheduling.create_briefing(
+            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
+        )
+        scheduling.open_briefing(earlier, organizer)
+        for endpoint, name in ((network.sao_do, "Sao Đỏ"), (network.hoang_hoa_tham, "Hoàng Hoa Thám")):
+            answered = db.session.get(follow_up.Issue, _raise(earlier.id, endpoint.id, f"Đã trả lời {name}"))
+            late = db.session.get(follow_up.Issue, _raise(earlier.id, endpoint.id, f"Quá hạn {name}"))
+            assert answered is not None and late is not None
+            for issue in (answered, late):
+                follow_up.assign_issue(issue, network.agency.id, None, leader)
+            follow_up.answer_issue(answered, "Đã đo đạc lại, hai hộ thống nhất ranh giới.", responder)
+            late.due_on = local_today() - timedelta(days=2)  # as if given long ago
+        scheduling.close_briefing(earlier, organizer)
+        _raise(
+            live.briefing_id,
+            network.sao_do.id,
+            "Nêu tại buổi này",
+            by="op-sao-do",
+            person_id=network.sao_do_people[0].id,
+        )
+        _raise(live.briefing_id, network.hoang_hoa_tham.id, "Nêu tại Hoàng Hoa Thám")
+        db.session.commit()
+    return live
+
+
+def test_the_console_embeds_the_categories_its_endpoints_issues_and_report_back(
+    app: Flask, issues_around: LiveBriefing
+) -> None:
+    page = signed_in_client(app, "op-sao-do").get(console_url(issues_around.briefing_id))
+    data = embedded(page.text, "console-data")
+    assert data["categories"][0] == {"code": "dat-dai", "name": "Đất đai"}
+    assert [c["code"] for c in data["categories"]] == [code for code, _name in follow_up.DEFAULT_CATEGORIES]
+    assert data["issue_statuses"]["new"] == "Mới"
+    assert data["issues_url"] == f"/api/v1/briefings/{issues_around.briefing_id}/issues"
+    # The issues raised at this briefing: the endpoint's own only.
+    assert [(i["title"], i["status"], i["person_name"]) for i in data["issues"]] == [
+        ("Nêu tại buổi này", "new", "Nguyễn Văn Đức")
+    ]
+    # The report-back: Sao Đỏ's answer and overdue issue, nothing of Hoàng Hoa Thám.
+    report = data["report_back"]
+    assert [(line["title"], line["status"], line["agency"]) for line in report["resolved"]] == [
+        ("Đã trả lời Sao Đỏ", "answered", "Phòng Tài nguyên và Môi trường")
+    ]
+    assert report["resolved"][0]["answer"] == "Đã đo đạc lại, hai hộ thống nhất ranh giới."
+    assert [line["title"] for line in report["overdue"]] == ["Quá hạn Sao Đỏ"]
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", report["overdue"][0]["due_on"])
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", report["since"])
+    assert "Hoàng Hoa Thám" not in page.text
+    # The page shows it as it came (it opens offline from the service worker's copy just the same).
+    assert "Kết quả trả lời ý kiến" in page.text
+    assert "1 có kết quả · 1 quá hạn" in page.text
+    labels = embedded(page.text, "console-labels")
+    assert labels["raise_for"] == "Ghi ý kiến, kiến nghị của {name}"
+
+
+def test_an_organizers_console_embeds_the_chosen_endpoints_part_only(app: Flask, issues_around: LiveBriefing) -> None:
+    hht = issues_around.network.hoang_hoa_tham.id
+    page = signed_in_client(app, "organizer").get(f"{console_url(issues_around.briefing_id)}?endpoint_id={hht}")
+    data = embedded(page.text, "console-data")
+    assert [i["title"] for i in data["issues"]] == ["Nêu tại Hoàng Hoa Thám"]
+    assert [line["title"] for line in data["report_back"]["resolved"]] == ["Đã trả lời Hoàng Hoa Thám"]
+    assert [line["title"] for line in data["report_back"]["overdue"]] == ["Quá hạn Hoàng Hoa Thám"]
+
+
+def test_a_console_with_nothing_to_report_back_shows_no_report(app: Flask, live: LiveBriefing) -> None:
+    page = signed_in_client(app, "op-sao-do").get(console_url(live.briefing_id))
+    data = embedded(page.text, "console-data")
+    assert data["report_back"] is None
+    assert data["issues"] == []
+    assert "Kết quả trả lời ý kiến" not in page.text
+
+
+def test_the_dashboard_names_the_issue_categories_for_its_feed(app: Flask, issues_around: LiveBriefing) -> None:
+    page = signed_in_client(app, "leader").get(f"/briefings/{issues_around.briefing_id}/live")
+    data = embedded(page.text, "dashboard-data")
+    assert data["categories"]["dat-dai"] == "Đất đai"
+    raised = [e for e in data["recent_events"] if e["type"] == "issue"]
+    assert [(e["title"], e["action"]) for e in raised] == [
+        ("Nêu tại buổi này", "raise"),
+        ("Nêu tại Hoàng Hoa Thám", "raise"),
+    ]
+    assert raised[0]["person_id"] == issues_around.network.sao_do_people[0].id
+    assert embedded(page.text, "dashboard-labels")["issue_raise"] == "ý kiến mới “{title}”"
 
 
 def test_the_console_stays_light_and_free_of_bootstrap(app: Flask, live: LiveBriefing) -> None:
