@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
     from meeting_hub.realtime import deflate, transport
+    from meeting_hub.reports.routes import blueprint as reports_blueprint
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
     from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
 
@@ -86,6 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(attendance_blueprint)
     app.register_blueprint(self_check_in_blueprint)
     app.register_blueprint(follow_up_blueprint)
+    app.register_blueprint(reports_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

@@ -49,6 +49,13 @@ DEFAULTS: dict[str, Any] = {
     "ISSUE_DUE_SOON_DAYS": 3,
     "ISSUE_EXPORT_MAX_ROWS": 50_000,
     "ISSUE_ANSWER_MAX_BYTES": 10 * 1024 * 1024,
+    # Reports: the folder of the DejaVu Sans TTF files the minutes PDF embeds (copied there by `make setup`), the place
+    # written on the minutes ("Chí Linh, ngày ..."), how many briefings in a row a secretary may miss (absent or
+    # excused) before leaders see them flagged, and how many months the attendance trend shows.
+    "REPORT_FONT_DIR": str(Path(__file__).resolve().parent.parent / "static" / "vendor" / "fonts"),
+    "REPORT_PLACE_NAME": "Chí Linh",
+    "REPORT_ABSENCE_STREAK": 2,
+    "REPORT_TREND_MONTHS": 12,
 }
 
 

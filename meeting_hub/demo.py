@@ -13,12 +13,15 @@ import sqlalchemy as sa
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance import services as attendance
+from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, CheckInVia, LinkStatus
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
+from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import services as follow_up
 from meeting_hub.network import services as network
-from meeting_hub.network.models import Agency, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
@@ -286,6 +289,7 @@ def _load_briefings(now: datetime | None = None) -> list[str]:
         scheduling.update_briefing(briefing, scheduling.BriefingData(agenda=agenda), organizer)
     past = series.briefings[0]
     scheduling.open_briefing(past, organizer)
+    _load_attendance(past)
     scheduling.close_briefing(past, organizer)
     past.status_changed_at = past.ends_at
     issues = _load_issues(past, now)
@@ -385,3 +389,62 @@ def _load_issues(past: Briefing, now: datetime) -> int:
         if outcome == "returned":
             follow_up.return_issue(issue, "Đề nghị nêu rõ thời hạn cấp giấy cho từng hộ.", leader, now=reviewed_at)
     return len(DEMO_ISSUES)
+
+
+#: Why the absent were away, as operators note it.
+_ABSENCE_NOTES = ["Ốm", "Đi công tác", "Việc gia đình", "Đi viện chăm người nhà", ""]
+#: The link trouble of the past briefing: (endpoint code, [(status, minutes after the start)]).
+DEMO_LINK_TROUBLE: list[tuple[str, list[tuple[LinkStatus, int]]]] = [
+    ("hoang-hoa-tham", [(LinkStatus.DEGRADED, 12), (LinkStatus.DOWN, 20), (LinkStatus.CONNECTED, 31)]),
+    ("le-loi", [(LinkStatus.DEGRADED, 47), (LinkStatus.CONNECTED, 55)]),
+    ("nhan-hue", [(LinkStatus.DOWN, 95)]),
+]
+
+
+def _load_attendance(past: Briefing) -> None:
+    """Take the past briefing's roll-call as its operators would have (at plausible times), with some link trouble.
+
+    The roster existed before that briefing: the people's creation time is set back to before it.
+    """
+    users = {u.endpoint_id: u for u in db.session.scalars(sa.select(User).where(User.role == Role.OPERATOR))}
+    start = past.starts_at
+    db.session.execute(
+        sa.update(Person).where(Person.created_at > start).values(created_at=start - timedelta(days=365))
+    )
+    rows = db.session.execute(
+        sa.select(Person, Cell.endpoint_id).join(Person.cell).order_by(Cell.endpoint_id, Person.id)
+    ).all()
+    for person, endpoint_id in rows:
+        rng = random.Random(f"meeting-hub-demo-attendance-{person.full_name}-{person.id}")
+        roll = rng.random()
+        note, substitute = "", ""
+        if roll < 0.02:
+            continue  # never checked in
+        if roll < 0.08:
+            status = AttendanceStatus.ABSENT
+            note = rng.choice(_ABSENCE_NOTES[2:])
+        elif roll < 0.16:
+            status, note = AttendanceStatus.EXCUSED, rng.choice(_ABSENCE_NOTES[:4])
+        elif roll < 0.26:
+            status, note = AttendanceStatus.LATE, rng.choice(["Đường ngập", "Mất điện đầu giờ", ""])
+        else:
+            status = AttendanceStatus.PRESENT
+            if roll > 0.97:
+                substitute = random_person_name(rng)
+        operator = users.get(endpoint_id)
+        attendance.write_record(past, person, endpoint_id, status, note, substitute, CheckInVia.OPERATOR, operator)
+    db.session.flush()
+    minutes_in = {AttendanceStatus.PRESENT: 3, AttendanceStatus.LATE: 18}
+    for record in db.session.scalars(sa.select(AttendanceRecord).where(AttendanceRecord.briefing_id == past.id)):
+        record.recorded_at = start + timedelta(minutes=minutes_in.get(record.status, 25), seconds=record.person_id)
+    endpoints = {endpoint.code: endpoint for endpoint in db.session.scalars(sa.select(Endpoint))}
+    for code, changes in DEMO_LINK_TROUBLE:
+        operator = users[endpoints[code].id]
+        for link_status, minutes in changes:
+            event = attendance.set_link_status(past, link_status, operator)
+            db.session.flush()
+            db.session.execute(
+                sa.update(BriefingEvent)
+                .where(BriefingEvent.briefing_id == past.id, BriefingEvent.seq == event["seq"])
+                .values(created_at=start + timedelta(minutes=minutes))
+            )

@@ -73,6 +73,7 @@ NAV_MAIN: list[tuple[str, LazyString]] = [
     ("scheduling.calendar", _l("Lịch giao ban")),
     ("follow_up.queue", _l("Cần trả lời")),
     ("follow_up.issue_list", _l("Ý kiến, kiến nghị")),
+    ("reports.statistics_page", _l("Thống kê")),
     ("network.endpoint_list", _l("Điểm cầu")),
 ]
 NAV_MORE: list[tuple[str, LazyString]] = [

@@ -144,6 +144,16 @@ ROUTE_POLICY: dict[str, Rule] = {
     "follow_up.category_list": ADMIN,
     "follow_up.category_create": ADMIN,
     "follow_up.category_edit": ADMIN,
+    # Reports: statistics and minutes for staff (minutes corrected by organizers); the operator of each invited
+    # endpoint confirms receiving a material (its own endpoint only, checked by the service)
+    "reports.statistics_page": STAFF,
+    "reports.endpoint_statistics": STAFF,
+    "reports.person_history": STAFF,
+    "reports.minutes_page": STAFF,
+    "reports.minutes_pdf": STAFF,
+    "reports.minutes_freeze": ORGANIZERS,
+    "reports.minutes_correct": ORGANIZERS,
+    "reports.confirm_receipt": only(Role.OPERATOR),
     # API
     "api_accounts.me": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
@@ -173,6 +183,11 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_follow_up.return_issue": ISSUE_REVIEWERS,
     "api_follow_up.withdraw_issue": ORGANIZERS,
     "api_follow_up.report_back": ROSTER_READERS,
+    "api_reports.minutes_pdf": STAFF,
+    "api_reports.minutes_versions": STAFF,
+    "api_reports.correct_minutes": ORGANIZERS,
+    "api_reports.attendance_csv": ROSTER_READERS,
+    "api_reports.attendance_xlsx": ROSTER_READERS,
 }
 
 

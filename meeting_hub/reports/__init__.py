@@ -1,0 +1,1 @@
+"""Reports: the minutes of each briefing, attendance and follow-up statistics with charts, exports, distribution."""

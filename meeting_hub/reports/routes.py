@@ -1,0 +1,247 @@
+"""Pages of reports: statistics (network, endpoint, person), the minutes and their versions, material receipts; and
+the helpers the briefing page, its materials section and the home page use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.models import User
+from meeting_hub.accounts.policy import ORGANIZERS, ROSTER_READERS, STAFF
+from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
+from meeting_hub.clock import local_today
+from meeting_hub.errors import NotFound, ServiceError
+from meeting_hub.extensions import db
+from meeting_hub.follow_up.search import IssueFilters
+from meeting_hub.network.models import Endpoint, Person
+from meeting_hub.reports import distribution, minutes, statistics, statistics_charts
+from meeting_hub.scheduling.materials import get_material
+from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.recurrence import add_months
+from meeting_hub.scheduling.services import get_briefing
+
+blueprint = Blueprint("reports", __name__)
+blueprint.add_app_template_filter(statistics_charts.percent, "rate")
+
+
+def _acting_user() -> User:
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+# Helpers for the briefing page, its materials and the home page
+
+
+def _briefing_reports(briefing: Briefing) -> dict[str, Any]:
+    """What the briefing page shows of reports: the minutes (staff) and the attendance exports."""
+    user = signed_in_user()
+    if user is None or briefing.status not in (BriefingStatus.LIVE, BriefingStatus.ENDED):
+        return {}
+    result: dict[str, Any] = {"can_export": ROSTER_READERS.allows(user)}
+    if STAFF.allows(user):
+        result["minutes"] = minutes.get_version(briefing)
+        result["can_read_minutes"] = True
+    return result
+
+
+def _material_distribution(briefing: Briefing) -> dict[str, Any]:
+    """What the materials section shows of the distribution: the operator's own receipts, or who has not confirmed."""
+    cache: dict[int, dict[str, Any]] = g.setdefault("reports_distribution", {})
+    if briefing.id in cache:
+        return cache[briefing.id]
+    user = signed_in_user()
+    result: dict[str, Any] = {}
+    if user is not None and briefing.materials:
+        if user.role == Role.OPERATOR and user.endpoint_id is not None:
+            result["own"] = distribution.receipts_of_endpoint(briefing, user.endpoint_id)
+        elif STAFF.allows(user):
+            result["by_material"] = distribution.distribution(briefing)
+    cache[briefing.id] = result
+    return result
+
+
+def _home_absence_flags() -> list[statistics.FlaggedSecretary]:
+    """The secretaries flagged for missing briefings in a row, for leaders' home page."""
+    user = signed_in_user()
+    if user is None or user.role != Role.LEADER:
+        return []
+    return statistics.absence_flags()
+
+
+@blueprint.app_context_processor
+def _reports_template_globals() -> dict[str, Any]:
+    return {
+        "briefing_reports": _briefing_reports,
+        "material_distribution": _material_distribution,
+        "home_absence_flags": _home_absence_flags,
+        "attendance_status_labels": ATTENDANCE_STATUS_LABELS,
+    }
+
+
+# Statistics
+
+
+def _month_from_query() -> date:
+    try:
+        return datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return local_today().replace(day=1)
+
+
+@blueprint.get("/statistics")
+def statistics_page() -> ResponseReturnValue:
+    """Show attendance and follow-up statistics over the 12 months ending with the chosen one, with charts."""
+    user = _acting_user()
+    month = _month_from_query()
+    attendance = statistics.attendance_statistics(month)
+    first_day, last_day = statistics.month_window(month, len(attendance.months))
+    issues = statistics.issue_statistics(user, IssueFilters(raised_from=first_day, raised_to=last_day))
+    month_text = month.strftime("%Y-%m")
+    query = {"month": month_text}
+    charts = {
+        "trend": statistics_charts.attendance_trend(attendance),
+        "endpoints": statistics_charts.attendance_by_endpoint(
+            attendance,
+            lambda endpoint_id: url_for("reports.endpoint_statistics", endpoint_id=endpoint_id, month=month_text),
+        ),
+        "issue_endpoints": statistics_charts.issues_by_endpoint(
+            issues,
+            lambda endpoint_id: url_for(
+                "follow_up.issue_list",
+                endpoint_id=endpoint_id,
+                raised_from=first_day.isoformat(),
+                raised_to=last_day.isoformat(),
+            ),
+        ),
+        "issue_categories": statistics_charts.issues_by_category(issues),
+        "agencies": statistics_charts.agencies_on_time(issues),
+    }
+    return render_template(
+        "reports/statistics.html",
+        month=month,
+        previous_month=add_months(month, -1),
+        next_month=add_months(month, 1),
+        attendance=attendance,
+        issues=issues,
+        flags=statistics.absence_flags(),
+        charts=charts,
+        query=query,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+@blueprint.get("/statistics/endpoints/<int:endpoint_id>")
+def endpoint_statistics(endpoint_id: int) -> ResponseReturnValue:
+    """Show an endpoint's people with their attendance over the 12 months ending with the chosen one."""
+    _acting_user()
+    endpoint = db.session.get(Endpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound(_("Không tìm thấy điểm cầu."))
+    month = _month_from_query()
+    return render_template(
+        "reports/endpoint_statistics.html",
+        endpoint=endpoint,
+        month=month,
+        people=statistics.endpoint_people(endpoint, month),
+        first_day=statistics.month_window(month, statistics.trend_months())[0],
+    )
+
+
+@blueprint.get("/statistics/people/<int:person_id>")
+def person_history(person_id: int) -> ResponseReturnValue:
+    """Show a person's attendance at every held briefing they were expected at."""
+    _acting_user()
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("Không tìm thấy người này trong danh sách."))
+    return render_template("reports/person_history.html", history=statistics.person_history(person))
+
+
+# Minutes
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.get("/briefings/<int:briefing_id>/minutes")
+def minutes_page(briefing_id: int) -> ResponseReturnValue:
+    """Show a briefing's minutes: the frozen versions, a draft from today's data, and (organizers) a correction."""
+    user = _acting_user()
+    briefing = get_briefing(briefing_id, user)
+    return render_template(
+        "reports/minutes.html",
+        briefing=briefing,
+        versions=minutes.list_versions(briefing),
+        can_correct=ORGANIZERS.allows(user) and briefing.status == BriefingStatus.ENDED,
+        held=briefing.status in (BriefingStatus.LIVE, BriefingStatus.ENDED),
+    )
+
+
+@blueprint.get("/briefings/<int:briefing_id>/minutes.pdf")
+def minutes_pdf(briefing_id: int) -> ResponseReturnValue:
+    """Send the minutes: the version asked for, else the latest frozen one, else (or with draft=1) a fresh draft."""
+    user = _acting_user()
+    briefing = get_briefing(briefing_id, user)
+    version_text = request.args.get("version", "")
+    version = int(version_text) if version_text.isdigit() and 0 < int(version_text) < 10_000 else None
+    content, served = minutes.minutes_pdf(briefing, version, draft=request.args.get("draft") == "1")
+    return _pdf(content, minutes.download_name(briefing, served))
+
+
+@blueprint.post("/briefings/<int:briefing_id>/minutes/freeze")
+def minutes_freeze(briefing_id: int) -> ResponseReturnValue:
+    """Freeze version 1 of an ended briefing's minutes, when closing it did not (a briefing closed before reports)."""
+    user = _acting_user()
+    briefing = get_briefing(briefing_id, user)
+    try:
+        frozen = minutes.freeze_minutes(briefing, user)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Đã chốt biên bản phiên bản %(n)d.", n=frozen.version), "success")
+    return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
+
+
+@blueprint.post("/briefings/<int:briefing_id>/minutes/corrections")
+def minutes_correct(briefing_id: int) -> ResponseReturnValue:
+    """Freeze a corrected version of the minutes from the data as it is now, with the reason given."""
+    user = _acting_user()
+    briefing = get_briefing(briefing_id, user)
+    try:
+        corrected = minutes.correct_minutes(briefing, request.form.get("reason", ""), user)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Đã lập biên bản đính chính, phiên bản %(n)d.", n=corrected.version), "success")
+    return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
+
+
+# Material receipts
+
+
+@blueprint.post("/materials/<int:material_id>/receipt")
+def confirm_receipt(material_id: int) -> ResponseReturnValue:
+    """Confirm, for the operator's endpoint, that the material was received."""
+    user = _acting_user()
+    material = get_material(material_id, user)
+    distribution.confirm_receipt(material, user)
+    db.session.commit()
+    flash(_("Đã xác nhận điểm cầu nhận “%(title)s”.", title=material.title), "success")
+    return redirect(url_for("scheduling.briefing_detail", briefing_id=material.briefing_id, _anchor="materials"))
