@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,6 +27,8 @@ import redis
 import requests
 import socketio
 
+from tests.server_processes import free_port, meeting_hub_command
+
 NAMESPACE = "/live"
 SERVER_START_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
@@ -36,20 +36,6 @@ FOREIGN_ORIGIN = "http://evil.example"
 
 
 # Servers
-
-
-def _meeting_hub_command() -> list[str]:
-    """The `meeting-hub` console script next to this interpreter, or the same entry point through it."""
-    script = Path(sys.executable).parent / "meeting-hub"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from meeting_hub.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_env(workdir: Path, database_url: str, redis_url: str, channel: str) -> dict[str, str]:
@@ -73,7 +59,7 @@ def _server_env(workdir: Path, database_url: str, redis_url: str, channel: str) 
 
 def _run_command(args: list[str], env: dict[str, str], workdir: Path) -> str:
     """Run a `meeting-hub` command; return its output, or fail with it."""
-    command = [*_meeting_hub_command(), *args]
+    command = [*meeting_hub_command(), *args]
     result = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         pytest.fail(
@@ -89,7 +75,7 @@ def _create_tokens(usernames: list[str], env: dict[str, str], workdir: Path) -> 
         processes = [
             stack.enter_context(
                 subprocess.Popen(
-                    [*_meeting_hub_command(), "create-token", username],
+                    [*meeting_hub_command(), "create-token", username],
                     env=env,
                     cwd=workdir,
                     stdin=subprocess.DEVNULL,
@@ -139,11 +125,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _start_server(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> Server:
     """Start a server on a free port; the stack stops it and closes its log files."""
-    port = _free_port()
+    port = free_port()
     stdout = stack.enter_context((workdir / f"{name}.out").open("wb"))
     stderr = stack.enter_context((workdir / f"{name}.err").open("wb"))
     process = subprocess.Popen(
-        [*_meeting_hub_command(), "run", "--host", "127.0.0.1", "--port", str(port)],
+        [*meeting_hub_command(), "run", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=workdir,
         stdin=subprocess.DEVNULL,

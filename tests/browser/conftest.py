@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -23,6 +21,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.server_processes import free_port, meeting_hub_command
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
@@ -70,20 +70,6 @@ class LiveServer:
     url: str
     workdir: Path
     env: dict[str, str] = field(repr=False)
-
-
-def _meeting_hub_command() -> list[str]:
-    """The `meeting-hub` console script next to this interpreter, or the same entry point through it."""
-    script = Path(sys.executable).parent / "meeting-hub"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from meeting_hub.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_env(workdir: Path) -> dict[str, str]:
@@ -144,11 +130,11 @@ def live_server() -> Iterator[LiveServer]:
     with tempfile.TemporaryDirectory(prefix="meeting-hub-browser-") as tmp:
         workdir = Path(tmp)
         env = _server_env(workdir)
-        command = _meeting_hub_command()
+        command = meeting_hub_command()
         _run_setup([*command, "db", "upgrade"], env, workdir)
         _run_setup([*command, "demo"], env, workdir)
 
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         stdout_path, stderr_path = workdir / "server.out", workdir / "server.err"
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
