@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, flash, request, session, url_for
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.policy import rule_for
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 from meeting_hub.clock import local_zone
+from meeting_hub.errors import ServiceError
+from meeting_hub.extensions import db
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
 
 
@@ -98,6 +101,15 @@ def _allowed_links(links: list[tuple[str, LazyString]]) -> list[NavItem]:
         if rule is not None and rule.allows(user) and endpoint in current_app.view_functions:
             items.append(NavItem(endpoint, str(label), url_for(endpoint)))
     return items
+
+
+def show_refusal(form: FlaskForm | None, error: ServiceError) -> None:
+    """Show a refused form submission (field messages beside their fields, a summary flash); nothing stays written."""
+    db.session.rollback()
+    for field_name, message in (error.details or {}).items():
+        if form is not None and hasattr(form, field_name):
+            getattr(form, field_name).errors = [message]
+    flash(error.message, "danger")
 
 
 def _template_globals() -> dict[str, Any]:

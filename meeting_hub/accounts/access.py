@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,6 +35,14 @@ def signed_in_user() -> User | None:
     """Return the user of the current request, or None."""
     user = current_user._get_current_object()
     return user if isinstance(user, User) else None
+
+
+def acting_user() -> User:
+    """Return the signed-in user of a view the policy reserves for signed-in users (401 if somehow anonymous)."""
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
 
 
 @login_manager.user_loader

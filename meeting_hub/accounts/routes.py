@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -13,13 +13,14 @@ from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from meeting_hub.accounts import services
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm, LanguageForm, SignInForm, TokenForm, UserForm
-from meeting_hub.accounts.models import AuditEvent, User
+from meeting_hub.accounts.models import AuditEvent
 from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
 from meeting_hub.network import services as network
+from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("accounts", __name__)
 
@@ -33,13 +34,6 @@ def _is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:  # the policy hook lets no anonymous request reach these views
-        abort(401)
-    return user
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -78,7 +72,7 @@ def sign_out() -> ResponseReturnValue:
 @blueprint.get("/profile")
 def profile() -> ResponseReturnValue:
     """Show the user's profile: language, API tokens, calendar feed."""
-    user = _acting_user()
+    user = acting_user()
     return render_template(
         "accounts/profile.html",
         user=user,
@@ -93,7 +87,7 @@ def profile() -> ResponseReturnValue:
 @blueprint.post("/profile/language")
 def set_language() -> ResponseReturnValue:
     """Change the user's interface language."""
-    user = _acting_user()
+    user = acting_user()
     form = LanguageForm()
     if form.validate_on_submit():
         services.set_language(user, form.language.data or "vi")
@@ -105,7 +99,7 @@ def set_language() -> ResponseReturnValue:
 @blueprint.post("/profile/tokens")
 def create_token() -> ResponseReturnValue:
     """Create an API token for the user and show it once."""
-    user = _acting_user()
+    user = acting_user()
     form = TokenForm()
     if form.validate_on_submit():
         session["new_token"] = services.issue_api_token(user, form.label.data or "", user)
@@ -118,7 +112,7 @@ def create_token() -> ResponseReturnValue:
 @blueprint.post("/profile/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of the user's API tokens."""
-    user = _acting_user()
+    user = acting_user()
     if ConfirmForm().validate_on_submit():
         services.revoke_api_token(token_id, user)
         db.session.commit()
@@ -150,12 +144,6 @@ def _user_data(form: UserForm) -> services.UserData:
     )
 
 
-def _show_field_errors(form: UserForm, error: ValidationFailed) -> None:
-    for field_name, message in (error.details or {}).items():
-        getattr(form, field_name).errors = [message]
-    flash(error.message, "danger")
-
-
 @blueprint.get("/admin/users")
 def user_list() -> ResponseReturnValue:
     """List and search user accounts."""
@@ -166,14 +154,13 @@ def user_list() -> ResponseReturnValue:
 @blueprint.route("/admin/users/new", methods=["GET", "POST"])
 def user_create() -> ResponseReturnValue:
     """Create a user account."""
-    actor = _acting_user()
+    actor = acting_user()
     form = _user_form(UserForm())
     if form.validate_on_submit():
         try:
             user = services.create_user(_user_data(form), actor)
         except ValidationFailed as error:
-            db.session.rollback()
-            _show_field_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
@@ -184,7 +171,7 @@ def user_create() -> ResponseReturnValue:
 @blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int) -> ResponseReturnValue:
     """Edit a user account (a blank password keeps the current one)."""
-    actor = _acting_user()
+    actor = acting_user()
     user = services.get_user(user_id)
     form = _user_form(UserForm(obj=user) if request.method == "GET" else UserForm())
     if request.method == "GET":
@@ -195,8 +182,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         try:
             services.update_user(user, _user_data(form), actor)
         except ValidationFailed as error:
-            db.session.rollback()
-            _show_field_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
@@ -207,7 +193,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
 @blueprint.post("/admin/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int) -> ResponseReturnValue:
     """Deactivate a user account and revoke its tokens."""
-    actor = _acting_user()
+    actor = acting_user()
     user = services.get_user(user_id)
     if ConfirmForm().validate_on_submit():
         services.deactivate_user(user, actor)

@@ -6,6 +6,7 @@ answered 404, as if it did not exist (an attempt to act on one is audited). Refu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,10 +16,11 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.models import User
 from meeting_hub.api.common import caller
-from meeting_hub.attendance.services import CLIENT_OP_ID_PATTERN
 from meeting_hub.clock import local_today
 from meeting_hub.errors import ServiceError, ValidationFailed
+from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import exports, payloads, search, services, summary
 from meeting_hub.follow_up.models import Issue, IssueAction, IssueEvent, IssuePriority, IssueStatus
@@ -435,16 +437,25 @@ def get_issue(issue_id: int) -> dict[str, Any]:
     return _detail(services.get_issue(issue_id, caller()))
 
 
+def _step(issue_id: int, action: IssueAction, apply: Callable[[Issue, User], object]) -> dict[str, Any]:
+    """Take one workflow step on an issue the caller may see, commit, and return the issue with its timeline."""
+    user = caller()
+    issue = services.get_issue(issue_id, user, action)
+    apply(issue, user)
+    db.session.commit()
+    return _detail(issue)
+
+
 @blueprint.post("/issues/<int:issue_id>/assign")
 @blueprint.arguments(AssignBody)
 @blueprint.response(200, IssueDetailSchema)
 def assign_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """Assign (or reassign) the issue to an agency with a due date."""
-    user = caller()
-    issue = services.get_issue(issue_id, user, IssueAction.ASSIGN)
-    services.assign_issue(issue, body["agency_id"], body["due_on"], user, body["comment"])
-    db.session.commit()
-    return _detail(issue)
+    return _step(
+        issue_id,
+        IssueAction.ASSIGN,
+        lambda issue, user: services.assign_issue(issue, body["agency_id"], body["due_on"], user, body["comment"]),
+    )
 
 
 @blueprint.post("/issues/<int:issue_id>/answer")
@@ -452,11 +463,7 @@ def assign_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
 @blueprint.response(200, IssueDetailSchema)
 def answer_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """Answer an issue assigned to the caller's agency (a PDF can be attached on the web page)."""
-    user = caller()
-    issue = services.get_issue(issue_id, user, IssueAction.ANSWER)
-    services.answer_issue(issue, body["body"], user)
-    db.session.commit()
-    return _detail(issue)
+    return _step(issue_id, IssueAction.ANSWER, lambda issue, user: services.answer_issue(issue, body["body"], user))
 
 
 @blueprint.post("/issues/<int:issue_id>/close")
@@ -464,11 +471,9 @@ def answer_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
 @blueprint.response(200, IssueDetailSchema)
 def close_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """Accept the answer and close the issue."""
-    user = caller()
-    issue = services.get_issue(issue_id, user, IssueAction.CLOSE)
-    services.close_issue(issue, user, body.get("comment", ""))
-    db.session.commit()
-    return _detail(issue)
+    return _step(
+        issue_id, IssueAction.CLOSE, lambda issue, user: services.close_issue(issue, user, body.get("comment", ""))
+    )
 
 
 @blueprint.post("/issues/<int:issue_id>/return")
@@ -476,11 +481,11 @@ def close_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
 @blueprint.response(200, IssueDetailSchema)
 def return_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """Return the answer to the agency with a reason (optionally a new due date)."""
-    user = caller()
-    issue = services.get_issue(issue_id, user, IssueAction.RETURN)
-    services.return_issue(issue, body["reason"], user, body["due_on"])
-    db.session.commit()
-    return _detail(issue)
+    return _step(
+        issue_id,
+        IssueAction.RETURN,
+        lambda issue, user: services.return_issue(issue, body["reason"], user, body["due_on"]),
+    )
 
 
 @blueprint.post("/issues/<int:issue_id>/withdraw")
@@ -488,11 +493,9 @@ def return_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
 @blueprint.response(200, IssueDetailSchema)
 def withdraw_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """Withdraw an issue with a reason (organizers)."""
-    user = caller()
-    issue = services.get_issue(issue_id, user, IssueAction.WITHDRAW)
-    services.withdraw_issue(issue, body["reason"], user)
-    db.session.commit()
-    return _detail(issue)
+    return _step(
+        issue_id, IssueAction.WITHDRAW, lambda issue, user: services.withdraw_issue(issue, body["reason"], user)
+    )
 
 
 @blueprint.get("/briefings/<int:briefing_id>/report-back")

@@ -100,8 +100,9 @@ def minutes_versions(briefing_id: int) -> list[dict[str, Any]]:
 @blueprint.response(201, MinutesVersionSchema)
 def correct_minutes(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     """Freeze a corrected version of an ended briefing's minutes from the current data, with the reason."""
-    briefing = scheduling.get_briefing(briefing_id, caller())
-    item = minutes.correct_minutes(briefing, body["reason"], caller())
+    user = caller()
+    briefing = scheduling.get_briefing(briefing_id, user)
+    item = minutes.correct_minutes(briefing, body["reason"], user)
     db.session.commit()
     return version_dict(briefing, item)
 

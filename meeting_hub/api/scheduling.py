@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from meeting_hub.accounts.models import User
 from meeting_hub.api.common import caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
@@ -267,9 +269,7 @@ def create_series(body: dict[str, Any]) -> dict[str, Any]:
     data = services.SeriesData(
         title=body["title"],
         rule=_monthly_rule(body["rule"]),
-        start_time=body["start_time"]
-        if isinstance(body["start_time"], time)
-        else time.fromisoformat(body["start_time"]),
+        start_time=time.fromisoformat(body["start_time"]),  # a string field: always "HH:MM"
         duration_minutes=body["duration_minutes"],
         first_month=date(year, month, 1),
         months=body["months"],
@@ -296,7 +296,8 @@ def list_briefings(args: dict[str, Any]) -> list[dict[str, Any]]:
             _("Khoảng thời gian tối đa %(n)d ngày.", n=MAX_LIST_DAYS), details={"to": _("Khoảng quá dài.")}
         )
     services.extend_series_horizons()
-    return [briefing_dict(briefing) for briefing in services.list_briefings(caller(), first, last)]
+    briefings = services.list_briefings(caller(), first, last, with_details=True)
+    return [briefing_dict(briefing) for briefing in briefings]
 
 
 @blueprint.post("/briefings")
@@ -347,32 +348,31 @@ def update_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     return briefing_dict(briefing)
 
 
+def _change_status(briefing_id: int, change: Callable[[Briefing, User], Briefing]) -> dict[str, Any]:
+    briefing = services.get_briefing(briefing_id)
+    change(briefing, caller())
+    db.session.commit()
+    return briefing_dict(briefing)
+
+
 @blueprint.post("/briefings/<int:briefing_id>/cancel")
 @blueprint.arguments(CancelSchema, required=False)
 @blueprint.response(200, BriefingSchema)
 def cancel_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     """Cancel a scheduled briefing; it stays in calendars as cancelled."""
-    briefing = services.get_briefing(briefing_id)
-    services.cancel_briefing(briefing, caller(), body.get("reason", ""))
-    db.session.commit()
-    return briefing_dict(briefing)
+    reason = body.get("reason", "")
+    return _change_status(briefing_id, lambda briefing, actor: services.cancel_briefing(briefing, actor, reason))
 
 
 @blueprint.post("/briefings/<int:briefing_id>/open")
 @blueprint.response(200, BriefingSchema)
 def open_briefing(briefing_id: int) -> dict[str, Any]:
     """Open a scheduled briefing: it goes live."""
-    briefing = services.get_briefing(briefing_id)
-    services.open_briefing(briefing, caller())
-    db.session.commit()
-    return briefing_dict(briefing)
+    return _change_status(briefing_id, services.open_briefing)
 
 
 @blueprint.post("/briefings/<int:briefing_id>/close")
 @blueprint.response(200, BriefingSchema)
 def close_briefing(briefing_id: int) -> dict[str, Any]:
     """Close a live briefing."""
-    briefing = services.get_briefing(briefing_id)
-    services.close_briefing(briefing, caller())
-    db.session.commit()
-    return briefing_dict(briefing)
+    return _change_status(briefing_id, services.close_briefing)

@@ -119,7 +119,8 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
         events = log.events_since(briefing.id, last_seq)
         if events is not None:
             if only_endpoint is not None:
-                events = [e for e in events if e.get("endpoint_id") in (None, only_endpoint)]
+                # The same share the endpoint's rooms get live (see transport.deliver).
+                events = [e for e in events if transport.event_endpoint(e) in (None, only_endpoint)]
             return {"seq": seq, "events": events}
     snapshot = services.attendance_snapshot(briefing, only_endpoint)
     return {"seq": snapshot["seq"], "snapshot": snapshot}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
-from meeting_hub.attendance.services import CLIENT_OP_ID_PATTERN, MAX_NOTE_LENGTH, MAX_SUBSTITUTE_LENGTH
+from meeting_hub.attendance.services import MAX_NOTE_LENGTH, MAX_SUBSTITUTE_LENGTH
+from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
 from meeting_hub.url_converters import MAX_ID
 
 

@@ -8,11 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import require_endpoint
 from meeting_hub.accounts.roles import Role
@@ -32,17 +32,10 @@ CONSOLE_SHELL_FILES = ("css/console.css", "vendor/socket.io.min.js", "js/live_cl
 SERVICE_WORKER_SOURCE = "js/console_sw.js"
 
 
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
 @blueprint.get("/console")
 def console() -> ResponseReturnValue:
     """Take an operator to the console of today's briefing (staff to its dashboard), or list the coming ones."""
-    user = _acting_user()
+    user = acting_user()
     briefing = page_data.briefing_to_take(user)
     if briefing is not None:
         if user.role == Role.OPERATOR:
@@ -66,7 +59,7 @@ def _console_endpoint_id(user: User, briefing: Briefing) -> int | None:
 @blueprint.get("/briefings/<int:briefing_id>/console")
 def briefing_console(briefing_id: int) -> ResponseReturnValue:
     """Show the roll-call console of one endpoint (the operator's own; organizers pick one with ?endpoint_id=)."""
-    user = _acting_user()
+    user = acting_user()
     briefing = scheduling.get_briefing(briefing_id, user)
     endpoint_id = _console_endpoint_id(user, briefing)
     if endpoint_id is None:
@@ -96,7 +89,7 @@ def briefing_console(briefing_id: int) -> ResponseReturnValue:
 @blueprint.get("/briefings/<int:briefing_id>/live")
 def dashboard(briefing_id: int) -> ResponseReturnValue:
     """Show the live dashboard: a tile per invited endpoint, network totals and the latest events."""
-    user = _acting_user()
+    user = acting_user()
     briefing = scheduling.get_briefing(briefing_id, user)
     endpoints = sorted(briefing.endpoints, key=lambda endpoint: fold(endpoint.name))
     can_check_in = user.role in (Role.ORGANIZER, Role.ADMIN)

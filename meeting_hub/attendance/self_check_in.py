@@ -24,6 +24,7 @@ from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.services import is_invited
 
 _SALT = "meeting-hub.self-check-in"
 #: Arriving this long after the start counts as late.
@@ -55,7 +56,7 @@ def resolve_token(token: str) -> SelfCheckInTarget:
         raise NotFound(_("Mã QR không hợp lệ.")) from error
     briefing = db.session.get(Briefing, briefing_id)
     endpoint = db.session.get(Endpoint, endpoint_id)
-    if briefing is None or endpoint is None or endpoint not in briefing.endpoints:
+    if briefing is None or endpoint is None or not is_invited(briefing, endpoint.id):
         raise NotFound(_("Mã QR không hợp lệ."))
     return SelfCheckInTarget(briefing, endpoint)
 
@@ -97,12 +98,10 @@ def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: 
         raise Conflict(_("Buổi giao ban này không dùng tự điểm danh. Vui lòng báo cán bộ điểm cầu."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban chưa bắt đầu hoặc đã kết thúc."))
-    person = db.session.get(Person, person_id)
-    endpoint_of_person = (
-        db.session.scalar(sa.select(Cell.endpoint_id).where(Cell.id == person.cell_id)) if person else None
-    )
-    if person is None or not person.active or endpoint_of_person != endpoint.id:
+    found = services.person_at(briefing, person_id)  # the endpoint is invited: resolve_token checked it
+    if found is None or found[1] != endpoint.id:
         raise NotFound(_("Không tìm thấy tên này trong danh sách của điểm cầu."))
+    person = found[0]
     digits = "".join(ch for ch in (person.phone or "") if ch.isdigit())
     if len(digits) < 4:
         raise ValidationFailed(_("Danh sách chưa có số điện thoại của đồng chí. Vui lòng báo cán bộ điểm cầu."))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 
 from meeting_hub import qr_codes
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
-from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import self_check_in
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
@@ -20,13 +19,6 @@ from meeting_hub.extensions import csrf, db, limiter
 from meeting_hub.scheduling.services import get_briefing
 
 blueprint = Blueprint("self_check_in", __name__)
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 def _guess_key() -> str:
@@ -68,7 +60,7 @@ csrf.exempt(f"{__name__}.check_in_page")
 @blueprint.get("/briefings/<int:briefing_id>/self-check-in")
 def qr_sheet(briefing_id: int) -> ResponseReturnValue:
     """Show each invited endpoint's QR code for printing (operators: their own endpoint's only)."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
     endpoints = [e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id]
     codes = []
@@ -91,7 +83,7 @@ def qr_sheet(briefing_id: int) -> ResponseReturnValue:
 @blueprint.post("/briefings/<int:briefing_id>/self-check-in")
 def switch(briefing_id: int) -> ResponseReturnValue:
     """Turn QR self check-in on or off for a briefing."""
-    actor = _acting_user()
+    actor = acting_user()
     briefing = get_briefing(briefing_id)
     if ConfirmForm().validate_on_submit():
         enabled = request.form.get("enabled") == "1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,8 +28,8 @@ from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
 from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
+from meeting_hub.scheduling.services import invitation, is_invited
 
-CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 MAX_NOTE_LENGTH = 500
 MAX_SUBSTITUTE_LENGTH = 200
 #: How long a check-in waits for this process's turn to write to a briefing before it proceeds anyway.
@@ -103,7 +102,7 @@ def record_dict(record: AttendanceRecord, recorded_by: str | None) -> dict[str, 
 
 
 def _validate_client_op_id(client_op_id: str) -> None:
-    if not CLIENT_OP_ID_PATTERN.match(client_op_id or ""):
+    if not log.valid_client_op_id(client_op_id):
         raise ValidationFailed(
             _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
             details={"client_op_id": _("Không hợp lệ.")},
@@ -118,16 +117,20 @@ def _invited_endpoint_ids(briefing: Briefing) -> set[int]:
     )
 
 
-def _is_invited(briefing: Briefing, endpoint_id: int) -> bool:
-    """Tell whether one endpoint is invited: one indexed row, not the whole list (1,052 for a national briefing)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.literal(1)).where(
-                briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id == endpoint_id
-            )
-        )
-        is not None
-    )
+def person_at(briefing: Briefing, person_id: int) -> tuple[Person, int, bool] | None:
+    """Return an active person, their endpoint and whether it is invited to the briefing; None when there is none.
+
+    One query for all three: this is the hot path of a roll-call.
+    """
+    found = db.session.execute(
+        sa.select(Person, Cell.endpoint_id, invitation(briefing, Cell.endpoint_id))
+        .join(Person.cell)
+        .where(Person.id == person_id)
+    ).one_or_none()
+    if found is None or not found[0].active:
+        return None
+    person, endpoint_id, invited = found
+    return person, endpoint_id, bool(invited)
 
 
 def _require_can_record(actor: User, briefing: Briefing, endpoint_id: int) -> CheckInVia:
@@ -169,27 +172,23 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User) -> Write
     correction is a new event, so the log keeps both.
     """
     note, substitute = _validate_check_in(check_in)
-    replay = log.previous_result(actor.id, check_in.client_op_id)
-    if replay is not None:
-        return WriteResult(replay, replayed=True)
-
-    # The person and their endpoint in one query: this is the hot path of a roll-call.
-    found = db.session.execute(
-        sa.select(Person, Cell.endpoint_id).join(Person.cell).where(Person.id == check_in.person_id)
-    ).one_or_none()
-    if found is None or not found[0].active:
-        raise NotFound(_("Không tìm thấy người này trong danh sách."))
-    person, endpoint_id = found
-    recorded_via = _require_can_record(actor, briefing, endpoint_id)
-    if not _is_invited(briefing, endpoint_id):
-        raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
-
+    # Claim first: a new operation (the common case) then costs no look-up of a previous result, and a replay is
+    # answered before the checks below, as the original result stands whatever changed since. A refused check-in
+    # raises, and every caller rolls back, the claim with it.
     operation = log.claim_operation(actor.id, check_in.client_op_id, "check_in")
-    if operation is None:  # a concurrent request with the same id won the claim and has committed
+    if operation is None:  # claimed before, or by a concurrent request that has since committed
         replay = log.previous_result(actor.id, check_in.client_op_id)
         if replay is None:
             raise TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
         return WriteResult(replay, replayed=True)
+
+    found = person_at(briefing, check_in.person_id)
+    if found is None:
+        raise NotFound(_("Không tìm thấy người này trong danh sách."))
+    person, endpoint_id, invited = found
+    recorded_via = _require_can_record(actor, briefing, endpoint_id)
+    if not invited:
+        raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
 
     result = write_record(briefing, person, endpoint_id, check_in.status, note, substitute, recorded_via, actor)
     log.finish_operation(operation, result)
@@ -210,11 +209,7 @@ def write_record(
     now = utcnow()
     _enter_write_gate(briefing.id)
     seq = log.next_seq(briefing.id)  # from here on this briefing's writers queue behind us
-    record = db.session.scalar(
-        sa.select(AttendanceRecord).where(
-            AttendanceRecord.briefing_id == briefing.id, AttendanceRecord.person_id == person.id
-        )
-    )
+    record = current_record(briefing.id, person.id)
     if record is None:
         record = AttendanceRecord(briefing_id=briefing.id, person_id=person.id)
         db.session.add(record)
@@ -263,7 +258,7 @@ def _link(briefing_id: int, endpoint_id: int) -> EndpointLink:
 def _require_operator_of_live_briefing(actor: User, briefing: Briefing) -> int:
     if actor.role != Role.OPERATOR or actor.endpoint_id is None:
         raise AccessDenied(_("Chỉ cán bộ điểm cầu báo trạng thái đường truyền của điểm cầu mình."))
-    if not _is_invited(briefing, actor.endpoint_id):
+    if not is_invited(briefing, actor.endpoint_id):
         raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban không đang diễn ra."))
@@ -366,9 +361,3 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
     ).all()
     records = [record_dict(record, username) for record, username in rows]
     return {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}
-
-
-def event_endpoint(event: dict[str, Any]) -> int | None:
-    """Return the endpoint an event concerns, when it concerns one (operators only get their own)."""
-    endpoint_id = event.get("endpoint_id")
-    return endpoint_id if isinstance(endpoint_id, int) else None

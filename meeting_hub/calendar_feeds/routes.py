@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from meeting_hub.accounts import services as accounts
-from meeting_hub.accounts.access import signed_in_user
-from meeting_hub.accounts.models import User
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.calendar_feeds import ical, services
 from meeting_hub.clock import local_zone
 from meeting_hub.database import utcnow
@@ -22,13 +21,6 @@ blueprint = Blueprint("calendar_feeds", __name__)
 
 #: Calendar apps poll the feed; a proxy may keep it for a few minutes, but only for this user (the URL is secret).
 FEED_CACHE_CONTROL = "private, max-age=300"
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:  # the policy hook lets no anonymous request reach these views
-        abort(401)
-    return user
 
 
 def _briefing_url(briefing: Briefing) -> str | None:
@@ -73,7 +65,7 @@ def personal_feed(token: str) -> ResponseReturnValue:
 @blueprint.get("/briefings/<int:briefing_id>.ics")
 def briefing_ics(briefing_id: int) -> ResponseReturnValue:
     """Download one briefing as an .ics file to add it to a calendar."""
-    viewer = _acting_user()
+    viewer = acting_user()
     briefing = scheduling.get_briefing(briefing_id, viewer)
     body = ical.build_calendar(
         [briefing],
@@ -91,7 +83,7 @@ def briefing_ics(briefing_id: int) -> ResponseReturnValue:
 @blueprint.post("/profile/calendar-feed")
 def reset_feed() -> ResponseReturnValue:
     """Give the user a new feed URL; the old one stops working at once."""
-    user = _acting_user()
+    user = acting_user()
     accounts.reset_feed_token(user)
     db.session.commit()
     flash(

@@ -7,6 +7,7 @@ registered (see meeting_hub/realtime). A rolled-back transaction publishes nothi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,9 @@ Publisher = Callable[[list[tuple[int, dict[str, Any]]]], None]
 _PENDING_KEY = "meeting_hub.pending_events"
 _publishers: list[Publisher] = []
 
+#: What a client_op_id looks like: the client generates it (a UUID fits) and it is unique per user.
+CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
 #: A reconnecting client gets the missed events when there are at most this many; otherwise a fresh snapshot.
 MAX_REPLAY_EVENTS = 500
 
@@ -40,7 +44,8 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
-def _insert(model: type[Any]) -> Any:
+def upsert_insert(model: type[Any]) -> Any:
+    """Return an INSERT for the session's dialect that supports ON CONFLICT (PostgreSQL and SQLite)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
 
@@ -48,14 +53,16 @@ def _insert(model: type[Any]) -> Any:
 def next_seq(briefing_id: int) -> int:
     """Hand out the briefing's next seq.
 
-    The UPDATE locks the briefing's counter row until the transaction ends, so concurrent writers to the same briefing
-    queue up here (PostgreSQL row lock; SQLite's write lock) and seqs are gap-free and in commit order.
+    One upsert creates the counter row at 1 or increments it. Either way it locks the row until the transaction ends
+    (ON CONFLICT DO UPDATE locks like an UPDATE), so concurrent writers to the same briefing queue up here (PostgreSQL
+    row lock; SQLite's write lock) and seqs are gap-free and in commit order.
     """
-    db.session.execute(_insert(BriefingSequence).values(briefing_id=briefing_id, last_seq=0).on_conflict_do_nothing())
     seq: int = db.session.execute(
-        sa.update(BriefingSequence)
-        .where(BriefingSequence.briefing_id == briefing_id)
-        .values(last_seq=BriefingSequence.last_seq + 1)
+        upsert_insert(BriefingSequence)
+        .values(briefing_id=briefing_id, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[BriefingSequence.briefing_id], set_={"last_seq": BriefingSequence.last_seq + 1}
+        )
         .returning(BriefingSequence.last_seq)
     ).scalar_one()
     return seq
@@ -102,20 +109,24 @@ def events_since(briefing_id: int, last_seq: int, limit: int = MAX_REPLAY_EVENTS
     return [json.loads(payload) for payload in payloads]
 
 
+def valid_client_op_id(client_op_id: str | None) -> bool:
+    """Tell whether a client_op_id has the required form."""
+    return bool(CLIENT_OP_ID_PATTERN.match(client_op_id or ""))
+
+
 def claim_operation(user_id: int, client_op_id: str, kind: str) -> ClientOperation | None:
     """Claim a client operation id for this user; None when it was claimed before (the caller replays its result).
 
-    Concurrent claims of the same id wait on the unique index; exactly one gets the row.
+    Concurrent claims of the same id wait on the unique index; exactly one gets the row. RETURNING the entity puts
+    the claimed row in the session as it is, so finish_operation needs no SELECT to load it back.
     """
-    claimed = db.session.execute(
-        _insert(ClientOperation)
+    claimed: ClientOperation | None = db.session.scalars(
+        upsert_insert(ClientOperation)
         .values(user_id=user_id, client_op_id=client_op_id, kind=kind, result="")
         .on_conflict_do_nothing()
-        .returning(ClientOperation.id)
-    ).scalar_one_or_none()
-    if claimed is None:
-        return None
-    return db.session.get(ClientOperation, claimed)
+        .returning(ClientOperation)
+    ).one_or_none()
+    return claimed
 
 
 def previous_result(user_id: int, client_op_id: str) -> dict[str, Any] | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
+from meeting_hub.event_log.log import upsert_insert
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import Issue, Notification, NotificationKind
 from meeting_hub.follow_up.workflow import DUE_STATUSES
@@ -84,8 +83,7 @@ def notify_overdue(now: datetime | None = None) -> int:
             )
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Notification)
+    insert = upsert_insert(Notification)
     created = 0
     for start in range(0, len(rows), 1000):
         result = db.session.execute(

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user, signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import ISSUE_ASSIGNERS, ISSUE_RAISERS, ROSTER_READERS, STAFF
 from meeting_hub.accounts.roles import Role
@@ -51,16 +51,10 @@ from meeting_hub.network.models import Agency
 from meeting_hub.network.services import list_agencies, list_endpoints, list_people
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import get_briefing
+from meeting_hub.web import show_refusal
 
 # cli_group=None: `meeting-hub notify-overdue`, not `meeting-hub follow_up notify-overdue`.
 blueprint = Blueprint("follow_up", __name__, cli_group=None)
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 @blueprint.errorhandler(ServiceError)
@@ -77,10 +71,7 @@ def _refused(form: FlaskForm | None, error: ServiceError) -> None:
     db.session.rollback()
     services.audit_refusal(error, signed_in_user(), f"{request.method} {request.path}")
     db.session.commit()
-    for field_name, message in (error.details or {}).items():
-        if form is not None and hasattr(form, field_name):
-            getattr(form, field_name).errors = [message]
-    flash(error.message, "danger")
+    show_refusal(form, error)
 
 
 # Template helpers shared with the home page, the briefing page and the navigation bar
@@ -176,7 +167,7 @@ def _agency_choices() -> list[SelectChoice]:
 @blueprint.get("/issues")
 def issue_list() -> ResponseReturnValue:
     """List the issues the user may see, with filters, search, sorting, pages, exports and bulk assignment."""
-    user = _acting_user()
+    user = acting_user()
     filters = _filters_from_query()
     sort = request.args.get("sort", search.DEFAULT_SORT)
     sort = sort if sort in search.SORTS else search.DEFAULT_SORT
@@ -202,7 +193,7 @@ def issue_list() -> ResponseReturnValue:
 @blueprint.post("/issues/bulk-assign")
 def bulk_assign() -> ResponseReturnValue:
     """Assign the ticked issues to one agency with one due date (all or none)."""
-    user = _acting_user()
+    user = acting_user()
     form = BulkAssignForm()
     form.agency_id.choices = _agency_choices()
     back = request.form.get("next", "")
@@ -224,7 +215,7 @@ def bulk_assign() -> ResponseReturnValue:
 @blueprint.get("/issues/summary")
 def issue_summary() -> ResponseReturnValue:
     """Show the filtered issues per endpoint and status, and how each agency answers."""
-    user = _acting_user()
+    user = acting_user()
     filters = _filters_from_query()
     return render_template(
         "follow_up/summary.html",
@@ -251,7 +242,7 @@ def _step_forms(issue: Issue, user: User) -> dict[str, FlaskForm]:
             )
             assign.agency_id.choices = _agency_choices()
             forms["assign"] = assign
-        elif action == IssueAction.ANSWER and services.can_see_issue(user, issue):
+        elif action == IssueAction.ANSWER:
             forms["answer"] = AnswerForm(formdata=None)
         elif action == IssueAction.CLOSE:
             forms["close"] = CloseForm(formdata=None)
@@ -277,13 +268,13 @@ def _render_issue(issue: Issue, user: User, **overrides: FlaskForm) -> str:
 @blueprint.get("/issues/<int:issue_id>")
 def issue_detail(issue_id: int) -> ResponseReturnValue:
     """Show an issue, its timeline and the steps the user may take."""
-    user = _acting_user()
+    user = acting_user()
     return _render_issue(services.get_issue(issue_id, user), user)
 
 
 def _step(issue_id: int, action: IssueAction, form: FlaskForm, apply: Any) -> ResponseReturnValue:
     """Run one workflow step from its form; on a refusal, show the issue again with the reason."""
-    user = _acting_user()
+    user = acting_user()
     issue = services.get_issue(issue_id, user, action)
     if isinstance(form, AssignForm):
         form.agency_id.choices = _agency_choices()
@@ -293,8 +284,7 @@ def _step(issue_id: int, action: IssueAction, form: FlaskForm, apply: Any) -> Re
     try:
         apply(issue, user, form)
     except ServiceError as error:
-        _refused(form, error)
-        issue = services.get_issue(issue_id, user)
+        _refused(form, error)  # rolled back: the issue reloads as it was
         return _render_issue(issue, user, **{action.value: form}), error.http_status
     db.session.commit()
     flash(_("Đã cập nhật: %(action)s.", action=ISSUE_ACTION_LABELS[action]), "success")
@@ -364,7 +354,7 @@ def withdraw(issue_id: int) -> ResponseReturnValue:
 @blueprint.get("/issues/<int:issue_id>/attachments/<int:event_id>")
 def attachment(issue_id: int, event_id: int) -> ResponseReturnValue:
     """Download the PDF attached to an answer."""
-    issue = services.get_issue(issue_id, _acting_user())
+    issue = services.get_issue(issue_id, acting_user())
     step = services.get_attachment(issue, event_id)
     path = attachments.stored_path(step.attachment_stored_name or "")
     if not path.is_file():
@@ -381,7 +371,7 @@ def attachment(issue_id: int, event_id: int) -> ResponseReturnValue:
 @blueprint.get("/queue")
 def queue() -> ResponseReturnValue:
     """Show the responder's agency queue: just given, due soon, overdue, awaiting a leader."""
-    user = _acting_user()
+    user = acting_user()
     agency = db.session.get(Agency, user.agency_id) if user.agency_id else None
     return render_template("follow_up/queue.html", queue=summary.responder_queue(user), agency=agency)
 
@@ -409,7 +399,7 @@ def _raise_form(user: User, briefing: Briefing, formdata: MultiDict[str, str] | 
 @blueprint.route("/briefings/<int:briefing_id>/issues/new", methods=["GET", "POST"])
 def raise_issue(briefing_id: int) -> ResponseReturnValue:
     """Record an issue raised at the briefing (organizers: from the floor, for any endpoint; operators: their own)."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
     form = _raise_form(user, briefing, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
@@ -441,7 +431,7 @@ def raise_issue(briefing_id: int) -> ResponseReturnValue:
 @blueprint.get("/notifications")
 def notification_list() -> ResponseReturnValue:
     """List the user's latest notifications."""
-    user = _acting_user()
+    user = acting_user()
     return render_template(
         "follow_up/notifications.html",
         items=notifications.recent(user),
@@ -453,7 +443,7 @@ def notification_list() -> ResponseReturnValue:
 @blueprint.get("/notifications/<int:notification_id>")
 def notification_open(notification_id: int) -> ResponseReturnValue:
     """Mark a notification read and go to its issue."""
-    user = _acting_user()
+    user = acting_user()
     issue_id = notifications.open_notification(notification_id, user)
     if issue_id is None:
         abort(404)
@@ -464,7 +454,7 @@ def notification_open(notification_id: int) -> ResponseReturnValue:
 @blueprint.post("/notifications/read")
 def notifications_read() -> ResponseReturnValue:
     """Mark every notification of the user read."""
-    notifications.mark_all_read(_acting_user())
+    notifications.mark_all_read(acting_user())
     db.session.commit()
     return redirect(url_for("follow_up.notification_list"))
 
@@ -494,7 +484,7 @@ def category_create() -> ResponseReturnValue:
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            services.create_category(_category_data(form), _acting_user())
+            services.create_category(_category_data(form), acting_user())
         except ServiceError as error:
             _refused(form, error)
         else:
@@ -513,7 +503,7 @@ def category_edit(category_id: int) -> ResponseReturnValue:
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            services.update_category(category, _category_data(form), _acting_user())
+            services.update_category(category, _category_data(form), acting_user())
         except ServiceError as error:
             _refused(form, error)
         else:

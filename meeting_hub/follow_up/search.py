@@ -14,11 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from meeting_hub.accounts.models import User
 from meeting_hub.clock import local_day_bounds, local_today
-from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueStatus
 from meeting_hub.follow_up.services import visibility_clause
@@ -156,17 +155,16 @@ def list_issues(
     would read most of the table, so the matching ids are collected first (one pass over the search index, which
     also gives the count) and only they are ordered.
     """
-    where = conditions(viewer, filters, local_today(now or utcnow()))
+    where = conditions(viewer, filters, local_today(now))
     page = max(1, page)
+    found: list[int] | None = None
     if search_terms(filters.q):
         found = list(db.session.scalars(sa.select(Issue.id).where(*where).limit(SPARSE_SEARCH + 1)))
-        if len(found) <= SPARSE_SEARCH:
-            total = len(found)
-            where = [Issue.id.in_(found)] if found else [sa.false()]
-        else:
-            total = db.session.scalar(sa.select(sa.func.count(Issue.id)).where(*where)) or 0
+    if found is not None and len(found) <= SPARSE_SEARCH:
+        total = len(found)
+        where = [Issue.id.in_(found)] if found else [sa.false()]
     else:
-        total = db.session.scalar(sa.select(sa.func.count(Issue.id)).where(*where)) or 0
+        total = _count(where)
     ids = list(
         db.session.scalars(
             _ordered(sa.select(Issue.id).where(*where), sort).limit(per_page).offset((page - 1) * per_page)
@@ -175,25 +173,29 @@ def list_issues(
     return IssuePage(_load(ids), total, page, per_page)
 
 
-def _load(ids: list[int]) -> list[Issue]:
-    """Return the issues with these ids, in this order, with what a row shows."""
+def _load(ids: list[int], *options: Any) -> list[Issue]:
+    """Return the issues with these ids, in this order, with what a row shows (and the given loader options)."""
     if not ids:
         return []
-    loaded = {issue.id: issue for issue in db.session.scalars(_eager(sa.select(Issue).where(Issue.id.in_(ids))))}
+    statement = _eager(sa.select(Issue).where(Issue.id.in_(ids))).options(*options)
+    loaded = {issue.id: issue for issue in db.session.scalars(statement)}
     return [loaded[issue_id] for issue_id in ids if issue_id in loaded]
 
 
 def count_issues(viewer: User, filters: IssueFilters, now: datetime | None = None) -> int:
     """Return how many issues the viewer may see match the filters."""
-    where = conditions(viewer, filters, local_today(now or utcnow()))
+    return _count(conditions(viewer, filters, local_today(now)))
+
+
+def _count(where: list[sa.ColumnElement[bool]]) -> int:
     return db.session.scalar(sa.select(sa.func.count(Issue.id)).where(*where)) or 0
 
 
 def iter_issues(
     viewer: User, filters: IssueFilters, *, sort: str = DEFAULT_SORT, now: datetime | None = None, batch: int = 500
 ) -> Iterator[Issue]:
-    """Yield every matching issue in order, a batch at a time with its rows' relations (for exports)."""
-    where = conditions(viewer, filters, local_today(now or utcnow()))
+    """Yield every matching issue in order, a batch at a time with its rows' relations and briefing (for exports)."""
+    where = conditions(viewer, filters, local_today(now))
     ids = list(db.session.scalars(_ordered(sa.select(Issue.id).where(*where), sort)))
     for start in range(0, len(ids), batch):
-        yield from _load(ids[start : start + batch])
+        yield from _load(ids[start : start + batch], selectinload(Issue.briefing))

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.attendance.services import CLIENT_OP_ID_PATTERN
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, TryAgain, ValidationFailed
@@ -41,7 +40,8 @@ from meeting_hub.follow_up.payloads import issue_payload
 from meeting_hub.follow_up.workflow import ACTION_VERBS, ACTORS, next_status
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.network.services import ENDPOINT_CODE_PATTERN  # category codes have the same slug shape
-from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
+from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.services import is_invited
 from meeting_hub.vietnamese import normalize_name
 
 MAX_TITLE_LENGTH = 300
@@ -175,7 +175,9 @@ def get_category(category_id: int) -> IssueCategory:
     return category
 
 
-def _validate_category(data: CategoryData, existing: IssueCategory | None) -> None:
+def _clean_category(data: CategoryData, existing: IssueCategory | None) -> None:
+    """Normalise the code and name in place, then check the category (the code unused by another one)."""
+    data.code, data.name = data.code.strip().lower(), normalize_name(data.name)
     errors: dict[str, str] = {}
     if not ENDPOINT_CODE_PATTERN.match(data.code) or len(data.code) > 64:
         errors["code"] = _("Mã lĩnh vực chỉ gồm chữ thường không dấu, số và gạch ngang (vd. dat-dai).")
@@ -193,8 +195,7 @@ def _validate_category(data: CategoryData, existing: IssueCategory | None) -> No
 
 def create_category(data: CategoryData, actor: User | None) -> IssueCategory:
     """Add a category; the caller commits."""
-    data.code, data.name = data.code.strip().lower(), normalize_name(data.name)
-    _validate_category(data, None)
+    _clean_category(data, None)
     category = IssueCategory(
         code=data.code,
         name=data.name,
@@ -211,8 +212,7 @@ def create_category(data: CategoryData, actor: User | None) -> IssueCategory:
 
 def update_category(category: IssueCategory, data: CategoryData, actor: User) -> IssueCategory:
     """Rename a category, change its due-date default, order or activity; the caller commits."""
-    data.code, data.name = data.code.strip().lower(), normalize_name(data.name)
-    _validate_category(data, category)
+    _clean_category(data, category)
     category.code, category.name = data.code, data.name
     category.default_due_days = data.default_due_days or category.default_due_days
     category.position, category.active = data.position, data.active
@@ -275,7 +275,7 @@ def _replayed(actor: User, client_op_id: str) -> RaiseResult | None:
 
 def _validate_issue_data(data: IssueData) -> tuple[str, str]:
     errors: dict[str, str] = {}
-    if not CLIENT_OP_ID_PATTERN.match(data.client_op_id or ""):
+    if not log.valid_client_op_id(data.client_op_id):
         errors["client_op_id"] = _("Mã thao tác phải dài 8-64 ký tự: chữ, số, dấu - _ . :")
     title = " ".join(data.title.split())
     content = data.content.strip()
@@ -335,12 +335,7 @@ def raise_issue(briefing: Briefing, data: IssueData, actor: User, now: datetime 
         raise AccessDenied(_("Bạn chỉ được ghi ý kiến cho điểm cầu của mình."))
     if briefing.status not in (BriefingStatus.LIVE, BriefingStatus.ENDED):
         raise Conflict(_("Chỉ ghi nhận ý kiến khi buổi giao ban đang diễn ra hoặc đã kết thúc."))
-    invited = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id == data.endpoint_id
-        )
-    )
-    if not invited:
+    if not is_invited(briefing, data.endpoint_id):
         raise ValidationFailed(
             _("Điểm cầu này không được mời dự buổi giao ban."), details={"endpoint_id": _("Không hợp lệ.")}
         )

@@ -29,6 +29,11 @@ def due_soon_days() -> int:
     return int(current_app.config.get("ISSUE_DUE_SOON_DAYS", 3))
 
 
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """Count the rows that meet a condition (within a grouped query)."""
+    return sa.func.count(sa.case((condition, 1)))
+
+
 # Per endpoint and status
 
 
@@ -48,13 +53,11 @@ class EndpointRow:
 
 def by_endpoint_and_status(viewer: User, filters: IssueFilters, now: datetime | None = None) -> list[EndpointRow]:
     """Count the matching issues per endpoint and status, and the overdue ones (one grouped query), by endpoint name."""
-    today = local_today(now or utcnow())
+    today = local_today(now)
     where = conditions(viewer, filters, today)
     rows: dict[int, EndpointRow] = {}
     counts = db.session.execute(
-        sa.select(
-            Issue.endpoint_id, Issue.status, sa.func.count(Issue.id), sa.func.count(sa.case((overdue_clause(today), 1)))
-        )
+        sa.select(Issue.endpoint_id, Issue.status, sa.func.count(Issue.id), _count_if(overdue_clause(today)))
         .where(*where)
         .group_by(Issue.endpoint_id, Issue.status)
     ).all()
@@ -94,23 +97,19 @@ def by_agency(viewer: User, filters: IssueFilters, now: datetime | None = None) 
     Days are local calendar days; "on time" means answered on or before the due date. An issue returned and answered
     again counts with its latest answer. Two grouped queries, whatever the number of issues.
     """
-    today = local_today(now or utcnow())
+    today = local_today(now)
     where = [*conditions(viewer, filters, today), Issue.agency_id.is_not(None)]
     answered = Issue.status.in_([IssueStatus.ANSWERED, IssueStatus.CLOSED])  # closed ones went through an answer
-
-    def count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count(sa.case((condition, 1)))
-
     rows: dict[int, AgencyRow] = {}
     counts = db.session.execute(
         sa.select(
             Issue.agency_id,
             sa.func.count(Issue.id),
-            count_if(answered),
-            count_if(sa.and_(answered, Issue.answered_on_time.is_(True))),
-            count_if(Issue.status.in_([IssueStatus.ASSIGNED, IssueStatus.ANSWERED])),
+            _count_if(answered),
+            _count_if(sa.and_(answered, Issue.answered_on_time.is_(True))),
+            _count_if(Issue.status.in_([IssueStatus.ASSIGNED, IssueStatus.ANSWERED])),
             # The agency's own delay: an answered issue past its date waits for a leader, not for the agency.
-            count_if(sa.and_(Issue.status == IssueStatus.ASSIGNED, Issue.due_on < today)),
+            _count_if(sa.and_(Issue.status == IssueStatus.ASSIGNED, Issue.due_on < today)),
         )
         .where(*where)
         .group_by(Issue.agency_id)
@@ -156,17 +155,17 @@ def _median(histogram: list[tuple[int, int]]) -> float:
 
 
 def status_counts(viewer: User, now: datetime | None = None) -> dict[str, int]:
-    """Return the viewer's visible issues per status, with "overdue"."""
-    today = local_today(now or utcnow())
+    """Return the viewer's visible issues per status, with "overdue" (one grouped query)."""
+    today = local_today(now)
     counts: dict[str, int] = {status.value: 0 for status in IssueStatus}
-    for status, count in db.session.execute(
-        sa.select(Issue.status, sa.func.count(Issue.id)).where(visibility_clause(viewer)).group_by(Issue.status)
+    counts["overdue"] = 0
+    for status, count, overdue in db.session.execute(
+        sa.select(Issue.status, sa.func.count(Issue.id), _count_if(overdue_clause(today)))
+        .where(visibility_clause(viewer))
+        .group_by(Issue.status)
     ):
         counts[IssueStatus(status).value] = count
-    counts["overdue"] = (
-        db.session.scalar(sa.select(sa.func.count(Issue.id)).where(visibility_clause(viewer), overdue_clause(today)))
-        or 0
-    )
+        counts["overdue"] += overdue
     return counts
 
 
@@ -193,9 +192,9 @@ def _queue_conditions(today: date) -> dict[str, sa.ColumnElement[bool]]:
 
 def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
     """Return how many issues each part of the responder's queue holds (one query)."""
-    parts = _queue_conditions(local_today(now or utcnow()))
+    parts = _queue_conditions(local_today(now))
     row = db.session.execute(
-        sa.select(*(sa.func.count(sa.case((condition, 1))) for condition in parts.values())).where(
+        sa.select(*(_count_if(condition) for condition in parts.values())).where(
             visibility_clause(user), Issue.agency_id.is_not(None)
         )
     ).one()
@@ -204,7 +203,7 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
 
 def responder_queue(user: User, now: datetime | None = None, limit: int = 100) -> Queue:
     """Return the queue of the responder's agency (assigned issues by due date; answered ones by answer date)."""
-    parts = _queue_conditions(local_today(now or utcnow()))
+    parts = _queue_conditions(local_today(now))
     base = (
         sa.select(Issue)
         .options(joinedload(Issue.endpoint), joinedload(Issue.category))

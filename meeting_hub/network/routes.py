@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
-from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ServiceError, ValidationFailed
 from meeting_hub.extensions import db
@@ -26,23 +24,9 @@ from meeting_hub.network.forms import (
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
 from meeting_hub.network.roster_import import import_roster
 from meeting_hub.network.services import endpoint_counts
+from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("network", __name__)
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
-def _show_errors(form: FlaskForm, error: ServiceError) -> None:
-    db.session.rollback()
-    for field_name, message in (error.details or {}).items():
-        if hasattr(form, field_name):
-            getattr(form, field_name).errors = [message]
-    flash(error.message, "danger")
 
 
 # Endpoints
@@ -51,7 +35,7 @@ def _show_errors(form: FlaskForm, error: ServiceError) -> None:
 @blueprint.get("/endpoints")
 def endpoint_list() -> ResponseReturnValue:
     """List the endpoints with their cell and people counts; an operator goes straight to their own."""
-    user = _acting_user()
+    user = acting_user()
     if user.role == Role.OPERATOR and user.endpoint_id is not None:
         return redirect(url_for("network.endpoint_detail", endpoint_id=user.endpoint_id))
     query = request.args.get("q", "")
@@ -69,7 +53,7 @@ def endpoint_list() -> ResponseReturnValue:
 @blueprint.get("/endpoints/<int:endpoint_id>")
 def endpoint_detail(endpoint_id: int) -> ResponseReturnValue:
     """Show an endpoint's cells and people (operators: their own endpoint only)."""
-    user = _acting_user()
+    user = acting_user()
     endpoint = services.get_endpoint(endpoint_id, user)
     query = request.args.get("q", "")
     people = services.list_people(user, endpoint_id=endpoint.id, query=query, include_inactive=user.role == Role.ADMIN)
@@ -89,13 +73,13 @@ def endpoint_detail(endpoint_id: int) -> ResponseReturnValue:
 @blueprint.route("/admin/endpoints/new", methods=["GET", "POST"])
 def endpoint_create() -> ResponseReturnValue:
     """Create an endpoint."""
-    actor = _acting_user()
+    actor = acting_user()
     form = EndpointForm()
     if form.validate_on_submit():
         try:
             endpoint = services.create_endpoint(_endpoint_data(form), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm điểm cầu %(name)s.", name=endpoint.name), "success")
@@ -106,7 +90,7 @@ def endpoint_create() -> ResponseReturnValue:
 @blueprint.route("/admin/endpoints/<int:endpoint_id>", methods=["GET", "POST"])
 def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
     """Edit or deactivate an endpoint, or merge it into another."""
-    actor = _acting_user()
+    actor = acting_user()
     endpoint = services.get_endpoint(endpoint_id)
     form = EndpointForm(obj=endpoint)
     if request.method == "GET":
@@ -119,7 +103,7 @@ def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
         try:
             services.update_endpoint(endpoint, _endpoint_data(form), actor)
         except ServiceError as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu điểm cầu %(name)s.", name=endpoint.name), "success")
@@ -130,7 +114,7 @@ def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
 @blueprint.post("/admin/endpoints/<int:endpoint_id>/merge")
 def endpoint_merge(endpoint_id: int) -> ResponseReturnValue:
     """Merge an endpoint into another, keeping its history."""
-    actor = _acting_user()
+    actor = acting_user()
     source = services.get_endpoint(endpoint_id)
     form = MergeForm()
     form.target_id.choices = [SelectChoice(other.id, other.display_name) for other in services.list_endpoints()]
@@ -165,7 +149,7 @@ def _endpoint_data(form: EndpointForm) -> services.EndpointData:
 @blueprint.post("/admin/endpoints/<int:endpoint_id>/cells")
 def cell_create(endpoint_id: int) -> ResponseReturnValue:
     """Add a cell to an endpoint."""
-    actor = _acting_user()
+    actor = acting_user()
     endpoint = services.get_endpoint(endpoint_id)
     form = CellForm()
     if form.validate_on_submit():
@@ -185,7 +169,7 @@ def cell_create(endpoint_id: int) -> ResponseReturnValue:
 @blueprint.route("/admin/cells/<int:cell_id>", methods=["GET", "POST"])
 def cell_edit(cell_id: int) -> ResponseReturnValue:
     """Rename or deactivate a cell."""
-    actor = _acting_user()
+    actor = acting_user()
     cell = services.get_cell(cell_id)
     form = CellForm(obj=cell)
     if request.method == "GET":
@@ -194,7 +178,7 @@ def cell_edit(cell_id: int) -> ResponseReturnValue:
         try:
             services.update_cell(cell, form.name.data or "", CellKind(form.kind.data), bool(form.active.data), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu chi bộ."), "success")
@@ -208,7 +192,7 @@ def cell_edit(cell_id: int) -> ResponseReturnValue:
 @blueprint.get("/people")
 def person_list() -> ResponseReturnValue:
     """Search people across the endpoints the user may see."""
-    user = _acting_user()
+    user = acting_user()
     query = request.args.get("q", "")
     people = services.list_people(user, query=query, limit=500) if query else []
     return render_template("network/person_list.html", people=people, q=query)
@@ -239,7 +223,7 @@ def _person_data(form: PersonForm) -> services.PersonData:
 @blueprint.route("/admin/people/new", methods=["GET", "POST"])
 def person_create() -> ResponseReturnValue:
     """Add a person to a cell."""
-    actor = _acting_user()
+    actor = acting_user()
     endpoint_id = request.args.get("endpoint_id", type=int)
     form = _person_form(PersonForm(), endpoint_id)
     preselected_cell = request.args.get("cell_id", type=int)
@@ -249,7 +233,7 @@ def person_create() -> ResponseReturnValue:
         try:
             person = services.create_person(_person_data(form), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm %(name)s.", name=person.full_name), "success")
@@ -260,7 +244,7 @@ def person_create() -> ResponseReturnValue:
 @blueprint.route("/admin/people/<int:person_id>", methods=["GET", "POST"])
 def person_edit(person_id: int) -> ResponseReturnValue:
     """Edit, move or deactivate a person."""
-    actor = _acting_user()
+    actor = acting_user()
     person = services.get_person(person_id)
     form = _person_form(PersonForm(obj=person), None)
     if request.method == "GET":
@@ -269,7 +253,7 @@ def person_edit(person_id: int) -> ResponseReturnValue:
         try:
             services.update_person(person, _person_data(form), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu %(name)s.", name=person.full_name), "success")
@@ -283,7 +267,7 @@ def person_edit(person_id: int) -> ResponseReturnValue:
 @blueprint.get("/agencies")
 def agency_list() -> ResponseReturnValue:
     """List and search the handling agencies."""
-    user = _acting_user()
+    user = acting_user()
     query = request.args.get("q", "")
     agencies = services.list_agencies(query, include_inactive=user.role == Role.ADMIN)
     return render_template("network/agency_list.html", agencies=agencies, q=query)
@@ -309,13 +293,13 @@ def _agency_data(form: AgencyForm) -> services.AgencyData:
 @blueprint.route("/admin/agencies/new", methods=["GET", "POST"])
 def agency_create() -> ResponseReturnValue:
     """Create a handling agency."""
-    actor = _acting_user()
+    actor = acting_user()
     form = _agency_form(AgencyForm())
     if form.validate_on_submit():
         try:
             agency = services.create_agency(_agency_data(form), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm cơ quan %(name)s.", name=agency.name), "success")
@@ -326,7 +310,7 @@ def agency_create() -> ResponseReturnValue:
 @blueprint.route("/admin/agencies/<int:agency_id>", methods=["GET", "POST"])
 def agency_edit(agency_id: int) -> ResponseReturnValue:
     """Edit or deactivate a handling agency."""
-    actor = _acting_user()
+    actor = acting_user()
     agency = services.get_agency(agency_id)
     form = _agency_form(AgencyForm(obj=agency))
     if request.method == "GET":
@@ -335,7 +319,7 @@ def agency_edit(agency_id: int) -> ResponseReturnValue:
         try:
             services.update_agency(agency, _agency_data(form), actor)
         except ValidationFailed as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu cơ quan %(name)s.", name=agency.name), "success")
@@ -349,7 +333,7 @@ def agency_edit(agency_id: int) -> ResponseReturnValue:
 @blueprint.route("/admin/roster-import", methods=["GET", "POST"])
 def roster_import() -> ResponseReturnValue:
     """Import people from a CSV or XLSX file; any bad row stops the whole file, with a report of every row."""
-    actor = _acting_user()
+    actor = acting_user()
     form = RosterImportForm()
     result = None
     if form.validate_on_submit():

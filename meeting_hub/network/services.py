@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import require_endpoint
 from meeting_hub.accounts.roles import Role
-from meeting_hub.database import utcnow
+from meeting_hub.database import Base, utcnow
 from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
@@ -21,10 +22,19 @@ from meeting_hub.vietnamese import fold, normalize_name, search_terms
 ENDPOINT_CODE_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{8,20}$")
 
+_Model = TypeVar("_Model", bound=Base)
+
 
 def slugify(name: str) -> str:
     """Return the ASCII slug of a Vietnamese name: "Hoàng Hoa Thám" -> "hoang-hoa-tham"."""
     return "-".join(re.findall(r"[a-z0-9]+", fold(name)))
+
+
+def _get_or_not_found(model: type[_Model], object_id: int, message: str) -> _Model:
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound(message)
+    return found
 
 
 # Endpoints
@@ -58,9 +68,7 @@ def list_endpoints(
 
 def get_endpoint(endpoint_id: int, viewer: User | None = None) -> Endpoint:
     """Return an endpoint, refusing an operator who asks for another endpoint's."""
-    endpoint = db.session.get(Endpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(_("Không tìm thấy điểm cầu."))
+    endpoint = _get_or_not_found(Endpoint, endpoint_id, _("Không tìm thấy điểm cầu."))
     if viewer is not None:
         require_endpoint(viewer, endpoint_id)
     return endpoint
@@ -154,13 +162,22 @@ def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
 # Cells
 
 
-def create_cell(endpoint: Endpoint, name: str, kind: CellKind, actor: User | None) -> Cell:
-    """Add a Party cell to an endpoint; the caller commits."""
+def _cell_name(endpoint_id: int, name: str, cell: Cell | None) -> str:
+    """Return the normalized cell name, refusing an empty one or one another cell of the endpoint has."""
     name = normalize_name(name)
     if not name:
         raise ValidationFailed(_("Cần nhập tên chi bộ."), details={"name": _("Cần nhập tên chi bộ.")})
-    if db.session.scalar(sa.select(Cell.id).where(Cell.endpoint_id == endpoint.id, Cell.name == name)):
+    clash = sa.select(Cell.id).where(Cell.endpoint_id == endpoint_id, Cell.name == name)
+    if cell is not None:
+        clash = clash.where(Cell.id != cell.id)
+    if db.session.scalar(clash):
         raise ValidationFailed(_("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")})
+    return name
+
+
+def create_cell(endpoint: Endpoint, name: str, kind: CellKind, actor: User | None) -> Cell:
+    """Add a Party cell to an endpoint; the caller commits."""
+    name = _cell_name(endpoint.id, name, None)
     cell = Cell(endpoint_id=endpoint.id, name=name, kind=kind)
     cell.refresh_search_text()
     db.session.add(cell)
@@ -171,14 +188,7 @@ def create_cell(endpoint: Endpoint, name: str, kind: CellKind, actor: User | Non
 
 def update_cell(cell: Cell, name: str, kind: CellKind, active: bool, actor: User) -> Cell:
     """Rename, re-kind or (de)activate a cell; the caller commits."""
-    name = normalize_name(name)
-    if not name:
-        raise ValidationFailed(_("Cần nhập tên chi bộ."), details={"name": _("Cần nhập tên chi bộ.")})
-    clash = db.session.scalar(
-        sa.select(Cell.id).where(Cell.endpoint_id == cell.endpoint_id, Cell.name == name, Cell.id != cell.id)
-    )
-    if clash:
-        raise ValidationFailed(_("Điểm cầu đã có chi bộ này."), details={"name": _("Điểm cầu đã có chi bộ này.")})
+    name = _cell_name(cell.endpoint_id, name, cell)
     cell.name, cell.kind, cell.active = name, kind, active
     cell.refresh_search_text()
     audit.record("cell.update", actor, target=f"cell:{cell.id}", name=name, active=active)
@@ -187,10 +197,7 @@ def update_cell(cell: Cell, name: str, kind: CellKind, active: bool, actor: User
 
 def get_cell(cell_id: int) -> Cell:
     """Return a cell or raise NotFound."""
-    cell = db.session.get(Cell, cell_id)
-    if cell is None:
-        raise NotFound(_("Không tìm thấy chi bộ."))
-    return cell
+    return _get_or_not_found(Cell, cell_id, _("Không tìm thấy chi bộ."))
 
 
 # People
@@ -207,7 +214,10 @@ class PersonData:
     active: bool = True
 
 
-def _validate_person(data: PersonData) -> None:
+def _clean_person(data: PersonData) -> None:
+    """Normalize the name and phone in place, then refuse invalid data."""
+    data.full_name = normalize_name(data.full_name)
+    data.phone = (data.phone or "").strip() or None
     errors: dict[str, str] = {}
     if not data.full_name:
         errors["full_name"] = _("Cần nhập họ và tên.")
@@ -221,9 +231,7 @@ def _validate_person(data: PersonData) -> None:
 
 def create_person(data: PersonData, actor: User | None) -> Person:
     """Add a person to a cell; the caller commits."""
-    data.full_name = normalize_name(data.full_name)
-    data.phone = (data.phone or "").strip() or None
-    _validate_person(data)
+    _clean_person(data)
     person = Person(
         cell_id=data.cell_id, full_name=data.full_name, role=data.role, phone=data.phone, active=data.active
     )
@@ -236,9 +244,7 @@ def create_person(data: PersonData, actor: User | None) -> Person:
 
 def update_person(person: Person, data: PersonData, actor: User) -> Person:
     """Change a person's details or move them to another cell; the caller commits."""
-    data.full_name = normalize_name(data.full_name)
-    data.phone = (data.phone or "").strip() or None
-    _validate_person(data)
+    _clean_person(data)
     person.cell_id, person.full_name, person.role = data.cell_id, data.full_name, data.role
     person.phone, person.active = data.phone, data.active
     person.refresh_search_text()
@@ -248,10 +254,7 @@ def update_person(person: Person, data: PersonData, actor: User) -> Person:
 
 def get_person(person_id: int) -> Person:
     """Return a person or raise NotFound."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(_("Không tìm thấy người."))
-    return person
+    return _get_or_not_found(Person, person_id, _("Không tìm thấy người."))
 
 
 def list_people(
@@ -354,10 +357,7 @@ def update_agency(agency: Agency, data: AgencyData, actor: User) -> Agency:
 
 def get_agency(agency_id: int) -> Agency:
     """Return an agency or raise NotFound."""
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(_("Không tìm thấy cơ quan."))
-    return agency
+    return _get_or_not_found(Agency, agency_id, _("Không tìm thấy cơ quan."))
 
 
 def list_agencies(query: str | None = None, include_inactive: bool = False) -> list[Agency]:

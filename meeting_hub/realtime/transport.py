@@ -39,6 +39,12 @@ def briefing_room(briefing_id: int) -> str:
     return f"briefing:{briefing_id}"
 
 
+def event_endpoint(event: dict[str, Any]) -> int | None:
+    """Return the endpoint an event concerns, or None for a briefing-wide event (operators only get their own)."""
+    endpoint_id = event.get("endpoint_id")
+    return endpoint_id if isinstance(endpoint_id, int) else None
+
+
 def deliver(briefing_id: int, events: list[dict[str, Any]]) -> None:
     """Send a batch of one briefing's events to its dashboards, and to each endpoint's consoles their share."""
     if not events:
@@ -48,8 +54,7 @@ def deliver(briefing_id: int, events: list[dict[str, Any]]) -> None:
     )
     by_endpoint: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for event in events:
-        endpoint_id = event.get("endpoint_id")
-        by_endpoint[endpoint_id if isinstance(endpoint_id, int) else None].append(event)
+        by_endpoint[event_endpoint(event)].append(event)
     for endpoint_id, share in by_endpoint.items():
         room = briefing_room(briefing_id) if endpoint_id is None else endpoint_room(briefing_id, endpoint_id)
         socketio.emit(EVENTS, {"briefing_id": briefing_id, "events": share}, to=room, namespace=NAMESPACE)
@@ -67,8 +72,7 @@ class Coalescer:
     def add(self, committed: list[tuple[int, dict[str, Any]]]) -> None:
         """Queue committed events for the next flush (or send them at once with no window)."""
         if self.window <= 0:
-            for briefing_id, events in _group(committed).items():
-                deliver(briefing_id, events)
+            _deliver_all(_group(committed))
             return
         with self._lock:
             for briefing_id, event in committed:
@@ -81,9 +85,7 @@ class Coalescer:
         """Send what is queued now."""
         with self._lock:
             pending, self._pending = self._pending, defaultdict(list)
-        for briefing_id, events in pending.items():
-            events.sort(key=lambda event: int(event["seq"]))
-            deliver(briefing_id, events)
+        _deliver_all(pending)
 
     def _run(self) -> None:
         while True:
@@ -92,6 +94,13 @@ class Coalescer:
                 self.flush()
             except Exception:  # keep flushing: a failed emit (Redis down) must not stop later deliveries
                 socketio.server.logger.exception("live event delivery failed")
+
+
+def _deliver_all(pending: dict[int, list[dict[str, Any]]]) -> None:
+    # Commits publish in the order they finish, which need not be seq order across threads and processes.
+    for briefing_id, events in pending.items():
+        events.sort(key=lambda event: int(event["seq"]))
+        deliver(briefing_id, events)
 
 
 def _group(committed: list[tuple[int, dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:

@@ -34,25 +34,12 @@ class MaterialDistribution:
         return len(self.received) + len(self.missing)
 
 
-def _invited(briefing_id: int, endpoint_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.literal(1)).where(
-                briefing_endpoints.c.briefing_id == briefing_id, briefing_endpoints.c.endpoint_id == endpoint_id
-            )
-        )
-        is not None
-    )
-
-
 def confirm_receipt(material: Material, actor: User) -> MaterialReceipt:
     """Record that the operator's endpoint received the material (once; a repeat returns the first); the caller
     commits."""
     if actor.role != Role.OPERATOR or actor.endpoint_id is None:
         raise AccessDenied(_("Chỉ cán bộ điểm cầu xác nhận đã nhận tài liệu cho điểm cầu của mình."))
     get_briefing(material.briefing_id, actor)  # an operator whose endpoint is not invited is refused here
-    if not _invited(material.briefing_id, actor.endpoint_id):
-        raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
     existing = db.session.scalar(
         sa.select(MaterialReceipt).where(
             MaterialReceipt.material_id == material.id, MaterialReceipt.endpoint_id == actor.endpoint_id

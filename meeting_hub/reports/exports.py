@@ -172,7 +172,7 @@ def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
     for row in rows:
         sheet.append([_xlsx_value(value) for value in row])
         for index, value in enumerate(row, start=1):
-            text = value.strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else str(value or "")
+            text = str(_csv_value(value) or "")  # as the CSV writes it
             longest = max((len(line) for line in text.splitlines()), default=0)
             widths[index] = max(widths.get(index, 0), longest)
     for cell in sheet[1]:

@@ -148,6 +148,7 @@ def link_problems(briefing: Briefing) -> list[LinkProblem]:
 
     Heartbeats repeat the current status every so often: consecutive events with the same status are one stretch.
     """
+    known = {status.value for status in LinkStatus}
     current: dict[int, tuple[LinkStatus, datetime]] = {}
     stretches: list[tuple[int, LinkStatus, datetime, datetime | None]] = []
     for payload, at in db.session.execute(
@@ -157,7 +158,7 @@ def link_problems(briefing: Briefing) -> list[LinkProblem]:
     ):
         data: dict[str, Any] = json.loads(payload)
         endpoint_id, value = data.get("endpoint_id"), data.get("link_status")
-        if not isinstance(endpoint_id, int) or value not in {status.value for status in LinkStatus}:
+        if not isinstance(endpoint_id, int) or value not in known:
             continue
         status = LinkStatus(value)
         previous = current.get(endpoint_id)
@@ -282,11 +283,7 @@ def _store(content: bytes) -> tuple[str, str]:
     return stored_name, hashlib.sha256(content).hexdigest()
 
 
-def _freeze(briefing: Briefing, actor_id: int | None, reason: str) -> MinutesVersion:
-    latest = db.session.scalar(
-        sa.select(sa.func.max(MinutesVersion.version)).where(MinutesVersion.briefing_id == briefing.id)
-    )
-    number = (latest or 0) + 1
+def _freeze(briefing: Briefing, number: int, actor_id: int | None, reason: str) -> MinutesVersion:
     content = render_minutes(briefing, version=number, reason=reason)
     stored_name, sha256 = _store(content)
     minutes = MinutesVersion(
@@ -311,7 +308,7 @@ def freeze_minutes(briefing: Briefing, actor: User | None = None) -> MinutesVers
     if existing is not None:
         return existing
     actor_id = actor.id if actor is not None else briefing.status_changed_by_id
-    minutes = _freeze(briefing, actor_id, "")
+    minutes = _freeze(briefing, 1, actor_id, "")
     audit.record("minutes.freeze", actor, target=f"briefing:{briefing.id}", version=1, sha256=minutes.sha256)
     return minutes
 
@@ -326,9 +323,9 @@ def correct_minutes(briefing: Briefing, reason: str, actor: User) -> MinutesVers
     if len(reason) > MAX_REASON_LENGTH:
         message = _("Lý do không dài quá %(n)d ký tự.", n=MAX_REASON_LENGTH)
         raise ValidationFailed(message, details={"reason": message})
-    if get_version(briefing) is None:
-        freeze_minutes(briefing, actor)  # the original, as the data stood before this correction
-    minutes = _freeze(briefing, actor.id, reason)
+    # Without a version yet, the original is frozen first, as the data stood before this correction.
+    latest = get_version(briefing) or freeze_minutes(briefing, actor)
+    minutes = _freeze(briefing, latest.version + 1, actor.id, reason)
     audit.record(
         "minutes.correct",
         actor,

@@ -20,7 +20,9 @@ from meeting_hub.clock import local_zone
 from meeting_hub.errors import ServiceError
 from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.reports.minutes import MinutesData
+from meeting_hub.scheduling.models import BriefingStatus
 from meeting_hub.scheduling.recurrence import format_long_date
+from meeting_hub.web import format_datetime, format_time
 
 FONT_FAMILY = "DejaVuSans"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -177,13 +179,12 @@ def _title(pdf: MinutesDocument, data: MinutesData, version: int | None, reason:
 def _time_and_place(pdf: MinutesDocument, data: MinutesData) -> None:
     briefing = data.briefing
     pdf.heading(_("I. THỜI GIAN, HÌNH THỨC"))
-    start, end = _local(briefing.starts_at), _local(briefing.ends_at)
     pdf.text_line(
         _(
             "Thời gian: từ %(start)s đến %(end)s, %(day)s.",
-            start=start.strftime("%H:%M"),
-            end=end.strftime("%H:%M"),
-            day=format_long_date(start.date()),
+            start=format_time(briefing.starts_at),
+            end=format_time(briefing.ends_at),
+            day=format_long_date(_local(briefing.starts_at).date()),
         )
     )
     pdf.text_line(_("Hình thức: trực tuyến, kết nối %(n)d điểm cầu.", n=len(data.endpoints)))
@@ -286,8 +287,7 @@ def _attendance(pdf: MinutesDocument, data: MinutesData) -> None:
 
 
 def _moment(value: datetime, day: datetime) -> str:
-    local = _local(value)
-    return local.strftime("%H:%M") if local.date() == _local(day).date() else local.strftime("%d/%m/%Y %H:%M")
+    return format_time(value) if _local(value).date() == _local(day).date() else format_datetime(value)
 
 
 def _links(pdf: MinutesDocument, data: MinutesData) -> None:
@@ -336,7 +336,7 @@ def _issues(pdf: MinutesDocument, data: MinutesData) -> None:
 def _closing(pdf: MinutesDocument, data: MinutesData) -> None:
     briefing = data.briefing
     pdf.ln(2)
-    if briefing.status.value == "ended" and briefing.status_changed_at is not None:
+    if briefing.status == BriefingStatus.ENDED and briefing.status_changed_at is not None:
         pdf.text_line(
             _("Buổi giao ban kết thúc lúc %(at)s.", at=_moment(briefing.status_changed_at, briefing.starts_at))
         )
@@ -357,7 +357,7 @@ def _closing(pdf: MinutesDocument, data: MinutesData) -> None:
 
 def render(data: MinutesData, *, version: int | None, reason: str = "") -> bytes:
     """Lay the minutes out as an A4 PDF and return its bytes."""
-    made = _local(data.generated_at).strftime("%d/%m/%Y %H:%M")
+    made = format_datetime(data.generated_at)
     if version is None:
         footer = _("Bản nháp biên bản, lập lúc %(at)s", at=made)
     else:

@@ -3,15 +3,15 @@ the helpers the briefing page, its materials section and the home page use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from meeting_hub.accounts.access import signed_in_user
-from meeting_hub.accounts.models import User
+from meeting_hub.accounts.access import acting_user, signed_in_user
 from meeting_hub.accounts.policy import ORGANIZERS, ROSTER_READERS, STAFF
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
@@ -21,20 +21,15 @@ from meeting_hub.extensions import db
 from meeting_hub.follow_up.search import IssueFilters
 from meeting_hub.network.models import Endpoint, Person
 from meeting_hub.reports import distribution, minutes, statistics, statistics_charts
+from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling.materials import get_material
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.recurrence import add_months
 from meeting_hub.scheduling.services import get_briefing
+from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("reports", __name__)
 blueprint.add_app_template_filter(statistics_charts.percent, "rate")
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 # Helpers for the briefing page, its materials and the home page
@@ -99,7 +94,7 @@ def _month_from_query() -> date:
 @blueprint.get("/statistics")
 def statistics_page() -> ResponseReturnValue:
     """Show attendance and follow-up statistics over the 12 months ending with the chosen one, with charts."""
-    user = _acting_user()
+    user = acting_user()
     month = _month_from_query()
     attendance = statistics.attendance_statistics(month)
     first_day, last_day = statistics.month_window(month, len(attendance.months))
@@ -142,7 +137,7 @@ def statistics_page() -> ResponseReturnValue:
 @blueprint.get("/statistics/endpoints/<int:endpoint_id>")
 def endpoint_statistics(endpoint_id: int) -> ResponseReturnValue:
     """Show an endpoint's people with their attendance over the 12 months ending with the chosen one."""
-    _acting_user()
+    acting_user()
     endpoint = db.session.get(Endpoint, endpoint_id)
     if endpoint is None:
         raise NotFound(_("Không tìm thấy điểm cầu."))
@@ -159,7 +154,7 @@ def endpoint_statistics(endpoint_id: int) -> ResponseReturnValue:
 @blueprint.get("/statistics/people/<int:person_id>")
 def person_history(person_id: int) -> ResponseReturnValue:
     """Show a person's attendance at every held briefing they were expected at."""
-    _acting_user()
+    acting_user()
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound(_("Không tìm thấy người này trong danh sách."))
@@ -179,7 +174,7 @@ def _pdf(content: bytes, name: str) -> Response:
 @blueprint.get("/briefings/<int:briefing_id>/minutes")
 def minutes_page(briefing_id: int) -> ResponseReturnValue:
     """Show a briefing's minutes: the frozen versions, a draft from today's data, and (organizers) a correction."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
     return render_template(
         "reports/minutes.html",
@@ -193,7 +188,7 @@ def minutes_page(briefing_id: int) -> ResponseReturnValue:
 @blueprint.get("/briefings/<int:briefing_id>/minutes.pdf")
 def minutes_pdf(briefing_id: int) -> ResponseReturnValue:
     """Send the minutes: the version asked for, else the latest frozen one, else (or with draft=1) a fresh draft."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
     version_text = request.args.get("version", "")
     version = int(version_text) if version_text.isdigit() and 0 < int(version_text) < 10_000 else None
@@ -201,36 +196,42 @@ def minutes_pdf(briefing_id: int) -> ResponseReturnValue:
     return _pdf(content, minutes.download_name(briefing, served))
 
 
+def _commit_version(
+    briefing: Briefing, freeze: Callable[[], MinutesVersion], done: Callable[[int], str]
+) -> ResponseReturnValue:
+    """Freeze a version of the minutes and commit; flash its number (or the refusal) and go back to the minutes."""
+    try:
+        frozen = freeze()
+        db.session.commit()
+    except ServiceError as error:
+        show_refusal(None, error)
+    else:
+        flash(done(frozen.version), "success")
+    return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
+
+
 @blueprint.post("/briefings/<int:briefing_id>/minutes/freeze")
 def minutes_freeze(briefing_id: int) -> ResponseReturnValue:
     """Freeze version 1 of an ended briefing's minutes, when closing it did not (a briefing closed before reports)."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
-    try:
-        frozen = minutes.freeze_minutes(briefing, user)
-        db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        flash(_("Đã chốt biên bản phiên bản %(n)d.", n=frozen.version), "success")
-    return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
+    return _commit_version(
+        briefing,
+        lambda: minutes.freeze_minutes(briefing, user),
+        lambda n: _("Đã chốt biên bản phiên bản %(n)d.", n=n),
+    )
 
 
 @blueprint.post("/briefings/<int:briefing_id>/minutes/corrections")
 def minutes_correct(briefing_id: int) -> ResponseReturnValue:
     """Freeze a corrected version of the minutes from the data as it is now, with the reason given."""
-    user = _acting_user()
+    user = acting_user()
     briefing = get_briefing(briefing_id, user)
-    try:
-        corrected = minutes.correct_minutes(briefing, request.form.get("reason", ""), user)
-        db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        flash(_("Đã lập biên bản đính chính, phiên bản %(n)d.", n=corrected.version), "success")
-    return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
+    return _commit_version(
+        briefing,
+        lambda: minutes.correct_minutes(briefing, request.form.get("reason", ""), user),
+        lambda n: _("Đã lập biên bản đính chính, phiên bản %(n)d.", n=n),
+    )
 
 
 # Material receipts
@@ -239,7 +240,7 @@ def minutes_correct(briefing_id: int) -> ResponseReturnValue:
 @blueprint.post("/materials/<int:material_id>/receipt")
 def confirm_receipt(material_id: int) -> ResponseReturnValue:
     """Confirm, for the operator's endpoint, that the material was received."""
-    user = _acting_user()
+    user = acting_user()
     material = get_material(material_id, user)
     distribution.confirm_receipt(material, user)
     db.session.commit()

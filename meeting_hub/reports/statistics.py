@@ -212,7 +212,17 @@ def person_history(person: Person) -> PersonHistory:
 def endpoint_people(endpoint: Endpoint, last_month: date, months: int | None = None) -> list[tuple[Person, Counts]]:
     """Return the active people of an endpoint with their attendance over the window, by cell and name."""
     first_day, last_day = month_window(last_month, months or trend_months())
-    briefings = [b for b in held_briefings(first_day, last_day) if endpoint in b.endpoints]
+    held = held_briefings(first_day, last_day)
+    # One query for the briefings this endpoint was invited to, not each briefing's whole list of endpoints.
+    invited = set(
+        db.session.scalars(
+            sa.select(briefing_endpoints.c.briefing_id).where(
+                briefing_endpoints.c.endpoint_id == endpoint.id,
+                briefing_endpoints.c.briefing_id.in_([b.id for b in held]),
+            )
+        )
+    )
+    briefings = [b for b in held if b.id in invited]
     people = list(
         db.session.scalars(
             sa.select(Person)

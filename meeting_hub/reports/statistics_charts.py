@@ -125,7 +125,7 @@ def agencies_on_time(stats: IssueStatistics) -> Markup:
     for row in stats.by_agency:
         rate = row.answered_on_time / row.answered if row.answered else 0.0
         late = 1 - rate if row.answered else 0.0
-        text = percent(row.answered_on_time / row.answered) if row.answered else _("chưa trả lời ý kiến nào")
+        text = percent(rate) if row.answered else _("chưa trả lời ý kiến nào")
         bars.append(
             Bar(
                 row.agency.name,

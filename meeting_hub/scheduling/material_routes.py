@@ -8,7 +8,6 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -23,7 +22,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from meeting_hub import qr_codes
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.models import User
 from meeting_hub.errors import NotFound, ValidationFailed
 from meeting_hub.extensions import db
@@ -38,13 +37,6 @@ blueprint = Blueprint("materials", __name__)
 blueprint.add_app_template_filter(materials.format_size, "filesize")
 blueprint.add_app_template_global(materials.can_manage_materials, "can_manage_materials")
 blueprint.add_app_template_global(materials.default_material_title, "default_material_title")
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 def _briefing_page(briefing_id: int) -> str:
@@ -81,7 +73,7 @@ def _pdf_response(material: Material) -> Response:
 @blueprint.post("/briefings/<int:briefing_id>/materials")
 def upload(briefing_id: int) -> ResponseReturnValue:
     """Attach an uploaded PDF to a briefing; errors come back to the briefing page as a message."""
-    actor = _acting_user()
+    actor = acting_user()
     briefing = get_briefing(briefing_id, actor)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -115,7 +107,7 @@ def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
 @blueprint.get("/materials/<int:material_id>/download")
 def download(material_id: int) -> ResponseReturnValue:
     """Download a material (anyone who may see its briefing)."""
-    return _pdf_response(materials.get_material(material_id, _acting_user()))
+    return _pdf_response(materials.get_material(material_id, acting_user()))
 
 
 @blueprint.get("/m/<token>")
@@ -146,14 +138,14 @@ def _qr_response(body: str | bytes, mimetype: str) -> Response:
 @blueprint.get("/materials/<int:material_id>/qr.svg")
 def qr_svg(material_id: int) -> ResponseReturnValue:
     """Return the QR code of the share link as SVG, for the page."""
-    material = materials.get_material(material_id, _acting_user())
+    material = materials.get_material(material_id, acting_user())
     return _qr_response(qr_codes.qr_svg(_live_share_url(material)), "image/svg+xml")
 
 
 @blueprint.get("/materials/<int:material_id>/qr.png")
 def qr_png(material_id: int) -> ResponseReturnValue:
     """Return the QR code of the share link as a large PNG, for print."""
-    material = materials.get_material(material_id, _acting_user())
+    material = materials.get_material(material_id, acting_user())
     response = _qr_response(qr_codes.qr_png(_live_share_url(material)), "image/png")
     response.headers["Content-Disposition"] = f'inline; filename="qr-tai-lieu-{material.id}.png"'
     return response
@@ -162,7 +154,7 @@ def qr_png(material_id: int) -> ResponseReturnValue:
 @blueprint.get("/materials/<int:material_id>/print")
 def print_page(material_id: int) -> ResponseReturnValue:
     """Show an A4 page with the material's title, its briefing, a big QR code and the link in text."""
-    material = materials.get_material(material_id, _acting_user())
+    material = materials.get_material(material_id, acting_user())
     link = share_url(material) if material.share_revoked_at is None else None
     # Markup: segno writes the SVG, and the only text in it (the link) is escaped.
     qr = Markup(qr_codes.qr_svg(link)) if link is not None else None
@@ -176,7 +168,7 @@ def print_page(material_id: int) -> ResponseReturnValue:
 
 
 def _edit(material_id: int) -> tuple[User, Material]:
-    actor = _acting_user()
+    actor = acting_user()
     return actor, materials.get_material(material_id, actor)
 
 

@@ -6,15 +6,13 @@ import calendar as month_calendar
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
-from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_datetime, local_today, local_zone
 from meeting_hub.errors import ServiceError
@@ -30,6 +28,7 @@ from meeting_hub.scheduling.recurrence import (
     format_long_date,
     format_vietnamese_date,
 )
+from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("scheduling", __name__)
 
@@ -43,21 +42,6 @@ def _scheduling_template_globals() -> dict[str, Any]:
 
 def _long_local_date(value: datetime) -> str:
     return format_long_date(value.astimezone(local_zone()).date())
-
-
-def _acting_user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
-def _flash_error(form: FlaskForm | None, error: ServiceError) -> None:
-    db.session.rollback()
-    for field_name, message in (error.details or {}).items():
-        if form is not None and hasattr(form, field_name):
-            getattr(form, field_name).errors = [message]
-    flash(error.message, "danger")
 
 
 def _endpoint_choices() -> list[SelectChoice]:
@@ -77,7 +61,7 @@ def _parse_month(text: str | None, fallback: date) -> date:
 @blueprint.get("/calendar")
 def calendar() -> ResponseReturnValue:
     """Show the briefings of a month as a grid (or a list), Monday first."""
-    user = _acting_user()
+    user = acting_user()
     services.extend_series_horizons()
     today = local_today()
     month = _parse_month(request.args.get("month"), today)
@@ -154,7 +138,7 @@ def _rule_errors(form: SeriesForm) -> bool:
 @blueprint.route("/series/new", methods=["GET", "POST"])
 def series_create() -> ResponseReturnValue:
     """Set up a monthly series; its occurrences are generated at once."""
-    actor = _acting_user()
+    actor = acting_user()
     form = _series_form(SeriesForm())
     if request.method == "GET":
         form.title.data = services.DEFAULT_SERIES_TITLE
@@ -164,7 +148,7 @@ def series_create() -> ResponseReturnValue:
         try:
             series = services.schedule_series(_series_data(form), actor)
         except ServiceError as error:
-            _flash_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã tạo chuỗi giao ban và %(n)d buổi.", n=len(series.briefings)), "success")
@@ -175,7 +159,7 @@ def series_create() -> ResponseReturnValue:
 @blueprint.route("/series/<int:series_id>", methods=["GET", "POST"])
 def series_edit(series_id: int) -> ResponseReturnValue:
     """Edit a series: only its future occurrences change."""
-    actor = _acting_user()
+    actor = acting_user()
     series = services.get_series(series_id)
     form = _series_form(SeriesForm(obj=series) if request.method == "GET" else SeriesForm())
     if request.method == "GET":
@@ -187,7 +171,7 @@ def series_edit(series_id: int) -> ResponseReturnValue:
         try:
             changed = services.update_series(series, data, actor)
         except ServiceError as error:
-            _flash_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu chuỗi giao ban; %(n)d buổi sắp tới được cập nhật.", n=changed), "success")
@@ -264,7 +248,7 @@ def _briefing_data(form: BriefingForm) -> services.BriefingData:
 @blueprint.route("/briefings/new", methods=["GET", "POST"])
 def briefing_create() -> ResponseReturnValue:
     """Create a single briefing outside any series."""
-    actor = _acting_user()
+    actor = acting_user()
     form = _briefing_form(BriefingForm())
     if request.method == "GET":
         form.endpoint_ids.data = [endpoint.id for endpoint in list_endpoints()]
@@ -272,7 +256,7 @@ def briefing_create() -> ResponseReturnValue:
         try:
             briefing = services.create_briefing(_briefing_data(form), actor)
         except ServiceError as error:
-            _flash_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã tạo buổi giao ban."), "success")
@@ -299,7 +283,7 @@ def _agenda_rows(briefing: Briefing | None) -> list[dict[str, Any]]:
 @blueprint.route("/briefings/<int:briefing_id>/edit", methods=["GET", "POST"])
 def briefing_edit(briefing_id: int) -> ResponseReturnValue:
     """Edit or move one briefing; the rest of its series is left alone."""
-    actor = _acting_user()
+    actor = acting_user()
     briefing = services.get_briefing(briefing_id)
     form = _briefing_form(BriefingForm() if request.method == "POST" else BriefingForm(obj=briefing))
     if request.method == "GET":
@@ -312,7 +296,7 @@ def briefing_edit(briefing_id: int) -> ResponseReturnValue:
         try:
             services.update_briefing(briefing, _briefing_data(form), actor)
         except ServiceError as error:
-            _flash_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu buổi giao ban."), "success")
@@ -323,7 +307,7 @@ def briefing_edit(briefing_id: int) -> ResponseReturnValue:
 @blueprint.get("/briefings/<int:briefing_id>")
 def briefing_detail(briefing_id: int) -> ResponseReturnValue:
     """Show a briefing: time, link, agenda, invited endpoints, materials, status buttons."""
-    user = _acting_user()
+    user = acting_user()
     briefing = services.get_briefing(briefing_id, user)
     return render_template(
         "scheduling/briefing_detail.html",
@@ -335,7 +319,7 @@ def briefing_detail(briefing_id: int) -> ResponseReturnValue:
 
 
 def _status_change(briefing_id: int, action: str) -> ResponseReturnValue:
-    actor = _acting_user()
+    actor = acting_user()
     briefing = services.get_briefing(briefing_id)
     form = CancelForm() if action == "cancel" else ConfirmForm()
     if not form.validate_on_submit():
@@ -352,7 +336,7 @@ def _status_change(briefing_id: int, action: str) -> ResponseReturnValue:
             services.cancel_briefing(briefing, actor, form.reason.data or "")
             message = _("Đã hủy buổi giao ban.")
     except ServiceError as error:
-        _flash_error(None, error)
+        show_refusal(None, error)
     else:
         db.session.commit()
         flash(message, "success")
@@ -383,13 +367,13 @@ def briefing_cancel(briefing_id: int) -> ResponseReturnValue:
 @blueprint.route("/holidays", methods=["GET", "POST"])
 def holidays() -> ResponseReturnValue:
     """List the holidays and add one; briefings falling on them are flagged, never moved silently."""
-    actor = _acting_user()
+    actor = acting_user()
     form = HolidayForm()
     if form.validate_on_submit():
         try:
             services.add_holiday(form.day.data, form.name.data or "", actor)
         except ServiceError as error:
-            _flash_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm ngày lễ."), "success")
@@ -407,7 +391,7 @@ def holidays() -> ResponseReturnValue:
 @blueprint.post("/holidays/<int:holiday_id>/delete")
 def holiday_delete(holiday_id: int) -> ResponseReturnValue:
     """Remove a holiday."""
-    actor = _acting_user()
+    actor = acting_user()
     if ConfirmForm().validate_on_submit():
         services.remove_holiday(holiday_id, actor)
         db.session.commit()

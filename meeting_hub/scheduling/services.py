@@ -20,8 +20,15 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFaile
 from meeting_hub.event_log import log as event_log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Endpoint
-from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, BriefingStatus, Holiday
-from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_between
+from meeting_hub.scheduling.models import (
+    AgendaItem,
+    Briefing,
+    BriefingSeries,
+    BriefingStatus,
+    Holiday,
+    briefing_endpoints,
+)
+from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_between, occurrence_months
 
 DEFAULT_SERIES_TITLE = "Giao ban công tác tuyên giáo"
 MAX_SERIES_MONTHS = 120
@@ -71,6 +78,12 @@ def _holiday_name(day: date) -> str | None:
     return db.session.scalar(sa.select(Holiday.name).where(Holiday.day == day))
 
 
+def _holiday_names(first_day: date, last_day: date) -> dict[date, str]:
+    """Return {day: name} of the holidays between two dates (inclusive), in one query."""
+    statement = sa.select(Holiday.day, Holiday.name).where(Holiday.day.between(first_day, last_day))
+    return {day: name for day, name in db.session.execute(statement)}
+
+
 def _touch_calendar(briefing: Briefing) -> None:
     """Record a change calendar apps must follow (time, place or status): raise SEQUENCE."""
     briefing.ical_sequence += 1
@@ -107,7 +120,7 @@ def _validate_series(data: SeriesData) -> None:
         errors["months"] = _("Số tháng từ 1 đến %(n)d.", n=MAX_SERIES_MONTHS)
     if data.endpoint_ids is not None and not data.endpoint_ids:
         errors["endpoint_ids"] = _("Cần mời ít nhất một điểm cầu.")
-    if not 2000 <= data.first_month.year <= 2100:
+    if not EARLIEST_YEAR <= data.first_month.year <= LATEST_YEAR:
         errors["first_month"] = _("Tháng bắt đầu không hợp lệ.")
     if errors:
         raise ValidationFailed(_("Thông tin chuỗi giao ban chưa hợp lệ."), details=errors)
@@ -144,11 +157,15 @@ def series_rule(series: BriefingSeries) -> MonthlyRule:
     return MonthlyRule(weekday=series.weekday, week=series.week, day=series.day)
 
 
+def _horizon_month(now: datetime | None) -> date:
+    """Return the last month open-ended series reach today."""
+    return add_months(local_today(now).replace(day=1), horizon_months() - 1)
+
+
 def _last_month_to_generate(series: BriefingSeries, now: datetime | None) -> date:
     if series.months is not None:
         return add_months(series.first_month, series.months - 1)
-    today = local_today(now)
-    return max(add_months(today.replace(day=1), horizon_months() - 1), series.first_month)
+    return max(_horizon_month(now), series.first_month)
 
 
 def _series_invitees(series: BriefingSeries) -> list[Endpoint]:
@@ -165,10 +182,11 @@ def extend_series(series: BriefingSeries, now: datetime | None = None) -> int:
     """Generate the occurrences missing up to the series' horizon; return how many were created."""
     last = _last_month_to_generate(series, now)
     start = add_months(series.generated_until, 1) if series.generated_until else series.first_month
-    invitees = _series_invitees(series)
-    created = 0
-    for offset in range(months_between(start, last) + 1):
-        month = add_months(start, offset)
+    months = occurrence_months(start, months_between(start, last) + 1)
+    # Invitees and holidays are looked up once, and only when there is something to generate.
+    invitees = _series_invitees(series) if months else []
+    holidays = _holiday_names(start, add_months(last, 1) - timedelta(days=1)) if months else {}
+    for month in months:
         starts_at, ends_at, day = _occurrence_times(series, month)
         db.session.add(
             Briefing(
@@ -179,21 +197,26 @@ def extend_series(series: BriefingSeries, now: datetime | None = None) -> int:
                 ends_at=ends_at,
                 video_link=series.video_link,
                 room=series.room,
-                holiday_name=_holiday_name(day),
+                holiday_name=holidays.get(day),
                 ical_uid=_new_ical_uid(),
                 endpoints=list(invitees),
             )
         )
-        created += 1
-    if created:
+    if months:
         series.generated_until = last
     db.session.flush()
-    return created
+    return len(months)
 
 
 def extend_all_series(now: datetime | None = None) -> int:
     """Extend every open-ended series to the horizon (run daily, or lazily when calendars are read)."""
-    open_ended = db.session.scalars(sa.select(BriefingSeries).where(BriefingSeries.months.is_(None)))
+    # Only the series short of the horizon are loaded: on most reads there are none, and this is one query.
+    open_ended = db.session.scalars(
+        sa.select(BriefingSeries).where(
+            BriefingSeries.months.is_(None),
+            sa.or_(BriefingSeries.generated_until.is_(None), BriefingSeries.generated_until < _horizon_month(now)),
+        )
+    )
     return sum(extend_series(series, now) for series in open_ended)
 
 
@@ -267,16 +290,18 @@ def get_series(series_id: int) -> BriefingSeries:
 
 
 def list_series() -> list[BriefingSeries]:
-    """Return every series, newest first."""
-    return list(db.session.scalars(sa.select(BriefingSeries).order_by(BriefingSeries.id.desc())))
+    """Return every series, newest first, with its occurrences and endpoints (the list counts both)."""
+    statement = (
+        sa.select(BriefingSeries)
+        .options(sa.orm.selectinload(BriefingSeries.briefings), sa.orm.selectinload(BriefingSeries.endpoints))
+        .order_by(BriefingSeries.id.desc())
+    )
+    return list(db.session.scalars(statement))
 
 
 def preview_dates(rule: MonthlyRule, first_month: date, count: int = 6) -> list[date]:
     """Return the dates of the first `count` occurrences (for the series form's live preview)."""
-    return [
-        rule.date_in(month.year, month.month)
-        for month in (add_months(first_month.replace(day=1), offset) for offset in range(count))
-    ]
+    return [rule.date_in(month.year, month.month) for month in occurrence_months(first_month, count)]
 
 
 # Briefings
@@ -498,12 +523,33 @@ def _visible_to(statement: sa.Select[Any], viewer: User) -> sa.Select[Any]:
     return statement
 
 
-def list_briefings(viewer: User, first_day: date, last_day: date) -> list[Briefing]:
-    """Return the briefings the viewer may see that start between two local dates (inclusive)."""
+def invitation(briefing: Briefing, endpoint_id: int | sa.orm.InstrumentedAttribute[int]) -> sa.Exists:
+    """Return EXISTS(the endpoint is invited): one indexed row, not the whole list (1,052 for a national briefing)."""
+    return sa.exists().where(
+        briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id == endpoint_id
+    )
+
+
+def is_invited(briefing: Briefing, endpoint_id: int) -> bool:
+    """Tell whether one endpoint is invited to the briefing."""
+    return bool(db.session.scalar(sa.select(invitation(briefing, endpoint_id))))
+
+
+def list_briefings(viewer: User, first_day: date, last_day: date, *, with_details: bool = False) -> list[Briefing]:
+    """Return the briefings the viewer may see that start between two local dates (inclusive).
+
+    with_details loads their endpoints, agenda and status author up front, for callers that show all of them.
+    """
     start, end = local_day_bounds(first_day, last_day)
     statement = (
         sa.select(Briefing).where(Briefing.starts_at >= start, Briefing.starts_at < end).order_by(Briefing.starts_at)
     )
+    if with_details:
+        statement = statement.options(
+            sa.orm.selectinload(Briefing.endpoints),
+            sa.orm.selectinload(Briefing.agenda_items),
+            sa.orm.selectinload(Briefing.status_changed_by),
+        )
     return list(db.session.scalars(_visible_to(statement, viewer)))
 
 
@@ -529,7 +575,7 @@ def briefings_for_feed(user: User) -> list[Briefing]:
     """Return every briefing that concerns the user, for their calendar feed (cancelled ones included)."""
     statement = (
         sa.select(Briefing)
-        .options(sa.orm.selectinload(Briefing.agenda_items), sa.orm.selectinload(Briefing.endpoints))
+        .options(sa.orm.selectinload(Briefing.agenda_items))  # the feed describes the agenda, not the endpoints
         .order_by(Briefing.starts_at)
     )
     return list(db.session.scalars(_visible_to(statement, user)))

@@ -3,8 +3,8 @@ seq, corrections kept, and every role rule."""
 
 from __future__ import annotations
 
-import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from meeting_hub.extensions import db
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.attendance.conftest import LiveBriefing
+from tests.concurrency import run_at_once
 from tests.conftest import base_config
 
 
@@ -178,30 +179,14 @@ def test_heartbeats_are_logged_only_every_so_often(app: Flask, live: LiveBriefin
 
 def _concurrent_same_operation(app: Flask, briefing_id: int, username: str, person_id: int) -> list[bool]:
     """Send the same client_op_id from five threads at once; return each one's `replayed`."""
-    barrier = threading.Barrier(5)
-    outcomes: list[bool] = []
-    errors: list[BaseException] = []
 
-    def send() -> None:
-        try:
-            with app.app_context():
-                briefing = scheduling.get_briefing(briefing_id)
-                user = accounts.find_user(username)
-                db.session.rollback()  # start the write transaction only when all threads are ready
-                barrier.wait(timeout=10)
-                result = services.record_check_in(briefing, _check_in(person_id, op="five-times-op"), user)
-                db.session.commit()
-                outcomes.append(result.replayed)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
+    def send(ready: Callable[[], None]) -> bool:
+        briefing = scheduling.get_briefing(briefing_id)
+        user = accounts.find_user(username)
+        ready()
+        return services.record_check_in(briefing, _check_in(person_id, op="five-times-op"), user).replayed
 
-    threads = [threading.Thread(target=send) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    return outcomes
+    return run_at_once(app, send)
 
 
 def _assert_one_record_one_event(app: Flask, briefing_id: int) -> None:

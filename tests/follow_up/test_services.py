@@ -3,7 +3,7 @@ the report-back, the summaries, bulk assignment, and no query per row on the lis
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from meeting_hub.follow_up.models import Issue, IssueAction, IssueCategory, Issu
 from meeting_hub.follow_up.workflow import TRANSITIONS, allowed_actions, is_overdue
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
+from tests.concurrency import run_at_once
 from tests.conftest import base_config
 from tests.follow_up.conftest import FollowUp, assigned_issue, make_issue, op_id
 
@@ -333,33 +334,17 @@ def test_the_migration_seeds_the_categories(tmp_path: Path) -> None:
 
 def _raise_five_times_at_once(app: Flask, briefing_id: int, endpoint_id: int) -> list[bool]:
     """Send the same raise (one client_op_id) from five threads at once; return each one's `replayed`."""
-    barrier = threading.Barrier(5)
-    outcomes: list[bool] = []
-    errors: list[BaseException] = []
 
-    def send() -> None:
-        try:
-            with app.app_context():
-                briefing = scheduling.get_briefing(briefing_id)
-                operator = accounts.find_user("op-sao-do")
-                db.session.rollback()  # start the write transaction only when all threads are ready
-                barrier.wait(timeout=10)
-                data = services.IssueData(
-                    endpoint_id=endpoint_id, category="khac", title="Mất điện", client_op_id="five-at-once"
-                )
-                result = services.raise_issue(briefing, data, operator)
-                db.session.commit()
-                outcomes.append(result.replayed)
-        except BaseException as error:  # noqa: BLE001 - reported by the caller
-            errors.append(error)
+    def send(ready: Callable[[], None]) -> bool:
+        briefing = scheduling.get_briefing(briefing_id)
+        operator = accounts.find_user("op-sao-do")
+        ready()
+        data = services.IssueData(
+            endpoint_id=endpoint_id, category="khac", title="Mất điện", client_op_id="five-at-once"
+        )
+        return services.raise_issue(briefing, data, operator).replayed
 
-    threads = [threading.Thread(target=send) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    return outcomes
+    return run_at_once(app, send)
 
 
 def _assert_one_issue(app: Flask) -> None:

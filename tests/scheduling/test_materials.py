@@ -92,6 +92,13 @@ def briefing(organizer: User) -> Briefing:
     return make_briefing(organizer)
 
 
+def attach_committed(briefing: Briefing, organizer: User) -> Material:
+    """Attach a small PDF to the briefing and commit."""
+    material = materials.attach_material(briefing, TITLE, "a.pdf", make_pdf(), organizer)
+    db.session.commit()
+    return material
+
+
 def test_a_pdf_is_stored_under_a_generated_name_outside_static(
     app_ctx: Flask, briefing: Briefing, organizer: User
 ) -> None:
@@ -158,8 +165,7 @@ def test_a_file_exactly_at_the_limit_is_accepted(app_ctx: Flask, briefing: Brief
 def test_the_file_is_removed_when_the_database_write_fails(
     app_ctx: Flask, briefing: Briefing, organizer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = materials.attach_material(briefing, TITLE, "a.pdf", make_pdf(), organizer)
-    db.session.commit()
+    first = attach_committed(briefing, organizer)
     # A clashing share token makes the INSERT fail on its unique constraint.
     monkeypatch.setattr(materials.secrets, "token_urlsafe", lambda _n: first.share_token)
     with pytest.raises(sa.exc.IntegrityError):
@@ -179,8 +185,7 @@ def test_the_file_is_removed_when_the_upload_is_rolled_back(
 
 
 def test_delete_removes_row_and_file_only_once_committed(app_ctx: Flask, briefing: Briefing, organizer: User) -> None:
-    material = materials.attach_material(briefing, TITLE, "a.pdf", make_pdf(), organizer)
-    db.session.commit()
+    material = attach_committed(briefing, organizer)
     material_id = material.id
     path = materials.stored_path(material)
 
@@ -200,8 +205,7 @@ def test_delete_removes_row_and_file_only_once_committed(app_ctx: Flask, briefin
 def test_download_counts_are_not_lost_by_concurrent_downloads(
     app_ctx: Flask, briefing: Briefing, organizer: User
 ) -> None:
-    material = materials.attach_material(briefing, TITLE, "a.pdf", make_pdf(), organizer)
-    db.session.commit()
+    material = attach_committed(briefing, organizer)
     material_id, organizer_id = material.id, organizer.id
     assert material.download_count == 0
     db.session.close()  # keep this request's copy as it was (0), without holding SQLite's write lock
@@ -223,8 +227,7 @@ def test_download_counts_are_not_lost_by_concurrent_downloads(
 
 
 def test_revoked_link_is_not_found_and_a_renewed_one_works(app_ctx: Flask, briefing: Briefing, organizer: User) -> None:
-    material = materials.attach_material(briefing, TITLE, "a.pdf", make_pdf(), organizer)
-    db.session.commit()
+    material = attach_committed(briefing, organizer)
     old_token = material.share_token
     assert materials.find_shared_material(old_token).id == material.id
 
@@ -280,6 +283,17 @@ def _only_material(app: Flask) -> tuple[int, str]:
     with app.app_context():
         material = db.session.scalars(sa.select(Material)).one()
         return material.id, material.share_token
+
+
+def _uploaded_material(
+    app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork, role: str = "organizer"
+) -> tuple[int, int, str]:
+    """Sign in as `role`, upload a PDF to a new briefing; return (briefing id, material id, share token)."""
+    briefing_id = _setup_briefing(app, network)
+    auth.sign_in(role)
+    _upload(client, briefing_id, make_pdf())
+    material_id, token = _only_material(app)
+    return briefing_id, material_id, token
 
 
 def _download_count(app: Flask, material_id: int) -> int:
@@ -346,10 +360,7 @@ def test_a_request_over_max_content_length_gets_a_vietnamese_message_not_a_bare_
 def test_share_link_works_without_signing_in_until_revoked_and_renewed(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("organizer")
-    _upload(client, briefing_id, make_pdf())
-    material_id, token = _only_material(app)
+    briefing_id, material_id, token = _uploaded_material(app, client, auth, network)
 
     anonymous = app.test_client()
     shared = anonymous.get(f"/m/{token}", buffered=True)
@@ -377,10 +388,7 @@ def test_share_link_works_without_signing_in_until_revoked_and_renewed(
 def test_qr_png_and_print_page_carry_the_share_link(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("organizer")
-    _upload(client, briefing_id, make_pdf())
-    material_id, token = _only_material(app)
+    briefing_id, material_id, token = _uploaded_material(app, client, auth, network)
     link = f"http://localhost/m/{token}"
 
     png = client.get(f"/materials/{material_id}/qr.png")
@@ -400,10 +408,7 @@ def test_qr_png_and_print_page_carry_the_share_link(
 def test_an_operator_sees_materials_of_invited_briefings_only(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("organizer")
-    _upload(client, briefing_id, make_pdf())
-    material_id, _token = _only_material(app)
+    briefing_id, material_id, _token = _uploaded_material(app, client, auth, network)
 
     invited = app.test_client()
     AuthActions(invited).sign_in("op-sao-do")
@@ -440,10 +445,7 @@ def test_a_responder_cannot_upload_revoke_or_delete(
 def test_organizer_deletes_a_material(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("admin")
-    _upload(client, briefing_id, make_pdf())
-    material_id, token = _only_material(app)
+    briefing_id, material_id, token = _uploaded_material(app, client, auth, network, "admin")
     assert client.post(f"/materials/{material_id}/delete").status_code == 302
     with app.app_context():
         assert material_count() == 0
@@ -457,10 +459,7 @@ def test_the_briefing_page_lists_materials(
 ) -> None:
     if "scheduling.briefing_detail" not in app.view_functions:
         pytest.skip("the briefing page is not there yet")
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("organizer")
-    _upload(client, briefing_id, make_pdf())
-    material_id, token = _only_material(app)
+    briefing_id, material_id, token = _uploaded_material(app, client, auth, network)
     page = client.get(f"/briefings/{briefing_id}").text
     assert TITLE in page
     assert f"/materials/{material_id}/qr.svg" in page
@@ -516,10 +515,7 @@ def test_with_csrf_on_the_upload_form_works_and_an_oversized_request_still_gets_
 def test_link_previews_and_resumed_downloads_are_not_counted(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
-    briefing_id = _setup_briefing(app, network)
-    auth.sign_in("organizer")
-    _upload(client, briefing_id, make_pdf())
-    material_id, token = _only_material(app)
+    briefing_id, material_id, token = _uploaded_material(app, client, auth, network)
     anonymous = app.test_client()
     assert anonymous.head(f"/m/{token}", buffered=True).status_code == 200
     resumed = anonymous.get(f"/m/{token}", headers={"Range": "bytes=100-"}, buffered=True)
