@@ -25,7 +25,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
-    from meeting_hub.attendance import events  # noqa: F401 - registers the /live socket handlers
+    from meeting_hub.attendance import (
+        events,  # noqa: F401 - registers the /live socket handlers
+        group_commit,
+    )
     from meeting_hub.attendance.routes import blueprint as attendance_blueprint
     from meeting_hub.attendance.self_check_in_routes import blueprint as self_check_in_blueprint
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
@@ -67,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=int(app.config["LIVE_MAX_MESSAGE_BYTES"]),
     )
     transport.init_app(app)
+    group_commit.init_app(app)
     # Outermost first: ProxyFix sets scheme, host and client address for Socket.IO (origin check) and Flask alike;
     # then the compression policy sees each websocket handshake before simple-websocket accepts its offer.
     app.wsgi_app = deflate.WebSocketDeflatePolicy(app.wsgi_app, app.config["LIVE_WEBSOCKET_DEFLATE"])  # type: ignore[method-assign]

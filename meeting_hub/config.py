@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
     "TRUST_PROXY": False,
     "LIVE_COALESCE_MS": 50,
+    # Socket check-ins are written in batches by one writer per process (meeting_hub/attendance/group_commit.py):
+    # at most this many per transaction; a handler waits this long for its batch before asking the client to resend.
+    "LIVE_GROUP_COMMIT": True,
+    "LIVE_GROUP_COMMIT_MAX": 200,
+    "LIVE_GROUP_COMMIT_WAIT_SECONDS": 10.0,
     "LIVE_HEARTBEAT_SECONDS": 15,
     "LIVE_PRESENCE_EVENT_SECONDS": 30,
     "LIVE_STALE_AFTER_SECONDS": 60,

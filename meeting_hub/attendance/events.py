@@ -15,6 +15,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004 - its message reaches the client
 
@@ -23,8 +24,9 @@ from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.attendance import payloads, services
+from meeting_hub.attendance import group_commit, payloads, services
 from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
+from meeting_hub.attendance.snapshot import attendance_snapshot
 from meeting_hub.errors import AccessDenied, ServiceError
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
@@ -122,7 +124,7 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
                 # The same share the endpoint's rooms get live (see transport.deliver).
                 events = [e for e in events if transport.event_endpoint(e) in (None, only_endpoint)]
             return {"seq": seq, "events": events}
-    snapshot = services.attendance_snapshot(briefing, only_endpoint)
+    snapshot = attendance_snapshot(briefing, only_endpoint)
     return {"seq": snapshot["seq"], "snapshot": snapshot}
 
 
@@ -133,7 +135,6 @@ def on_watch(data: Any = None) -> dict[str, Any]:
 
 
 def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
-    briefing = scheduling.get_briefing(message["briefing_id"])
     check_in = services.CheckIn(
         person_id=message["person_id"],
         status=AttendanceStatus(message["status"]),
@@ -141,7 +142,14 @@ def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
         note=message["note"],
         substitute_name=message["substitute_name"],
     )
-    result = services.record_check_in(briefing, check_in, user)
+    writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
+    if writer is None:
+        result = services.record_check_in(scheduling.get_briefing(message["briefing_id"]), check_in, user)
+    else:
+        request = services.CheckInRequest(services.Recorder.of(user), check_in)
+        language = str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+        db.session.rollback()  # hold no transaction (SQLite: no lock) while the writer works
+        result = writer.submit(message["briefing_id"], request, language)
     return {"seq": result.result["seq"], "replayed": result.replayed, "record": result.result["record"]}
 
 

@@ -17,6 +17,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import require_endpoint
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import page_data, services
+from meeting_hub.attendance.snapshot import attendance_snapshot
 from meeting_hub.database import utcnow
 from meeting_hub.errors import NotFound
 from meeting_hub.network.services import get_endpoint
@@ -65,7 +66,7 @@ def briefing_console(briefing_id: int) -> ResponseReturnValue:
     if endpoint_id is None:
         return redirect(url_for("attendance.dashboard", briefing_id=briefing.id))
     endpoint = get_endpoint(endpoint_id, user)
-    snapshot = services.attendance_snapshot(briefing, endpoint.id)
+    snapshot = attendance_snapshot(briefing, endpoint.id)
     data: dict[str, Any] = {
         "briefing": {"id": briefing.id, "title": briefing.title, "status": briefing.status.value},
         "endpoint": {"id": endpoint.id, "name": endpoint.display_name},
@@ -105,7 +106,7 @@ def dashboard(briefing_id: int) -> ResponseReturnValue:
             }
             for endpoint in endpoints
         ],
-        "snapshot": services.attendance_snapshot(briefing),
+        "snapshot": attendance_snapshot(briefing),
         "names": page_data.person_names(user, [endpoint.id for endpoint in endpoints]),
         "recent_events": page_data.recent_events(briefing),
         "stale_after_seconds": services.stale_after().total_seconds(),

@@ -23,11 +23,11 @@ from meeting_hub.attendance.models import (
     LinkStatus,
 )
 from meeting_hub.database import utcnow
-from meeting_hub.errors import AccessDenied, Conflict, NotFound, TryAgain, ValidationFailed
+from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
-from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
+from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import invitation, is_invited
 
 MAX_NOTE_LENGTH = 500
@@ -83,7 +83,7 @@ class WriteResult:
     replayed: bool
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -95,7 +95,7 @@ def record_dict(record: AttendanceRecord, recorded_by: str | None) -> dict[str, 
         "status": record.status.value,
         "note": record.note,
         "substitute_name": record.substitute_name,
-        "recorded_at": _iso(record.recorded_at),
+        "recorded_at": iso(record.recorded_at),
         "recorded_by": recorded_by,
         "via": record.via.value,
     }
@@ -107,14 +107,6 @@ def _validate_client_op_id(client_op_id: str) -> None:
             _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
             details={"client_op_id": _("Không hợp lệ.")},
         )
-
-
-def _invited_endpoint_ids(briefing: Briefing) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(briefing_endpoints.c.endpoint_id).where(briefing_endpoints.c.briefing_id == briefing.id)
-        )
-    )
 
 
 def person_at(briefing: Briefing, person_id: int) -> tuple[Person, int, bool] | None:
@@ -133,15 +125,51 @@ def person_at(briefing: Briefing, person_id: int) -> tuple[Person, int, bool] | 
     return person, endpoint_id, bool(invited)
 
 
-def _require_can_record(actor: User, briefing: Briefing, endpoint_id: int) -> CheckInVia:
-    """Decide whether the actor may record attendance for this endpoint now, and as what."""
-    if actor.role == Role.OPERATOR:
-        if actor.endpoint_id != endpoint_id:
+@dataclass(frozen=True)
+class Recorder:
+    """Who records attendance, as plain values: a batch may be written in another session than the one that
+    loaded the user (see meeting_hub.attendance.group_commit)."""
+
+    user_id: int
+    username: str
+    role: Role
+    endpoint_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> Recorder:
+        return cls(user.id, user.username, user.role, user.endpoint_id)
+
+
+@dataclass(frozen=True)
+class CheckInRequest:
+    """A check-in and who sends it."""
+
+    recorder: Recorder
+    check_in: CheckIn
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A person's attendance as it is about to be written."""
+
+    person_id: int
+    endpoint_id: int
+    status: AttendanceStatus
+    note: str
+    substitute_name: str
+    via: CheckInVia
+    recorder: Recorder | None
+
+
+def _require_can_record(recorder: Recorder, briefing: Briefing, endpoint_id: int) -> CheckInVia:
+    """Decide whether the recorder may record attendance for this endpoint now, and as what."""
+    if recorder.role == Role.OPERATOR:
+        if recorder.endpoint_id != endpoint_id:
             raise AccessDenied(_("Bạn chỉ được điểm danh cho điểm cầu của mình."))
         if briefing.status != BriefingStatus.LIVE:
             raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: chưa thể điểm danh."))
         return CheckInVia.OPERATOR
-    if actor.role in (Role.ORGANIZER, Role.ADMIN):
+    if recorder.role in (Role.ORGANIZER, Role.ADMIN):
         # Organizers may also correct the roll-call after the briefing has ended.
         if briefing.status not in (BriefingStatus.LIVE, BriefingStatus.ENDED):
             raise Conflict(_("Buổi giao ban chưa mở: chưa thể điểm danh."))
@@ -171,28 +199,101 @@ def record_check_in(briefing: Briefing, check_in: CheckIn, actor: User) -> Write
     the briefing's next seq, updates the person's record and appends an "attendance" event to the log; a later
     correction is a new event, so the log keeps both.
     """
-    note, substitute = _validate_check_in(check_in)
-    # Claim first: a new operation (the common case) then costs no look-up of a previous result, and a replay is
-    # answered before the checks below, as the original result stands whatever changed since. A refused check-in
-    # raises, and every caller rolls back, the claim with it.
-    operation = log.claim_operation(actor.id, check_in.client_op_id, "check_in")
-    if operation is None:  # claimed before, or by a concurrent request that has since committed
-        replay = log.previous_result(actor.id, check_in.client_op_id)
-        if replay is None:
-            raise TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
-        return WriteResult(replay, replayed=True)
+    outcome = record_check_ins(briefing, [CheckInRequest(Recorder.of(actor), check_in)])[0]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
 
-    found = person_at(briefing, check_in.person_id)
+
+def record_check_ins(briefing: Briefing, requests: list[CheckInRequest]) -> list[WriteResult | ServiceError]:
+    """Record a batch of check-ins to one briefing, each as record_check_in would; return each one's outcome in order.
+
+    The batch costs a fixed number of statements whatever its size (claim, people, seq range, records, events,
+    results), and a refused check-in refuses only itself. The caller commits.
+    """
+    outcomes: list[WriteResult | ServiceError | None] = [None] * len(requests)
+    cleaned: dict[int, tuple[str, str]] = {}
+    for index, request in enumerate(requests):
+        try:
+            cleaned[index] = _validate_check_in(request.check_in)
+        except ServiceError as error:
+            outcomes[index] = error
+    first_of: dict[tuple[int, str], int] = {}  # each operation's first request in the batch; later ones replay it
+    repeats: dict[int, int] = {}
+    for index in cleaned:
+        key = _operation_key(requests[index])
+        if key in first_of:
+            repeats[index] = first_of[key]
+        else:
+            first_of[key] = index
+
+    # Claim first: a new operation (the common case) then costs no look-up of a previous result, and a replay is
+    # answered before the checks below, as the original result stands whatever changed since.
+    claims = log.claim_operations(list(first_of), "check_in")
+    unclaimed = [key for key in first_of if key not in claims]
+    previous = log.previous_results(unclaimed)
+    for key in unclaimed:  # claimed before, or by a concurrent request that has since committed
+        replay = previous.get(key)
+        outcomes[first_of[key]] = (
+            WriteResult(replay, replayed=True)
+            if replay is not None
+            else TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
+        )
+
+    claimed = [first_of[key] for key in claims]
+    people = people_at(briefing, {requests[index].check_in.person_id for index in claimed})
+    writing: list[int] = []
+    new_records: list[NewRecord] = []
+    for index in claimed:
+        try:
+            new_records.append(_checked_record(briefing, requests[index], cleaned[index], people))
+            writing.append(index)
+        except ServiceError as error:
+            outcomes[index] = error
+    log.release_operations([claims[_operation_key(requests[i])] for i in claimed if outcomes[i] is not None])
+
+    results = write_records(briefing.id, new_records)
+    for index, result in zip(writing, results, strict=True):
+        outcomes[index] = WriteResult(result, replayed=False)
+    log.finish_operations(
+        {claims[_operation_key(requests[i])]: result for i, result in zip(writing, results, strict=True)}
+    )
+    for index, first in repeats.items():
+        original = outcomes[first]
+        outcomes[index] = WriteResult(original.result, replayed=True) if isinstance(original, WriteResult) else original
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _operation_key(request: CheckInRequest) -> tuple[int, str]:
+    return request.recorder.user_id, request.check_in.client_op_id
+
+
+def people_at(briefing: Briefing, person_ids: set[int]) -> dict[int, tuple[int, bool]]:
+    """Return the endpoint of each active person among person_ids and whether it is invited, in one query."""
+    if not person_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Person.id, Cell.endpoint_id, invitation(briefing, Cell.endpoint_id))
+        .join(Person.cell)
+        .where(Person.id.in_(person_ids), Person.active.is_(True))
+    )
+    return {person_id: (endpoint_id, bool(invited)) for person_id, endpoint_id, invited in rows}
+
+
+def _checked_record(
+    briefing: Briefing, request: CheckInRequest, cleaned: tuple[str, str], people: dict[int, tuple[int, bool]]
+) -> NewRecord:
+    """Check one check-in against the roster and the recorder's rights; return the record to write."""
+    check_in = request.check_in
+    found = people.get(check_in.person_id)
     if found is None:
         raise NotFound(_("Không tìm thấy người này trong danh sách."))
-    person, endpoint_id, invited = found
-    recorded_via = _require_can_record(actor, briefing, endpoint_id)
+    endpoint_id, invited = found
+    via = _require_can_record(request.recorder, briefing, endpoint_id)
     if not invited:
         raise ValidationFailed(_("Điểm cầu của người này không được mời dự buổi giao ban."))
-
-    result = write_record(briefing, person, endpoint_id, check_in.status, note, substitute, recorded_via, actor)
-    log.finish_operation(operation, result)
-    return WriteResult(result, replayed=False)
+    note, substitute = cleaned
+    return NewRecord(check_in.person_id, endpoint_id, check_in.status, note, substitute, via, request.recorder)
 
 
 def write_record(
@@ -206,24 +307,73 @@ def write_record(
     actor: User | None,
 ) -> dict[str, Any]:
     """Take the briefing's next seq, set the person's record and log the change; return {seq, record}."""
+    recorder = Recorder.of(actor) if actor is not None else None
+    return write_records(briefing.id, [NewRecord(person.id, endpoint_id, status, note, substitute, via, recorder)])[0]
+
+
+def write_records(briefing_id: int, new_records: list[NewRecord]) -> list[dict[str, Any]]:
+    """Take a seq for each new record, upsert the records and log one event each; return each {seq, record}.
+
+    A person may come twice in one batch (a quick correction): both events are logged, the later one sets the record.
+    """
+    if not new_records:
+        return []
     now = utcnow()
-    _enter_write_gate(briefing.id)
-    seq = log.next_seq(briefing.id)  # from here on this briefing's writers queue behind us
-    record = current_record(briefing.id, person.id)
-    if record is None:
-        record = AttendanceRecord(briefing_id=briefing.id, person_id=person.id)
-        db.session.add(record)
-    record.endpoint_id = endpoint_id
-    record.status = status
-    record.note = note
-    record.substitute_name = substitute
-    record.via = via
-    record.recorded_at = now
-    record.recorded_by_id = actor.id if actor is not None else None
-    record.seq = seq
-    data = record_dict(record, actor.username if actor is not None else None)
-    log.append_event_with_seq(briefing.id, seq, "attendance", {"briefing_id": briefing.id, **data})
-    return {"seq": seq, "record": data}
+    _enter_write_gate(briefing_id)
+    first_seq = log.take_seqs(briefing_id, len(new_records))  # from here on this briefing's writers queue behind us
+    results: list[dict[str, Any]] = []
+    rows: dict[int, dict[str, Any]] = {}
+    for seq, new in enumerate(new_records, start=first_seq):
+        recorder = new.recorder
+        row = {
+            "briefing_id": briefing_id,
+            "person_id": new.person_id,
+            "endpoint_id": new.endpoint_id,
+            "status": new.status,
+            "note": new.note,
+            "substitute_name": new.substitute_name,
+            "via": new.via,
+            "recorded_at": now,
+            "recorded_by_id": recorder.user_id if recorder is not None else None,
+            "seq": seq,
+        }
+        rows[new.person_id] = row
+        data = {
+            "person_id": new.person_id,
+            "endpoint_id": new.endpoint_id,
+            "status": new.status.value,
+            "note": new.note,
+            "substitute_name": new.substitute_name,
+            "recorded_at": iso(now),
+            "recorded_by": recorder.username if recorder is not None else None,
+            "via": new.via.value,
+        }
+        results.append({"seq": seq, "record": data})
+    upsert = log.upsert_insert(AttendanceRecord)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[AttendanceRecord.briefing_id, AttendanceRecord.person_id],
+            set_={name: upsert.excluded[name] for name in _UPDATED_ON_CONFLICT},
+        ),
+        list(rows.values()),
+    )
+    log.append_events(
+        briefing_id,
+        [(result["seq"], "attendance", {"briefing_id": briefing_id, **result["record"]}) for result in results],
+    )
+    return results
+
+
+_UPDATED_ON_CONFLICT = (
+    "endpoint_id",
+    "status",
+    "note",
+    "substitute_name",
+    "via",
+    "recorded_at",
+    "recorded_by_id",
+    "seq",
+)
 
 
 def current_record(briefing_id: int, person_id: int) -> AttendanceRecord | None:
@@ -270,7 +420,7 @@ def link_dict(link: EndpointLink) -> dict[str, Any]:
     return {
         "endpoint_id": link.endpoint_id,
         "link_status": link.status.value,
-        "last_seen_at": _iso(link.last_seen_at),
+        "last_seen_at": iso(link.last_seen_at),
     }
 
 
@@ -300,64 +450,3 @@ def record_heartbeat(briefing: Briefing, actor: User) -> dict[str, Any] | None:
         return None
     link.last_presence_event_at = now
     return log.append_event(briefing.id, "link_status", {"briefing_id": briefing.id, **link_dict(link)})
-
-
-# Reading
-
-
-def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) -> dict[str, Any]:
-    """Return the attendance of a briefing (or of one of its endpoints) in the contract's shape, in a fixed number
-    of queries whatever the number of endpoints.
-
-    The seq is read first: a client applies the events after it on top of the snapshot, and re-applying an event the
-    snapshot already reflects is harmless (events set values, they do not add to them).
-    """
-    seq = log.current_seq(briefing.id)
-    invited = sorted(_invited_endpoint_ids(briefing))
-    if only_endpoint is not None:
-        invited = [endpoint_id for endpoint_id in invited if endpoint_id == only_endpoint]
-    expected = dict(
-        db.session.execute(
-            sa.select(Cell.endpoint_id, sa.func.count(Person.id))
-            .join(Person.cell)
-            .where(Cell.endpoint_id.in_(invited), Person.active.is_(True), Cell.active.is_(True))
-            .group_by(Cell.endpoint_id)
-        ).all()
-    )
-    counts: dict[int, dict[str, int]] = {}
-    in_scope = AttendanceRecord.briefing_id == briefing.id
-    if only_endpoint is not None:
-        in_scope = sa.and_(in_scope, AttendanceRecord.endpoint_id == only_endpoint)
-    for endpoint_id, status, count in db.session.execute(
-        sa.select(AttendanceRecord.endpoint_id, AttendanceRecord.status, sa.func.count(AttendanceRecord.id))
-        .where(in_scope)
-        .group_by(AttendanceRecord.endpoint_id, AttendanceRecord.status)
-    ):
-        counts.setdefault(endpoint_id, {})[AttendanceStatus(status).value] = count
-    links = {
-        link.endpoint_id: link
-        for link in db.session.scalars(sa.select(EndpointLink).where(EndpointLink.briefing_id == briefing.id))
-    }
-    endpoints = []
-    for endpoint_id in invited:
-        by_status = counts.get(endpoint_id, {})
-        recorded = sum(by_status.values())
-        link = links.get(endpoint_id)
-        endpoints.append(
-            {
-                "endpoint_id": endpoint_id,
-                "link_status": link.status.value if link else None,
-                "last_seen_at": _iso(link.last_seen_at) if link else None,
-                "expected": expected.get(endpoint_id, 0),
-                **{status.value: by_status.get(status.value, 0) for status in AttendanceStatus},
-                "pending": max(expected.get(endpoint_id, 0) - recorded, 0),
-            }
-        )
-    rows = db.session.execute(
-        sa.select(AttendanceRecord, User.username)
-        .outerjoin(User, User.id == AttendanceRecord.recorded_by_id)
-        .where(in_scope)
-        .order_by(AttendanceRecord.endpoint_id, AttendanceRecord.person_id)
-    ).all()
-    records = [record_dict(record, username) for record, username in rows]
-    return {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from meeting_hub.database import utcnow
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
 from meeting_hub.extensions import db
 
@@ -30,6 +31,10 @@ CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 #: A reconnecting client gets the missed events when there are at most this many; otherwise a fresh snapshot.
 MAX_REPLAY_EVENTS = 500
+
+# Tables for Core executemany statements (a batch of rows in one call, no ORM objects).
+_EVENTS_TABLE = cast(sa.Table, BriefingEvent.__table__)
+_OPERATIONS_TABLE = cast(sa.Table, ClientOperation.__table__)
 
 
 def add_publisher(publisher: Publisher) -> None:
@@ -50,22 +55,28 @@ def upsert_insert(model: type[Any]) -> Any:
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
-def next_seq(briefing_id: int) -> int:
-    """Hand out the briefing's next seq.
+def take_seqs(briefing_id: int, count: int) -> int:
+    """Hand out the briefing's next `count` seqs and return the first; they run up to first + count - 1.
 
-    One upsert creates the counter row at 1 or increments it. Either way it locks the row until the transaction ends
+    One upsert creates the counter row or advances it. Either way it locks the row until the transaction ends
     (ON CONFLICT DO UPDATE locks like an UPDATE), so concurrent writers to the same briefing queue up here (PostgreSQL
-    row lock; SQLite's write lock) and seqs are gap-free and in commit order.
+    row lock; SQLite's write lock) and seqs are gap-free and in commit order. A batch of writes takes its whole range
+    in one statement, so the time the row stays locked is paid per batch, not per write.
     """
-    seq: int = db.session.execute(
+    last: int = db.session.execute(
         upsert_insert(BriefingSequence)
-        .values(briefing_id=briefing_id, last_seq=1)
+        .values(briefing_id=briefing_id, last_seq=count)
         .on_conflict_do_update(
-            index_elements=[BriefingSequence.briefing_id], set_={"last_seq": BriefingSequence.last_seq + 1}
+            index_elements=[BriefingSequence.briefing_id], set_={"last_seq": BriefingSequence.last_seq + count}
         )
         .returning(BriefingSequence.last_seq)
     ).scalar_one()
-    return seq
+    return last - count + 1
+
+
+def next_seq(briefing_id: int) -> int:
+    """Hand out the briefing's next seq (see take_seqs)."""
+    return take_seqs(briefing_id, 1)
 
 
 def append_event(briefing_id: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -75,17 +86,31 @@ def append_event(briefing_id: int, event_type: str, data: dict[str, Any]) -> dic
 
 def append_event_with_seq(briefing_id: int, seq: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Log an event under a seq already taken with next_seq() in this transaction."""
-    event = {"seq": seq, "type": event_type, **data}
-    db.session.add(
-        BriefingEvent(
-            briefing_id=briefing_id,
-            seq=event["seq"],
-            type=event_type,
-            payload=json.dumps(event, ensure_ascii=False, default=str),
-        )
+    return append_events(briefing_id, [(seq, event_type, data)])[0]
+
+
+def append_events(briefing_id: int, events: list[tuple[int, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Log (seq, type, data) events under seqs already taken in this transaction, in one INSERT; return them as sent.
+
+    Core, not ORM objects: nothing reads these rows back in the transaction, and a roll-call writes many of them.
+    """
+    logged = [{"seq": seq, "type": event_type, **data} for seq, event_type, data in events]
+    now = utcnow()
+    db.session.execute(
+        sa.insert(_EVENTS_TABLE),
+        [
+            {
+                "briefing_id": briefing_id,
+                "seq": event["seq"],
+                "type": event["type"],
+                "payload": json.dumps(event, ensure_ascii=False, default=str),
+                "created_at": now,
+            }
+            for event in logged
+        ],
     )
-    db.session.info.setdefault(_PENDING_KEY, []).append((briefing_id, event))
-    return event
+    db.session.info.setdefault(_PENDING_KEY, []).extend((briefing_id, event) for event in logged)
+    return logged
 
 
 def current_seq(briefing_id: int) -> int:
@@ -131,15 +156,62 @@ def claim_operation(user_id: int, client_op_id: str, kind: str) -> ClientOperati
 
 def previous_result(user_id: int, client_op_id: str) -> dict[str, Any] | None:
     """Return the stored result of an operation claimed before, if it completed."""
-    stored = db.session.scalar(
-        sa.select(ClientOperation.result).where(
-            ClientOperation.user_id == user_id, ClientOperation.client_op_id == client_op_id
+    return previous_results([(user_id, client_op_id)]).get((user_id, client_op_id))
+
+
+def previous_results(keys: list[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Return the stored results of (user id, client_op_id) operations claimed before, those that completed."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        sa.select(ClientOperation.user_id, ClientOperation.client_op_id, ClientOperation.result).where(
+            sa.tuple_(ClientOperation.user_id, ClientOperation.client_op_id).in_(keys)
         )
     )
-    if not stored:
-        return None
-    result: dict[str, Any] = json.loads(stored)
-    return result
+    return {(user_id, client_op_id): json.loads(stored) for user_id, client_op_id, stored in rows if stored}
+
+
+def claim_operations(keys: list[tuple[int, str]], kind: str) -> dict[tuple[int, str], int]:
+    """Claim many (user id, client_op_id) operations in one INSERT; return the claim id of each one claimed now.
+
+    Keys claimed before (or by a concurrent transaction that has since committed) are missing from the answer: their
+    callers replay the previous result. Pass each key once.
+    """
+    if not keys:
+        return {}
+    now = utcnow()
+    rows = db.session.execute(
+        upsert_insert(ClientOperation)
+        .values(
+            [
+                {"user_id": user_id, "client_op_id": client_op_id, "kind": kind, "result": "", "created_at": now}
+                for user_id, client_op_id in keys
+            ]
+        )
+        .on_conflict_do_nothing()
+        .returning(ClientOperation.id, ClientOperation.user_id, ClientOperation.client_op_id)
+    )
+    return {(user_id, client_op_id): claim_id for claim_id, user_id, client_op_id in rows}
+
+
+def finish_operations(results: dict[int, dict[str, Any]]) -> None:
+    """Store the results of operations claimed with claim_operations (by claim id), so replays return exactly them."""
+    if results:
+        db.session.execute(
+            sa.update(_OPERATIONS_TABLE)
+            .where(_OPERATIONS_TABLE.c.id == sa.bindparam("claim_id"))
+            .values(result=sa.bindparam("stored_result")),
+            [
+                {"claim_id": claim_id, "stored_result": json.dumps(result, ensure_ascii=False, default=str)}
+                for claim_id, result in results.items()
+            ],
+        )
+
+
+def release_operations(claim_ids: list[int]) -> None:
+    """Drop claims whose operations were refused: the same client_op_id may then be tried again."""
+    if claim_ids:
+        db.session.execute(sa.delete(_OPERATIONS_TABLE).where(_OPERATIONS_TABLE.c.id.in_(claim_ids)))
 
 
 def finish_operation(operation: ClientOperation, result: dict[str, Any]) -> None:

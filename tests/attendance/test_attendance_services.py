@@ -16,6 +16,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, CheckInVia, LinkStatus
+from meeting_hub.attendance.snapshot import attendance_snapshot
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from meeting_hub.event_log import log
@@ -146,7 +147,7 @@ def test_snapshot_counts_per_endpoint(app: Flask, live: LiveBriefing) -> None:
         services.record_check_in(briefing, _check_in(second.id, AttendanceStatus.EXCUSED, note="Ốm"), operator)
         services.set_link_status(briefing, LinkStatus.DEGRADED, operator)
         db.session.commit()
-        snapshot = services.attendance_snapshot(briefing)
+        snapshot = attendance_snapshot(briefing)
         assert snapshot["seq"] == 4
         sao_do = next(e for e in snapshot["endpoints"] if e["endpoint_id"] == live.network.sao_do.id)
         assert sao_do == {

@@ -1,0 +1,221 @@
+"""Group commit: a batch of check-ins is written in one transaction with a fixed number of statements, each check-in
+gets the outcome it would get alone, and the per-process writer gathers waiting check-ins into one batch."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from meeting_hub import create_app
+from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.roles import Role
+from meeting_hub.attendance import group_commit, services
+from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
+from meeting_hub.database import utcnow
+from meeting_hub.errors import AccessDenied, NotFound, ServiceError, TryAgain, ValidationFailed
+from meeting_hub.event_log import log
+from meeting_hub.event_log.models import BriefingEvent, ClientOperation
+from meeting_hub.extensions import db
+from meeting_hub.scheduling import services as scheduling
+from tests import factories
+from tests.conftest import base_config
+
+
+@dataclass
+class Roll:
+    """A live briefing on the small network, with Phả Lại invited too."""
+
+    app: Flask
+    briefing_id: int
+    sao_do_people: list[int]
+    pha_lai_person: int
+
+
+def _make_roll(app: Flask) -> Roll:
+    with app.app_context():
+        network = factories.make_small_network()
+        pha_lai = factories.make_endpoint(code="pha-lai", name="Phả Lại")
+        person = factories.make_person(factories.make_cell(pha_lai, name="Khu dân cư Ninh Chấp"))
+        factories.make_user(Role.OPERATOR, username="op-pha-lai", endpoint_id=pha_lai.id)
+        organizer = accounts.find_user("organizer")
+        start = utcnow() - timedelta(minutes=5)
+        briefing = scheduling.create_briefing(
+            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
+        )
+        scheduling.open_briefing(briefing, organizer)
+        db.session.commit()
+        return Roll(app, briefing.id, [p.id for p in network.sao_do_people], person.id)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def roll(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Roll]:
+    """The same briefing on SQLite and on PostgreSQL: the batch's upserts differ by dialect."""
+    on_sqlite = request.param == "sqlite"
+    url = f"sqlite:///{tmp_path / 'batch.db'}" if on_sqlite else request.getfixturevalue("postgres_url")
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        db.create_all()
+    try:
+        yield _make_roll(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _request(
+    username: str, person_id: int, op: str, status: AttendanceStatus = AttendanceStatus.PRESENT, **kw: str
+) -> services.CheckInRequest:
+    recorder = services.Recorder.of(accounts.find_user(username))
+    return services.CheckInRequest(recorder, services.CheckIn(person_id, status, op, **kw))
+
+
+def test_each_check_in_of_a_batch_gets_the_outcome_it_would_get_alone(roll: Roll) -> None:
+    first, second = roll.sao_do_people
+    with roll.app.app_context():
+        briefing = scheduling.get_briefing(roll.briefing_id)
+        services.record_check_in(
+            briefing, services.CheckIn(second, AttendanceStatus.ABSENT, "op-earlier"), accounts.find_user("op-sao-do")
+        )
+        db.session.commit()
+        seq_before = log.current_seq(briefing.id)
+
+        outcomes = services.record_check_ins(
+            briefing,
+            [
+                _request("op-sao-do", first, "op-new-1"),
+                _request("op-sao-do", first, "op-new-1"),  # the same operation twice in one batch
+                _request("op-sao-do", first, "op-fix-1", AttendanceStatus.LATE, note="Đường ngập"),  # a correction
+                _request("op-sao-do", roll.pha_lai_person, "op-other-1"),  # not this operator's endpoint
+                _request("op-sao-do", second, "op-earlier", AttendanceStatus.PRESENT),  # a replay of a committed one
+                _request("op-sao-do", first, "x"),  # malformed client_op_id
+                _request("op-sao-do", 987654, "op-nobody-1"),  # no such person
+            ],
+        )
+        db.session.commit()
+
+        new, repeat, fix, other, earlier, malformed, nobody = outcomes
+        assert isinstance(new, services.WriteResult) and not new.replayed
+        assert isinstance(repeat, services.WriteResult) and repeat.replayed and repeat.result == new.result
+        assert isinstance(fix, services.WriteResult) and not fix.replayed
+        assert [new.result["seq"], fix.result["seq"]] == [seq_before + 1, seq_before + 2]
+        assert isinstance(other, AccessDenied)
+        assert isinstance(earlier, services.WriteResult) and earlier.replayed
+        assert earlier.result["record"]["status"] == "absent"  # the original result, not this request's
+        assert isinstance(malformed, ValidationFailed)
+        assert isinstance(nobody, NotFound)
+
+        assert log.current_seq(briefing.id) == seq_before + 2
+        record = db.session.scalars(sa.select(AttendanceRecord).where(AttendanceRecord.person_id == first)).one()
+        assert (record.status, record.note, record.seq) == (AttendanceStatus.LATE, "Đường ngập", seq_before + 2)
+        events = log.events_since(briefing.id, seq_before)
+        assert events is not None
+        assert [(e["person_id"], e["status"]) for e in events] == [(first, "present"), (first, "late")]
+        # Refused operations leave no claim behind: the client may try the same id again.
+        claimed = set(db.session.scalars(sa.select(ClientOperation.client_op_id)))
+        assert {"op-other-1", "op-nobody-1"}.isdisjoint(claimed)
+        assert {"op-new-1", "op-fix-1", "op-earlier"} <= claimed
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(roll: Roll) -> None:
+    with roll.app.app_context():
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        def batch_cost(size: int, tag: str) -> int:
+            people = (roll.sao_do_people * size)[:size]
+            requests = [_request("op-sao-do", person, f"op-{tag}-{i}") for i, person in enumerate(people)]
+            briefing = scheduling.get_briefing(roll.briefing_id)  # the transaction has begun: count only the batch
+            statements.clear()
+            sa.event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                outcomes = services.record_check_ins(briefing, requests)
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", count)
+            db.session.commit()
+            assert all(isinstance(o, services.WriteResult) and not o.replayed for o in outcomes)
+            return len(statements)
+
+        assert batch_cost(2, "small") == batch_cost(20, "large")
+        assert log.current_seq(roll.briefing_id) == 1 + 22
+
+
+def _wait_until(condition: object, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_the_writer_writes_waiting_check_ins_as_one_batch(roll: Roll) -> None:
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    # Pretend the writer is busy with an earlier batch: submissions queue up until it comes back for more.
+    writer._running = True
+    with roll.app.app_context():
+        requests = [_request("op-sao-do", person, f"op-wait-{i}") for i, person in enumerate(roll.sao_do_people * 3)]
+    answers: list[services.WriteResult | ServiceError] = []
+
+    def submit(request: services.CheckInRequest) -> None:
+        try:
+            answers.append(writer.submit(roll.briefing_id, request, "vi"))
+        except ServiceError as error:
+            answers.append(error)
+
+    threads = [threading.Thread(target=submit, args=(request,)) for request in requests]
+    for thread in threads:
+        thread.start()
+    _wait_until(lambda: writer._queue.qsize() == len(requests))
+    writer._run()  # takes everything queued, then stops when idle
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert writer.batches_written == 1
+    assert all(isinstance(a, services.WriteResult) and not a.replayed for a in answers)
+    seqs = sorted(a.result["seq"] for a in answers if isinstance(a, services.WriteResult))
+    assert seqs == list(range(2, 2 + len(requests)))
+    with roll.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(BriefingEvent.id))) == 1 + len(requests)
+
+
+def test_a_failed_batch_asks_every_sender_to_resend_and_writes_nothing(
+    roll: Roll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    with roll.app.app_context():
+        request = _request("op-sao-do", roll.sao_do_people[0], "op-broken-1")
+
+    def broken(*_args: object) -> list[services.WriteResult | ServiceError]:
+        db.session.execute(sa.text("SELECT 1"))
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "record_check_ins", broken)
+        with pytest.raises(TryAgain):
+            writer.submit(roll.briefing_id, request, "vi")
+    with roll.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ClientOperation.id))) == 0
+        assert log.current_seq(roll.briefing_id) == 1
+    # The writer survives the failure: the resend is written.
+    result = writer.submit(roll.briefing_id, request, "vi")
+    assert not result.replayed and result.result["seq"] == 2
+
+
+def test_refusals_from_the_writer_speak_the_senders_language(roll: Roll) -> None:
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    with roll.app.app_context():
+        request = _request("op-sao-do", roll.pha_lai_person, "op-foreign-1")
+    with pytest.raises(AccessDenied) as vietnamese:
+        writer.submit(roll.briefing_id, request, "vi")
+    with pytest.raises(AccessDenied) as english:
+        writer.submit(roll.briefing_id, request, "en")
+    assert "điểm cầu của mình" in vietnamese.value.message
+    assert "your own endpoint" in english.value.message
