@@ -9,6 +9,7 @@ so the cost of fan-out follows the number of windows, not the number of check-in
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -61,39 +62,57 @@ def deliver(briefing_id: int, events: list[dict[str, Any]]) -> None:
 
 
 class Coalescer:
-    """Gathers committed events and flushes them every `window` seconds, one message per briefing and room."""
+    """Gathers committed events and flushes them every `window` seconds, one message per briefing and room.
+
+    The first events after a quiet window go out at once (the leading edge): at a calm roll-call each check-in reaches
+    the dashboards without waiting for a window, and only events that follow within a window wait to be gathered.
+    """
 
     def __init__(self, window_seconds: float) -> None:
         self.window = window_seconds
         self._pending: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
         self._started = False
+        self._last_sent = 0.0
 
     def add(self, committed: list[tuple[int, dict[str, Any]]]) -> None:
-        """Queue committed events for the next flush (or send them at once with no window)."""
+        """Send committed events now when the last window was quiet, else queue them for the next flush."""
         if self.window <= 0:
             _deliver_all(_group(committed))
             return
+        now = time.monotonic()
         with self._lock:
-            for briefing_id, event in committed:
-                self._pending[briefing_id].append(event)
-            if not self._started:
-                self._started = True
-                socketio.start_background_task(self._run)
+            quiet = not self._pending and now - self._last_sent >= self.window
+            if quiet:
+                self._last_sent = now
+            else:
+                for briefing_id, event in committed:
+                    self._pending[briefing_id].append(event)
+                if not self._started:
+                    self._started = True
+                    socketio.start_background_task(self._run)
+        if quiet:
+            self._send(_group(committed))
 
     def flush(self) -> None:
         """Send what is queued now."""
         with self._lock:
             pending, self._pending = self._pending, defaultdict(list)
-        _deliver_all(pending)
+            if pending:
+                self._last_sent = time.monotonic()
+        self._send(pending)
 
     def _run(self) -> None:
         while True:
             socketio.sleep(self.window)
-            try:
-                self.flush()
-            except Exception:  # keep flushing: a failed emit (Redis down) must not stop later deliveries
-                socketio.server.logger.exception("live event delivery failed")
+            self.flush()
+
+    @staticmethod
+    def _send(pending: dict[int, list[dict[str, Any]]]) -> None:
+        try:
+            _deliver_all(pending)
+        except Exception:  # a failed emit (Redis down) must not fail the commit or stop later deliveries
+            socketio.server.logger.exception("live event delivery failed")
 
 
 def _deliver_all(pending: dict[int, list[dict[str, Any]]]) -> None:
