@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -349,12 +349,14 @@ def write_records(briefing_id: int, new_records: list[NewRecord]) -> list[dict[s
             "via": new.via.value,
         }
         results.append({"seq": seq, "record": data})
-    upsert = log.upsert_insert(AttendanceRecord)
+    upsert = log.upsert_insert(_RECORDS_TABLE)
     db.session.execute(
         upsert.on_conflict_do_update(
-            index_elements=[AttendanceRecord.briefing_id, AttendanceRecord.person_id],
+            index_elements=[_RECORDS_TABLE.c.briefing_id, _RECORDS_TABLE.c.person_id],
             set_={name: upsert.excluded[name] for name in _UPDATED_ON_CONFLICT},
-        ),
+        )
+        # RETURNING makes the executemany one multi-row statement (see event_log.log).
+        .returning(_RECORDS_TABLE.c.id),
         list(rows.values()),
     )
     log.append_events(
@@ -364,6 +366,8 @@ def write_records(briefing_id: int, new_records: list[NewRecord]) -> list[dict[s
     return results
 
 
+_RECORDS_TABLE = cast(sa.Table, AttendanceRecord.__table__)
+#: What a new check-in overwrites in a person's existing record.
 _UPDATED_ON_CONFLICT = (
     "endpoint_id",
     "status",

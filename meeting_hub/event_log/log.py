@@ -32,7 +32,10 @@ CLIENT_OP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 #: A reconnecting client gets the missed events when there are at most this many; otherwise a fresh snapshot.
 MAX_REPLAY_EVENTS = 500
 
-# Tables for Core executemany statements (a batch of rows in one call, no ORM objects).
+# Tables for the Core statements that write a batch of rows at once. The INSERTs are executemany calls with
+# RETURNING: SQLAlchemy then sends them as multi-row statements ("insertmanyvalues", compiled once, whatever the
+# batch size), where psycopg would run one statement per row. A multi-row .values([...]) would be compiled anew for
+# every batch size (about 15 ms for 200 rows).
 _EVENTS_TABLE = cast(sa.Table, BriefingEvent.__table__)
 _OPERATIONS_TABLE = cast(sa.Table, ClientOperation.__table__)
 
@@ -49,7 +52,7 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
-def upsert_insert(model: type[Any]) -> Any:
+def upsert_insert(model: type[Any] | sa.Table) -> Any:
     """Return an INSERT for the session's dialect that supports ON CONFLICT (PostgreSQL and SQLite)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
@@ -93,11 +96,12 @@ def append_events(briefing_id: int, events: list[tuple[int, str, dict[str, Any]]
     """Log (seq, type, data) events under seqs already taken in this transaction, in one INSERT; return them as sent.
 
     Core, not ORM objects: nothing reads these rows back in the transaction, and a roll-call writes many of them.
+    Pass at least one event.
     """
     logged = [{"seq": seq, "type": event_type, **data} for seq, event_type, data in events]
     now = utcnow()
     db.session.execute(
-        sa.insert(_EVENTS_TABLE),
+        sa.insert(_EVENTS_TABLE).returning(_EVENTS_TABLE.c.id),
         [
             {
                 "briefing_id": briefing_id,
@@ -181,15 +185,13 @@ def claim_operations(keys: list[tuple[int, str]], kind: str) -> dict[tuple[int, 
         return {}
     now = utcnow()
     rows = db.session.execute(
-        upsert_insert(ClientOperation)
-        .values(
-            [
-                {"user_id": user_id, "client_op_id": client_op_id, "kind": kind, "result": "", "created_at": now}
-                for user_id, client_op_id in keys
-            ]
-        )
+        upsert_insert(_OPERATIONS_TABLE)
         .on_conflict_do_nothing()
-        .returning(ClientOperation.id, ClientOperation.user_id, ClientOperation.client_op_id)
+        .returning(_OPERATIONS_TABLE.c.id, _OPERATIONS_TABLE.c.user_id, _OPERATIONS_TABLE.c.client_op_id),
+        [
+            {"user_id": user_id, "client_op_id": client_op_id, "kind": kind, "result": "", "created_at": now}
+            for user_id, client_op_id in keys
+        ],
     )
     return {(user_id, client_op_id): claim_id for claim_id, user_id, client_op_id in rows}
 
