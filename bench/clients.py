@@ -134,10 +134,35 @@ class Operator(Endpointed):
         self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
         self.acks: list[Ack] = []
         self.errors: Counter[str] = Counter()
+        self.heartbeats = 0
+        self.heartbeat_errors: Counter[str] = Counter()
 
     async def run(self) -> None:
-        while (item := await self.queue.get()) is not None:
-            await self.check_in(*item)
+        beating = asyncio.create_task(self.beat()) if self.worker.heartbeat_seconds > 0 else None
+        try:
+            while (item := await self.queue.get()) is not None:
+                await self.check_in(*item)
+        finally:
+            if beating is not None:
+                beating.cancel()
+
+    async def beat(self) -> None:
+        """Send a heartbeat every period, as the console does, starting at a random point of the first period."""
+        period = self.worker.heartbeat_seconds
+        await asyncio.sleep(random.uniform(0, period))
+        while True:
+            if self.connected:
+                try:
+                    ack = await self.client.call(
+                        "heartbeat", {"briefing_id": self.worker.briefing_id}, namespace=NAMESPACE, timeout=ACK_TIMEOUT
+                    )
+                    if ack.get("ok"):
+                        self.heartbeats += 1
+                    else:
+                        self.heartbeat_errors[str(ack.get("error", {}).get("code"))] += 1
+                except Exception as error:  # a lost heartbeat is only a missed beat
+                    self.heartbeat_errors[type(error).__name__] += 1
+            await asyncio.sleep(period)
 
     async def check_in(self, person_id: int, status: str) -> None:
         op_id = f"bench-{self.worker.run_id}-{person_id}"
@@ -289,6 +314,7 @@ class Worker:
     resync: bool
     run_id: str
     seq_capacity: int
+    heartbeat_seconds: float = 0.0
     final_seq: int | None = None
     expected: dict[int, str] | None = None
     final_at: float = 0.0
@@ -364,6 +390,7 @@ async def _main(conn: Any, spec: dict[str, Any]) -> None:
         resync=spec["resync"],
         run_id=spec["run_id"],
         seq_capacity=spec["seq_capacity"],
+        heartbeat_seconds=spec["heartbeat_seconds"],
     )
     worker.dashboards = [Dashboard(worker, token, i) for i, token in enumerate(spec["dashboards"], spec["index"])]
     worker.operators = [Operator(worker, op, i) for i, op in enumerate(spec["operators"], spec["index"])]
@@ -397,6 +424,8 @@ async def _main(conn: Any, spec: dict[str, Any]) -> None:
                 "errors": dict(sum((op.errors for op in worker.operators), Counter())),
                 "unfinished_operators": len(still),
                 "reconnects": sum(op.reconnects for op in worker.operators),
+                "heartbeats": sum(op.heartbeats for op in worker.operators),
+                "heartbeat_errors": dict(sum((op.heartbeat_errors for op in worker.operators), Counter())),
             },
         )
     )

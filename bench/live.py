@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -65,6 +66,9 @@ class Settings:
     seed: int = 1
     keep: bool = False
     profile: str | None = None  # a folder: py-spy samples every app process during the roll-call (raw stacks)
+    # Operators' consoles send a heartbeat this often, as the real console does (LIVE_HEARTBEAT_SECONDS); 0: none.
+    # Only against the app: the bare servers have no heartbeat handler.
+    heartbeat_seconds: float = 15.0
 
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -105,6 +109,7 @@ class LoadResult:
     errors: dict[str, int]
     unfinished_operators: int
     reconnects: int
+    heartbeats: int
     histogram: Counter[int]
     deliveries: int
     first_delivery: float | None
@@ -156,6 +161,7 @@ def run_load(
             "resync": True,
             "run_id": run_id,
             "seq_capacity": population.expected_checkins + 4096,
+            "heartbeat_seconds": settings.heartbeat_seconds,
             "operators": operator_parts[index],
             "dashboards": dashboard_parts[index],
             # Sockets are spread over the servers: the i-th socket of every process starts on server i mod n.
@@ -253,6 +259,7 @@ def _drive(
     errors: Counter[str] = Counter()
     for s in sent:
         errors.update(s["errors"])
+        errors.update({f"heartbeat:{code}": n for code, n in s["heartbeat_errors"].items()})
     firsts = [d["first_delivery"] for d in done if d["first_delivery"] is not None]
     lasts = [d["last_delivery"] for d in done if d["last_delivery"] is not None]
     return LoadResult(
@@ -261,6 +268,7 @@ def _drive(
         errors=dict(errors),
         unfinished_operators=sum(s["unfinished_operators"] for s in sent),
         reconnects=sum(s["reconnects"] for s in sent),
+        heartbeats=sum(s["heartbeats"] for s in sent),
         histogram=histogram,
         deliveries=sum(d["deliveries"] for d in done),
         first_delivery=min(firsts) if firsts else None,
@@ -340,6 +348,7 @@ def summarize(load: LoadResult, dashboards: int) -> dict[str, Any]:
         "duplicate_deliveries": load.duplicate_deliveries,
         "dashboard_resyncs": load.resyncs,
         "operator_reconnects": load.reconnects,
+        "heartbeats_acked": load.heartbeats,
         "dashboard_reconnects": load.dashboard_reconnects,
         "watch_p50_ms": _list_percentile(load.watch_ms, 0.5),
         "connect_s": load.connect_s,
@@ -604,7 +613,9 @@ def run_bare(kind: str, settings: Settings, workdir: Path) -> dict[str, Any]:
         def finalize(acks: list[tuple[Any, ...]]) -> tuple[int, dict[int, str]]:
             return max((a[1] for a in acks), default=0), {a[0]: "present" for a in acks}
 
-        load = run_load([process.url], population, settings, finalize, [process])
+        load = run_load(
+            [process.url], population, dataclasses.replace(settings, heartbeat_seconds=0), finalize, [process]
+        )
         result = summarize(load, settings.dashboards)
         result["server_peak_rss_mb"] = {process.name: servers.peak_rss_mb(process.popen.pid)}
         return result
@@ -688,6 +699,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--fault-at", type=float)
     parser.add_argument("--max-seconds", type=float)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--heartbeat-seconds", type=float, help="operator heartbeat period (default 15; 0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite file)")
     parser.add_argument("--profile", metavar="DIR", help="sample the app processes with py-spy into DIR")
     args = parser.parse_args(argv)
@@ -713,6 +725,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         "seed",
         "keep",
         "profile",
+        "heartbeat_seconds",
     ):
         value = getattr(args, name)
         if value is not None and value is not False:
