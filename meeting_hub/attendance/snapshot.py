@@ -1,14 +1,15 @@
 """Attendance snapshots: a briefing's (or one endpoint's) counts, links and records at a seq.
 
 Three queries whatever the number of endpoints or records, of plain columns: at a national briefing (1,052
-endpoints, up to 31,560 records) loading ORM objects cost more than everything else together (bench/snapshot.py,
-docs/performance.md). The one-endpoint cut, which every operator console asks for on `watch`, filters each query to
+endpoints, up to 31,560 records) loading ORM objects cost more than everything else together (measured with
+bench/snapshot.py). The one-endpoint cut, which every operator console asks for on `watch`, filters each query to
 the endpoint instead of cutting the briefing's snapshot down.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -70,18 +71,14 @@ def _recorded_at_utc() -> sa.ColumnElement[datetime]:
     return sa.type_coerce(column, sa.DateTime())
 
 
-def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) -> dict[str, Any]:
-    """Return the attendance of a briefing (or of one of its endpoints) in the contract's shape.
+def _record_rows(briefing_id: int, only_endpoint: int | None) -> sa.Select[Any]:
+    """Select the records in the contract's order (endpoint, person); one endpoint's come unordered.
 
-    The seq is read first: a client applies the events after it on top of the snapshot, and re-applying an event the
-    snapshot already reflects is harmless (events set values, they do not add to them).
+    With an ORDER BY, SQLite reads one endpoint's records through the (briefing, person) unique index, that is all the
+    briefing's records, rather than the endpoint's few through the endpoint index: the caller sorts those.
     """
-    seq = log.current_seq(briefing.id)
     record = AttendanceRecord.__table__.c
-    in_scope = record.briefing_id == briefing.id
-    if only_endpoint is not None:
-        in_scope = sa.and_(in_scope, record.endpoint_id == only_endpoint)
-    rows = db.session.execute(
+    statement = (
         # Status and via as their stored strings: the contract wants the values, not enum members.
         sa.select(
             record.person_id,
@@ -94,9 +91,21 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
             sa.type_coerce(record.via, sa.String),
         )
         .outerjoin(User, User.id == record.recorded_by_id)
-        .where(in_scope)
-        .order_by(record.endpoint_id, record.person_id)
+        .where(record.briefing_id == briefing_id)
     )
+    if only_endpoint is not None:
+        return statement.where(record.endpoint_id == only_endpoint)
+    return statement.order_by(record.endpoint_id, record.person_id)
+
+
+def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) -> dict[str, Any]:
+    """Return the attendance of a briefing (or of one of its endpoints) in the contract's shape.
+
+    The seq is read first: a client applies the events after it on top of the snapshot, and re-applying an event the
+    snapshot already reflects is harmless (events set values, they do not add to them).
+    """
+    seq = log.current_seq(briefing.id)
+    rows = db.session.execute(_record_rows(briefing.id, only_endpoint))
     records = []
     # The counts per endpoint and status come from the same rows: one pass instead of another GROUP BY query.
     counts: dict[int, dict[str, int]] = {}
@@ -117,6 +126,8 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
         if by_status is None:
             by_status = counts[endpoint_id] = dict.fromkeys(_STATUSES, 0)
         by_status[status] += 1
+    if only_endpoint is not None:
+        records.sort(key=itemgetter("person_id"))  # see _record_rows
     no_records = dict.fromkeys(_STATUSES, 0)
     endpoints = []
     for endpoint_id, link_status, last_seen_at, expected in db.session.execute(

