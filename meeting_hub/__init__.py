@@ -36,7 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.follow_up.routes import blueprint as follow_up_blueprint
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
-    from meeting_hub.realtime import deflate, transport
+    from meeting_hub.realtime import deflate, packet_json, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
     from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
@@ -68,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         message_queue=app.config["REDIS_URL"],
         channel=app.config.get("SOCKETIO_CHANNEL", "meeting-hub"),
         max_http_buffer_size=int(app.config["LIVE_MAX_MESSAGE_BYTES"]),
+        json=packet_json,
     )
     transport.init_app(app)
     group_commit.init_app(app)
