@@ -28,8 +28,8 @@ NAMESPACE = "/live"
 ACK_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 20.0
 MAX_ATTEMPTS = 30
-#: A dashboard whose seq gap stays open this long asks the server for what it missed.
-GAP_RESYNC_SECONDS = 1.0
+#: A dashboard whose seq gap stays open this long asks the server for what it missed (as static/js/live_client.js).
+GAP_RESYNC_SECONDS = 2.0
 CONNECT_CONCURRENCY = 24
 #: Latency histogram bins of 0.1 ms.
 BIN_MS = 0.1

@@ -147,10 +147,14 @@ def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
         result = services.record_check_in(scheduling.get_briefing(message["briefing_id"]), check_in, user)
     else:
         request = services.CheckInRequest(services.Recorder.of(user), check_in)
-        language = str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+        language = _language()
         db.session.rollback()  # hold no transaction (SQLite: no lock) while the writer works
         result = writer.submit(message["briefing_id"], request, language)
     return {"seq": result.result["seq"], "replayed": result.replayed, "record": result.result["record"]}
+
+
+def _language() -> str:
+    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
 
 
 @socketio.on(transport.CHECK_IN, namespace=transport.NAMESPACE)
@@ -172,9 +176,14 @@ def on_link_status(data: Any = None) -> dict[str, Any]:
 
 
 def _heartbeat(user: User, message: dict[str, Any]) -> dict[str, Any]:
-    briefing = scheduling.get_briefing(message["briefing_id"])
-    event = services.record_heartbeat(briefing, user)
-    return {"seq": event["seq"] if event else log.current_seq(briefing.id)}
+    writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
+    if writer is None:
+        briefing = scheduling.get_briefing(message["briefing_id"])
+        event = services.record_heartbeat(briefing, user)
+        return {"seq": event["seq"] if event else log.current_seq(briefing.id)}
+    recorder, language = services.Recorder.of(user), _language()
+    db.session.rollback()  # as for check-ins
+    return writer.beat(message["briefing_id"], recorder, language)
 
 
 @socketio.on(transport.HEARTBEAT, namespace=transport.NAMESPACE)

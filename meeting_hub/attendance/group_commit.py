@@ -1,4 +1,5 @@
-"""Group commit of the roll-call: socket check-ins are written in batches, one transaction per batch and briefing.
+"""Group commit of the roll-call: socket check-ins and heartbeats are written in batches, one transaction per batch
+and briefing.
 
 Every check-in of a briefing takes the briefing's next seq, and the seq row stays locked until its transaction
 commits, so a briefing's check-ins are written one after the other whatever the number of processes. Measured with
@@ -16,6 +17,7 @@ import queue
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask
 from flask_babel import force_locale
@@ -23,6 +25,7 @@ from flask_babel import gettext as _
 
 from meeting_hub.attendance import services
 from meeting_hub.errors import ServiceError, TryAgain
+from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
@@ -33,15 +36,19 @@ logger = logging.getLogger(__name__)
 IDLE_SECONDS = 5.0
 
 
+Outcome = services.WriteResult | dict[str, Any] | ServiceError
+
+
 @dataclass
 class _Waiting:
-    """One check-in handed to the writer, and the handler's wait for its outcome."""
+    """A check-in or a heartbeat handed to the writer, and the handler's wait for its outcome."""
 
     briefing_id: int
-    request: services.CheckInRequest
     language: str
+    check_in: services.CheckInRequest | None = None
+    heartbeat: services.Recorder | None = None
     done: threading.Event = field(default_factory=threading.Event)
-    outcome: services.WriteResult | ServiceError | None = None
+    outcome: Outcome | None = None
 
 
 class CheckInWriter:
@@ -63,7 +70,17 @@ class CheckInWriter:
 
         The caller must hold no open transaction: on SQLite it would hold the write lock the writer needs.
         """
-        waiting = _Waiting(briefing_id, request, language)
+        outcome = self._wait(_Waiting(briefing_id, language, check_in=request))
+        assert isinstance(outcome, services.WriteResult)
+        return outcome
+
+    def beat(self, briefing_id: int, recorder: services.Recorder, language: str) -> dict[str, Any]:
+        """Have a heartbeat noted with the next batch; return {"seq"} (of its presence event, or the current one)."""
+        outcome = self._wait(_Waiting(briefing_id, language, heartbeat=recorder))
+        assert isinstance(outcome, dict)
+        return outcome
+
+    def _wait(self, waiting: _Waiting) -> Outcome:
         with self._lock:
             self._queue.put(waiting)
             if not self._running:
@@ -100,7 +117,7 @@ class CheckInWriter:
                 self._write(briefing_id, group)
 
     def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
-        outcomes: list[services.WriteResult | ServiceError]
+        outcomes: list[Outcome]
         with self._app.app_context():
             try:
                 briefing = scheduling.get_briefing(briefing_id)
@@ -121,17 +138,28 @@ class CheckInWriter:
             waiting.done.set()
 
     @staticmethod
-    def _record(briefing: Briefing, group: list[_Waiting]) -> list[services.WriteResult | ServiceError]:
-        """Record a briefing's check-ins in the current transaction, refusals in each sender's language."""
+    def _record(briefing: Briefing, group: list[_Waiting]) -> list[Outcome]:
+        """Record a briefing's check-ins and heartbeats in the current transaction, refusals in each sender's
+        language."""
+        outcomes: list[Outcome | None] = [None] * len(group)
         by_language: dict[str, list[int]] = defaultdict(list)
         for index, waiting in enumerate(group):
             by_language[waiting.language].append(index)
-        outcomes: list[services.WriteResult | ServiceError | None] = [None] * len(group)
         for language, indexes in by_language.items():
+            check_ins = [(i, request) for i in indexes if (request := group[i].check_in) is not None]
+            heartbeats = [(i, recorder) for i in indexes if (recorder := group[i].heartbeat) is not None]
             with force_locale(language):
-                recorded = services.record_check_ins(briefing, [group[index].request for index in indexes])
-            for index, outcome in zip(indexes, recorded, strict=True):
-                outcomes[index] = outcome
+                if check_ins:
+                    recorded = services.record_check_ins(briefing, [request for _i, request in check_ins])
+                    for (index, _request), outcome in zip(check_ins, recorded, strict=True):
+                        outcomes[index] = outcome
+                if heartbeats:
+                    noted = services.record_heartbeats(briefing, [recorder for _i, recorder in heartbeats])
+                    for (index, _recorder), event in zip(heartbeats, noted, strict=True):
+                        outcomes[index] = {"seq": event["seq"]} if isinstance(event, dict) else event
+        if None in outcomes:  # heartbeats that logged nothing answer with the seq the briefing is at
+            current = {"seq": log.current_seq(briefing.id)}
+            outcomes = [current if outcome is None else outcome for outcome in outcomes]
         return [outcome for outcome in outcomes if outcome is not None]
 
 

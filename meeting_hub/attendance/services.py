@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -10,8 +9,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, SessionTransaction
 
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
@@ -27,41 +24,11 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, T
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
-from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
 from meeting_hub.scheduling.services import invitation, is_invited
 
 MAX_NOTE_LENGTH = 500
 MAX_SUBSTITUTE_LENGTH = 200
-#: How long a check-in waits for this process's turn to write to a briefing before it proceeds anyway.
-WRITE_GATE_TIMEOUT_SECONDS = 10.0
-_GATES_KEY = "meeting_hub.attendance.write_gates"
-_write_gates: dict[int, threading.Lock] = {}
-_write_gates_lock = threading.Lock()
-
-
-def _enter_write_gate(briefing_id: int) -> None:
-    """Queue this process's writers to one briefing here, before they take the briefing's seq row lock.
-
-    Every check-in of a briefing serialises on its seq row (see event_log.log.next_seq). Measured with
-    bench/live.py on PostgreSQL, dozens of transactions waiting on that one row lock cost far more than the
-    work they wait for (the database wakes and requeues every waiter at each commit); waiting on a process-local
-    lock (a greenlet lock under gevent) leaves at most one waiter per process at the database. Released when
-    the session's transaction ends, whether it commits or rolls back.
-    """
-    held: list[threading.Lock] = db.session.info.setdefault(_GATES_KEY, [])
-    with _write_gates_lock:
-        gate = _write_gates.setdefault(briefing_id, threading.Lock())
-    if gate in held:
-        return
-    if gate.acquire(timeout=WRITE_GATE_TIMEOUT_SECONDS):  # past the timeout the row lock still keeps seqs right
-        held.append(gate)
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _leave_write_gates(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        for gate in session.info.pop(_GATES_KEY, ()):
-            gate.release()
 
 
 @dataclass(frozen=True)
@@ -319,7 +286,6 @@ def write_records(briefing_id: int, new_records: list[NewRecord]) -> list[dict[s
     if not new_records:
         return []
     now = utcnow()
-    _enter_write_gate(briefing_id)
     first_seq = log.take_seqs(briefing_id, len(new_records))  # from here on this briefing's writers queue behind us
     results: list[dict[str, Any]] = []
     rows: dict[int, dict[str, Any]] = {}
@@ -409,10 +375,14 @@ def _link(briefing_id: int, endpoint_id: int) -> EndpointLink:
     return link
 
 
-def _require_operator_of_live_briefing(actor: User, briefing: Briefing) -> int:
+def _require_operator_of_live_briefing(
+    actor: User | Recorder, briefing: Briefing, invited: set[int] | None = None
+) -> int:
+    """Return the actor's endpoint if they are its operator, it is invited (to `invited` when given: the endpoints
+    already checked) and the briefing is live."""
     if actor.role != Role.OPERATOR or actor.endpoint_id is None:
         raise AccessDenied(_("Chỉ cán bộ điểm cầu báo trạng thái đường truyền của điểm cầu mình."))
-    if not is_invited(briefing, actor.endpoint_id):
+    if actor.endpoint_id not in invited if invited is not None else not is_invited(briefing, actor.endpoint_id):
         raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban không đang diễn ra."))
@@ -442,15 +412,95 @@ def set_link_status(briefing: Briefing, status: LinkStatus, actor: User) -> dict
 
 
 def record_heartbeat(briefing: Briefing, actor: User) -> dict[str, Any] | None:
-    """Note that the operator's endpoint is alive; log a presence event at most every LIVE_PRESENCE_EVENT_SECONDS.
+    """Note that the operator's endpoint is alive; return the presence event if one was logged (record_heartbeats)."""
+    outcome = record_heartbeats(briefing, [Recorder.of(actor)])[0]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
 
-    Heartbeats come every few seconds from every endpoint: logging each would flood the log and the dashboards.
+
+def record_heartbeats(briefing: Briefing, recorders: list[Recorder]) -> list[dict[str, Any] | None | ServiceError]:
+    """Note that the senders' endpoints are alive; log a presence event per endpoint at most every
+    LIVE_PRESENCE_EVENT_SECONDS. Return, per heartbeat, its presence event, None, or its refusal. The caller commits.
+
+    Heartbeats come every few seconds from every endpoint (70 a second at 1,052 endpoints): logging each would flood
+    the log and the dashboards, and a batch of them costs a fixed number of statements.
     """
-    endpoint_id = _require_operator_of_live_briefing(actor, briefing)
+    outcomes: list[dict[str, Any] | None | ServiceError] = [None] * len(recorders)
+    endpoints = {r.endpoint_id for r in recorders if r.role == Role.OPERATOR and r.endpoint_id is not None}
+    invited = set(
+        db.session.scalars(
+            sa.select(briefing_endpoints.c.endpoint_id).where(
+                briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id.in_(endpoints)
+            )
+        )
+    )
+    beating: dict[int, list[int]] = {}  # endpoint -> the heartbeats from it in this batch
+    for index, recorder in enumerate(recorders):
+        try:
+            beating.setdefault(_require_operator_of_live_briefing(recorder, briefing, invited), []).append(index)
+        except ServiceError as error:
+            outcomes[index] = error
+    if not beating:
+        return outcomes
     now = utcnow()
-    link = _link(briefing.id, endpoint_id)
-    link.last_seen_at = now
-    if link.last_presence_event_at is not None and now - link.last_presence_event_at < _presence_interval():
-        return None
-    link.last_presence_event_at = now
-    return log.append_event(briefing.id, "link_status", {"briefing_id": briefing.id, **link_dict(link)})
+    link = _LINKS_TABLE.c
+    known = {
+        endpoint_id: (status, last_presence)
+        for endpoint_id, status, last_presence in db.session.execute(
+            sa.select(link.endpoint_id, sa.type_coerce(link.status, sa.String), link.last_presence_event_at).where(
+                link.briefing_id == briefing.id, link.endpoint_id.in_(beating)
+            )
+        )
+    }
+    due = [
+        endpoint_id
+        for endpoint_id in beating
+        if endpoint_id not in known
+        or known[endpoint_id][1] is None
+        or now - known[endpoint_id][1] >= _presence_interval()
+    ]
+    upsert = log.upsert_insert(_LINKS_TABLE)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[link.briefing_id, link.endpoint_id],
+            set_={
+                "last_seen_at": upsert.excluded.last_seen_at,
+                "last_presence_event_at": upsert.excluded.last_presence_event_at,
+            },
+        ).returning(link.endpoint_id),  # RETURNING makes the executemany one multi-row statement (see event_log.log)
+        [
+            {
+                "briefing_id": briefing.id,
+                "endpoint_id": endpoint_id,
+                "status": LinkStatus.CONNECTED,
+                "last_seen_at": now,
+                "last_presence_event_at": now if endpoint_id in due else known[endpoint_id][1],
+            }
+            for endpoint_id in beating
+        ],
+    )
+    if due:
+        first_seq = log.take_seqs(briefing.id, len(due))
+        events = log.append_events(
+            briefing.id,
+            [
+                (
+                    seq,
+                    "link_status",
+                    {
+                        "briefing_id": briefing.id,
+                        "endpoint_id": endpoint_id,
+                        "link_status": known[endpoint_id][0] if endpoint_id in known else LinkStatus.CONNECTED.value,
+                        "last_seen_at": iso(now),
+                    },
+                )
+                for seq, endpoint_id in enumerate(due, start=first_seq)
+            ],
+        )
+        for endpoint_id, event in zip(due, events, strict=True):
+            outcomes[beating[endpoint_id][0]] = event
+    return outcomes
+
+
+_LINKS_TABLE = cast(sa.Table, EndpointLink.__table__)

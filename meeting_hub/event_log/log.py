@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from meeting_hub.database import utcnow
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
@@ -58,6 +59,38 @@ def upsert_insert(model: type[Any] | sa.Table) -> Any:
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
+#: How long a writer waits for this process's turn to write to a briefing before it proceeds anyway.
+WRITE_GATE_TIMEOUT_SECONDS = 10.0
+_GATES_KEY = "meeting_hub.event_log.write_gates"
+_write_gates: dict[int, threading.Lock] = {}
+_write_gates_lock = threading.Lock()
+
+
+def _enter_write_gate(briefing_id: int) -> None:
+    """Queue this process's writers to one briefing here, before they take the briefing's seq row lock.
+
+    Every write to a briefing's log serialises on its seq row (see take_seqs). Measured with
+    bench/live.py on PostgreSQL, dozens of transactions waiting on that one row lock cost far more than the
+    work they wait for (the database wakes and requeues every waiter at each commit); waiting on a process-local
+    lock (a greenlet lock under gevent) leaves at most one waiter per process at the database. Released when
+    the session's transaction ends, whether it commits or rolls back.
+    """
+    held: list[threading.Lock] = db.session.info.setdefault(_GATES_KEY, [])
+    with _write_gates_lock:
+        gate = _write_gates.setdefault(briefing_id, threading.Lock())
+    if gate in held:
+        return
+    if gate.acquire(timeout=WRITE_GATE_TIMEOUT_SECONDS):  # past the timeout the row lock still keeps seqs right
+        held.append(gate)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _leave_write_gates(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for gate in session.info.pop(_GATES_KEY, ()):
+            gate.release()
+
+
 def take_seqs(briefing_id: int, count: int) -> int:
     """Hand out the briefing's next `count` seqs and return the first; they run up to first + count - 1.
 
@@ -66,6 +99,7 @@ def take_seqs(briefing_id: int, count: int) -> int:
     row lock; SQLite's write lock) and seqs are gap-free and in commit order. A batch of writes takes its whole range
     in one statement, so the time the row stays locked is paid per batch, not per write.
     """
+    _enter_write_gate(briefing_id)
     last: int = db.session.execute(
         upsert_insert(BriefingSequence)
         .values(briefing_id=briefing_id, last_seq=count)

@@ -6,6 +6,9 @@
 
   const WATCH_TIMEOUT_MS = 15000;
   const RESYNC_RETRY_MS = 2000;
+  // Events of several server processes reach a dashboard in the order their processes send them, so a later seq may
+  // come first by a few milliseconds (more under load). Wait this long for a missing seq before asking the server.
+  const GAP_WAIT_MS = 2000;
 
   /** Fold Vietnamese text for search: lower case, no diacritics, đ -> d, single spaces (like meeting_hub.vietnamese.fold). */
   function fold(text) {
@@ -45,8 +48,9 @@
    * A watched briefing over the /live namespace.
    *
    * options: briefingId, lastSeq (the seq of the state the page starts from), strict (dashboards: every event reaches
-   * them, so a seq gap means something was lost and triggers a resync; operators only get their endpoint's share and
-   * see gaps by design), onSnapshot(snapshot), onEvents(events), onState(state, detail), onWatched().
+   * them, so a seq gap that stays open for gapWaitMs means something was lost and triggers a catch-up by seq;
+   * operators only get their endpoint's share and see gaps by design), onSnapshot(snapshot), onEvents(events),
+   * onState(state, detail), onWatched().
    */
   class LiveClient {
     constructor(options) {
@@ -57,8 +61,11 @@
       this.onEvents = options.onEvents || (() => {});
       this.onState = options.onState || (() => {});
       this.onWatched = options.onWatched || (() => {});
+      this.gapWaitMs = options.gapWaitMs ?? GAP_WAIT_MS;
       this.catchingUp = false;
       this.buffer = [];
+      this.pending = new Map(); // seq -> event that came before the seqs it follows (strict mode)
+      this.gapTimer = null;
       this.socket = null;
     }
 
@@ -163,29 +170,52 @@
         });
     }
 
-    /** Apply live events in seq order: drop what was already applied, resync on a gap (strict mode). */
+    /** Apply live events in seq order, each once; in strict mode hold back those after a gap until it closes. */
     receive(events) {
       if (this.catchingUp) {
         this.buffer.push(...events);
         return;
       }
+      for (const event of events) {
+        if (this.lastSeq === null || event.seq > this.lastSeq) {
+          this.pending.set(event.seq, event);
+        }
+      }
+      for (const seq of this.pending.keys()) {
+        if (this.lastSeq !== null && seq <= this.lastSeq) {
+          this.pending.delete(seq);
+        }
+      }
       const fresh = [];
-      for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
-        if (this.lastSeq !== null && event.seq <= this.lastSeq) {
-          continue;
+      if (!this.strict || this.lastSeq === null) {
+        fresh.push(...[...this.pending.values()].sort((a, b) => a.seq - b.seq));
+        this.pending.clear();
+      } else {
+        while (this.pending.has(this.lastSeq + 1)) {
+          fresh.push(this.pending.get(this.lastSeq + 1));
+          this.pending.delete(this.lastSeq + 1);
+          this.lastSeq += 1;
         }
-        if (this.strict && this.lastSeq !== null && event.seq > this.lastSeq + 1) {
-          if (fresh.length) {
-            this.onEvents(fresh);
-          }
-          this.watch(null);
-          return;
-        }
-        fresh.push(event);
-        this.lastSeq = event.seq;
       }
       if (fresh.length) {
+        this.lastSeq = Math.max(this.lastSeq ?? 0, fresh[fresh.length - 1].seq);
         this.onEvents(fresh);
+      }
+      this.watchGap();
+    }
+
+    /** While a gap is open, ask once for what came after lastSeq if it is still open gapWaitMs later. */
+    watchGap() {
+      if (!this.pending.size) {
+        window.clearTimeout(this.gapTimer);
+        this.gapTimer = null;
+      } else if (this.gapTimer === null) {
+        this.gapTimer = window.setTimeout(() => {
+          this.gapTimer = null;
+          if (this.pending.size && this.connected && !this.catchingUp) {
+            this.watch(this.lastSeq);
+          }
+        }, this.gapWaitMs);
       }
     }
   }

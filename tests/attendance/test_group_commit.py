@@ -18,7 +18,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import group_commit, services
-from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
+from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, EndpointLink
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, NotFound, ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
@@ -219,3 +219,49 @@ def test_refusals_from_the_writer_speak_the_senders_language(roll: Roll) -> None
         writer.submit(roll.briefing_id, request, "en")
     assert "điểm cầu của mình" in vietnamese.value.message
     assert "your own endpoint" in english.value.message
+
+
+def test_a_batch_of_heartbeats_logs_one_presence_event_per_endpoint_and_refuses_the_rest(roll: Roll) -> None:
+    with roll.app.app_context():
+        outsider = factories.make_endpoint(code="an-lac", name="An Lạc")  # created after the briefing: not invited
+        factories.make_user(Role.OPERATOR, username="op-an-lac", endpoint_id=outsider.id)
+        db.session.commit()
+        briefing = scheduling.get_briefing(roll.briefing_id)
+        sao_do = services.Recorder.of(accounts.find_user("op-sao-do"))
+        pha_lai = services.Recorder.of(accounts.find_user("op-pha-lai"))
+        leader = services.Recorder.of(accounts.find_user("leader"))
+        stranger = services.Recorder.of(accounts.find_user("op-an-lac"))
+        seq_before = log.current_seq(briefing.id)
+
+        first = services.record_heartbeats(briefing, [sao_do, sao_do, leader, pha_lai, stranger])
+        db.session.commit()
+        assert isinstance(first[0], dict) and first[1] is None  # one presence event for Sao Đỏ's two beats
+        assert isinstance(first[2], AccessDenied) and isinstance(first[4], AccessDenied)
+        assert isinstance(first[3], dict)
+        assert [first[0]["seq"], first[3]["seq"]] == [seq_before + 1, seq_before + 2]
+        assert first[0]["type"] == "link_status" and first[0]["link_status"] == "connected"
+
+        again = services.record_heartbeats(briefing, [sao_do, pha_lai])  # within the presence interval
+        db.session.commit()
+        assert again == [None, None]
+        assert log.current_seq(briefing.id) == seq_before + 2
+        links = {
+            endpoint_id: seen
+            for endpoint_id, seen in db.session.execute(
+                sa.select(EndpointLink.endpoint_id, EndpointLink.last_seen_at).where(
+                    EndpointLink.briefing_id == briefing.id
+                )
+            )
+        }
+        assert len(links) == 2 and all(seen is not None for seen in links.values())
+
+
+def test_the_writer_answers_a_heartbeat_with_the_current_seq_when_it_logs_nothing(roll: Roll) -> None:
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    with roll.app.app_context():
+        operator = services.Recorder.of(accounts.find_user("op-sao-do"))
+        leader = services.Recorder.of(accounts.find_user("leader"))
+    assert writer.beat(roll.briefing_id, operator, "vi") == {"seq": 2}  # the first beat logs presence
+    assert writer.beat(roll.briefing_id, operator, "vi") == {"seq": 2}  # the next one only notes last_seen_at
+    with pytest.raises(AccessDenied):
+        writer.beat(roll.briefing_id, leader, "vi")
