@@ -10,12 +10,13 @@ Who sends what:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
 from flask import current_app, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004 - its message reaches the client
 
@@ -31,7 +32,7 @@ from meeting_hub.errors import AccessDenied, ServiceError
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
 from meeting_hub.realtime import transport
-from meeting_hub.realtime.connections import connections
+from meeting_hub.realtime.connections import Connection, connections
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 
@@ -49,7 +50,40 @@ def _request_sid() -> str:
     return str(request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket requests
 
 
-def _handle(schema: ma.Schema, data: Any, action: Callable[[User, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a socket event: as read at most LIVE_USER_RECHECK_SECONDS ago (see realtime.connections)."""
+
+    recorder: services.Recorder
+    language: str
+
+    def user(self) -> User:
+        """Load the user, for the events that need more than the recorder (watch, link status, audit)."""
+        user = db.session.get(User, self.recorder.user_id)
+        if user is None or not user.active:
+            raise AccessDenied(_("Tài khoản không còn hoạt động."))
+        return user
+
+
+def _caller(connection: Connection) -> Caller | None:
+    """Return who is behind the connection, reading the user again when the last reading is too old."""
+    now = time.monotonic()
+    recheck = float(current_app.config["LIVE_USER_RECHECK_SECONDS"])
+    if connection.caller is not None and now - connection.caller_read_at < recheck:
+        cached: Caller = connection.caller
+        return cached
+    user = db.session.get(User, connection.user_id)
+    caller = None
+    if user is not None and user.active:
+        languages = current_app.config["LANGUAGES"]
+        language = user.language if user.language in languages else str(current_app.config["DEFAULT_LANGUAGE"])
+        caller = Caller(services.Recorder.of(user), language)
+    db.session.rollback()  # the reading's transaction ends here: the writer may need the SQLite lock
+    connection.caller, connection.caller_read_at = caller, now
+    return caller
+
+
+def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
     """Run one socket event: rate limit, identify, validate, act, commit; every failure becomes an error ack."""
     connection = connections.get(_request_sid())
     if connection is None:
@@ -57,23 +91,29 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[User, dict[str, Any]
     if not connection.bucket.allow():
         return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
     audit.client_address.set(request.remote_addr or "")
-    user = db.session.get(User, connection.user_id)
-    if user is None or not user.active:
+    caller = _caller(connection)
+    if caller is None:
         return _error("unauthorized", _("Tài khoản không còn hoạt động."))
     try:
         message = schema.load(data if isinstance(data, dict) else {})
     except ma.ValidationError as error:
         return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), error.messages)
     try:
-        ack = action(user, message)
+        ack = action(caller, message)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
         if isinstance(error, AccessDenied):
-            audit.record("access.denied", user, target=f"socket {request.event['message']}", reason=error.message)  # type: ignore[attr-defined]
-            db.session.commit()
+            _audit_refusal(caller, error)
         return _error(error.code, error.message, error.details)
     return {"ok": True, **ack}
+
+
+def _audit_refusal(caller: Caller, error: AccessDenied) -> None:
+    user = db.session.get(User, caller.recorder.user_id)
+    event_name = request.event["message"]  # type: ignore[attr-defined]  # set by Flask-SocketIO
+    audit.record("access.denied", user, target=f"socket {event_name}", reason=error.message)
+    db.session.commit()
 
 
 @socketio.on("connect", namespace=transport.NAMESPACE)
@@ -97,7 +137,8 @@ def on_disconnect(*_args: Any) -> None:
     connections.remove(_request_sid())
 
 
-def _watch(user: User, message: dict[str, Any]) -> dict[str, Any]:
+def _watch(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
+    user = caller.user()
     briefing = scheduling.get_briefing(message["briefing_id"], user)
     only_endpoint: int | None = None
     if user.role in DASHBOARD_ROLES:
@@ -134,7 +175,7 @@ def on_watch(data: Any = None) -> dict[str, Any]:
     return _handle(payloads.WatchMessage(), data, _watch)
 
 
-def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
+def _check_in(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
     check_in = services.CheckIn(
         person_id=message["person_id"],
         status=AttendanceStatus(message["status"]),
@@ -144,17 +185,12 @@ def _check_in(user: User, message: dict[str, Any]) -> dict[str, Any]:
     )
     writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
     if writer is None:
-        result = services.record_check_in(scheduling.get_briefing(message["briefing_id"]), check_in, user)
+        briefing = scheduling.get_briefing(message["briefing_id"])
+        result = services.record_check_in(briefing, check_in, caller.user())
     else:
-        request = services.CheckInRequest(services.Recorder.of(user), check_in)
-        language = _language()
-        db.session.rollback()  # hold no transaction (SQLite: no lock) while the writer works
-        result = writer.submit(message["briefing_id"], request, language)
+        request = services.CheckInRequest(caller.recorder, check_in)
+        result = writer.submit(message["briefing_id"], request, caller.language)
     return {"seq": result.result["seq"], "replayed": result.replayed, "record": result.result["record"]}
-
-
-def _language() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
 
 
 @socketio.on(transport.CHECK_IN, namespace=transport.NAMESPACE)
@@ -163,9 +199,9 @@ def on_check_in(data: Any = None) -> dict[str, Any]:
     return _handle(payloads.CheckInMessage(), data, _check_in)
 
 
-def _link_status(user: User, message: dict[str, Any]) -> dict[str, Any]:
+def _link_status(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
     briefing = scheduling.get_briefing(message["briefing_id"])
-    event = services.set_link_status(briefing, LinkStatus(message["status"]), user)
+    event = services.set_link_status(briefing, LinkStatus(message["status"]), caller.user())
     return {"seq": event["seq"]}
 
 
@@ -175,15 +211,13 @@ def on_link_status(data: Any = None) -> dict[str, Any]:
     return _handle(payloads.LinkStatusMessage(), data, _link_status)
 
 
-def _heartbeat(user: User, message: dict[str, Any]) -> dict[str, Any]:
+def _heartbeat(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
     writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
     if writer is None:
         briefing = scheduling.get_briefing(message["briefing_id"])
-        event = services.record_heartbeat(briefing, user)
+        event = services.record_heartbeat(briefing, caller.user())
         return {"seq": event["seq"] if event else log.current_seq(briefing.id)}
-    recorder, language = services.Recorder.of(user), _language()
-    db.session.rollback()  # as for check-ins
-    return writer.beat(message["briefing_id"], recorder, language)
+    return writer.beat(message["briefing_id"], caller.recorder, caller.language)
 
 
 @socketio.on(transport.HEARTBEAT, namespace=transport.NAMESPACE)

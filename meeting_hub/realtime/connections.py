@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -31,10 +32,17 @@ class TokenBucket:
 
 @dataclass
 class Connection:
-    """A socket connection: its user and its rate limit."""
+    """A socket connection: its user and its rate limit.
+
+    `caller` is what the event handlers last read about the user (role, endpoint, language), and `caller_read_at`
+    when (time.monotonic()): handlers read the user again when that is older than LIVE_USER_RECHECK_SECONDS, so the
+    hot events (check-ins, heartbeats) cost no query of their own while a deactivation still takes effect soon.
+    """
 
     user_id: int
     bucket: TokenBucket
+    caller: Any = None
+    caller_read_at: float = 0.0
 
 
 class ConnectionRegistry:

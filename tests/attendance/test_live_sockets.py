@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import AuditEvent
 from meeting_hub.attendance.models import AttendanceRecord
 from meeting_hub.extensions import db
@@ -188,3 +192,31 @@ def test_rate_limit_per_connection(app: Flask, live: LiveBriefing) -> None:
     ]
     assert [ack["ok"] for ack in acks][:3] == [True, True, True]
     assert acks[-1]["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize("recheck_seconds", [0.0, 3600.0])
+def test_a_deactivated_operator_is_refused_once_the_account_is_read_again(
+    app: Flask, live: LiveBriefing, recheck_seconds: float
+) -> None:
+    app.config["LIVE_USER_RECHECK_SECONDS"] = recheck_seconds
+    console = socket_client(app, username="op-sao-do")
+
+    def check_in(person_index: int) -> dict[str, Any]:
+        message = {
+            "briefing_id": live.briefing_id,
+            "person_id": live.network.sao_do_people[person_index].id,
+            "status": "present",
+            "client_op_id": stamp(),
+        }
+        ack: dict[str, Any] = console.emit("check_in", message, namespace="/live", callback=True)
+        return ack
+
+    assert check_in(0)["ok"] is True
+    with app.app_context():
+        accounts.deactivate_user(accounts.find_user("op-sao-do"), accounts.find_user("admin"))
+        db.session.commit()
+    after = check_in(1)
+    if recheck_seconds == 0:
+        assert after == {"ok": False, "error": {"code": "unauthorized", "message": "Tài khoản không còn hoạt động."}}
+    else:  # within the recheck period the connection still acts on what was read (a deliberate, bounded delay)
+        assert after["ok"] is True
