@@ -271,7 +271,7 @@ def test_the_dashboard_resyncs_after_a_lost_message_and_catches_up_after_a_recon
     _poll_until(dashboard, lambda: bool(upgraded))
     before = _tile_counts(dashboard, "Phường Sao Đỏ")
 
-    # A lost message: the next event shows a gap in seq, and the dashboard asks for a fresh snapshot.
+    # A lost message: the next event shows a gap in seq, and once it stays open the dashboard asks for what it missed.
     lose_next["armed"] = True
     _check_in(console, first, "Có mặt")
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
@@ -294,3 +294,36 @@ def test_the_dashboard_resyncs_after_a_lost_message_and_catches_up_after_a_recon
     attendance = dashboard.request.get(f"{base_url}/api/v1/briefings/{briefing_id}/attendance").json()
     sao_do = next(e for e in attendance["endpoints"] if e["endpoint_id"] == _sao_do_id(dashboard, base_url))
     assert {status: sao_do[status] for status in STATUSES} == expected
+
+
+def test_the_dashboard_waits_for_events_that_come_out_of_order_before_asking_for_them(
+    page: Page, base_url: str
+) -> None:
+    # Two server processes send their events independently, so a later seq may arrive first: that is not a loss.
+    page.goto(f"{base_url}/sign-in")
+    page.add_script_tag(url=f"{base_url}/static/js/live_client.js")
+    outcome = page.evaluate(
+        """async () => {
+          const applied = [];
+          const asked = [];
+          const client = new MeetingHubLive.LiveClient({
+            briefingId: 1, lastSeq: 10, strict: true, gapWaitMs: 300,
+            onEvents: (events) => applied.push(events.map((e) => e.seq)),
+          });
+          Object.defineProperty(client, "connected", { get: () => true });
+          client.watch = (lastSeq) => asked.push(lastSeq);
+          const pause = (ms) => new Promise((done) => setTimeout(done, ms));
+          client.receive([{ seq: 12 }, { seq: 13 }]);
+          const heldBack = applied.length;
+          client.receive([{ seq: 11 }]);
+          await pause(500);
+          const askedAfterClosedGap = asked.length;
+          client.receive([{ seq: 15 }, { seq: 12 }]);
+          await pause(500);
+          return { heldBack, applied, askedAfterClosedGap, asked };
+        }"""
+    )
+    assert outcome["heldBack"] == 0
+    assert outcome["applied"] == [[11, 12, 13]]  # in order, each once
+    assert outcome["askedAfterClosedGap"] == 0
+    assert outcome["asked"] == [13]  # seq 14 never came: ask for what followed 13
