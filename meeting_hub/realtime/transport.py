@@ -66,33 +66,32 @@ class Coalescer:
 
     The first events after a quiet window go out at once (the leading edge): at a calm roll-call each check-in reaches
     the dashboards without waiting for a window, and only events that follow within a window wait to be gathered.
+    Sending is always the flusher's job, never the committing thread's: an emit can stall (Redis gone: redis-py
+    retries with backoff), and the writer of the roll-call must not stall with it.
     """
 
     def __init__(self, window_seconds: float) -> None:
         self.window = window_seconds
         self._pending: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._started = False
         self._last_sent = 0.0
 
     def add(self, committed: list[tuple[int, dict[str, Any]]]) -> None:
-        """Send committed events now when the last window was quiet, else queue them for the next flush."""
+        """Queue committed events for the flusher; wake it at once when the last window was quiet."""
         if self.window <= 0:
             _deliver_all(_group(committed))
             return
-        now = time.monotonic()
         with self._lock:
-            quiet = not self._pending and now - self._last_sent >= self.window
-            if quiet:
-                self._last_sent = now
-            else:
-                for briefing_id, event in committed:
-                    self._pending[briefing_id].append(event)
-                if not self._started:
-                    self._started = True
-                    socketio.start_background_task(self._run)
+            quiet = not self._pending and time.monotonic() - self._last_sent >= self.window
+            for briefing_id, event in committed:
+                self._pending[briefing_id].append(event)
+            if not self._started:
+                self._started = True
+                socketio.start_background_task(self._run)
         if quiet:
-            self._send(_group(committed))
+            self._wake.set()
 
     def flush(self) -> None:
         """Send what is queued now."""
@@ -100,19 +99,16 @@ class Coalescer:
             pending, self._pending = self._pending, defaultdict(list)
             if pending:
                 self._last_sent = time.monotonic()
-        self._send(pending)
+        try:
+            _deliver_all(pending)
+        except Exception:  # a failed emit (Redis down) must not stop later deliveries
+            socketio.server.logger.exception("live event delivery failed")
 
     def _run(self) -> None:
         while True:
-            socketio.sleep(self.window)
+            self._wake.wait(self.window)
+            self._wake.clear()
             self.flush()
-
-    @staticmethod
-    def _send(pending: dict[int, list[dict[str, Any]]]) -> None:
-        try:
-            _deliver_all(pending)
-        except Exception:  # a failed emit (Redis down) must not fail the commit or stop later deliveries
-            socketio.server.logger.exception("live event delivery failed")
 
 
 def _deliver_all(pending: dict[int, list[dict[str, Any]]]) -> None:
