@@ -27,7 +27,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import group_commit, payloads, services
 from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
-from meeting_hub.attendance.snapshot import attendance_snapshot
+from meeting_hub.attendance.snapshot import attendance_snapshot, shared_snapshots
 from meeting_hub.errors import AccessDenied, ServiceError
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
@@ -165,7 +165,12 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
                 # The same share the endpoint's rooms get live (see transport.deliver).
                 events = [e for e in events if transport.event_endpoint(e) in (None, only_endpoint)]
             return {"seq": seq, "events": events}
-    snapshot = attendance_snapshot(briefing, only_endpoint)
+    if only_endpoint is not None:
+        snapshot = attendance_snapshot(briefing, only_endpoint)
+    else:  # dashboards: one build for all those asking at once, waited for without holding a database connection
+        briefing_id = briefing.id
+        db.session.rollback()
+        snapshot = shared_snapshots.get(briefing_id, lambda: attendance_snapshot(scheduling.get_briefing(briefing_id)))
     return {"seq": snapshot["seq"], "snapshot": snapshot}
 
 
