@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_WEBSOCKET_DEFLATE": "never",
     # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
     "TRUST_PROXY": False,
-    "LIVE_COALESCE_MS": 50,
+    "LIVE_COALESCE_MS": 25,
     # Connections each process keeps to PostgreSQL, and how many more it may open at a peak (SQLite: not used).
     "DATABASE_POOL_SIZE": 20,
     "DATABASE_MAX_OVERFLOW": 20,

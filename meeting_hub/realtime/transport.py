@@ -137,7 +137,7 @@ def publish(committed: list[tuple[int, dict[str, Any]]]) -> None:
 def init_app(app: Flask) -> None:
     """Set the coalescing window and start delivering committed events."""
     global _coalescer
-    window = float(app.config.get("LIVE_COALESCE_MS", 50)) / 1000
+    window = float(app.config.get("LIVE_COALESCE_MS", 25)) / 1000
     if _coalescer is None or _coalescer.window != window:
         _coalescer = Coalescer(window)
     log.add_publisher(publish)
