@@ -114,7 +114,14 @@ class CheckInWriter:
             for waiting in batch:
                 by_briefing[waiting.briefing_id].append(waiting)
             for briefing_id, group in by_briefing.items():
-                self._write(briefing_id, group)
+                try:
+                    self._write(briefing_id, group)
+                except Exception:  # never leave handlers waiting, and keep the writer alive for the next batch
+                    logger.exception("the check-in writer failed outside its transaction")
+                    for waiting in group:
+                        if not waiting.done.is_set():
+                            waiting.outcome = TryAgain(_("Chưa ghi được, vui lòng gửi lại."))
+                            waiting.done.set()
 
     def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
         outcomes: list[Outcome]

@@ -265,3 +265,15 @@ def test_the_writer_answers_a_heartbeat_with_the_current_seq_when_it_logs_nothin
     assert writer.beat(roll.briefing_id, operator, "vi") == {"seq": 2}  # the next one only notes last_seen_at
     with pytest.raises(AccessDenied):
         writer.beat(roll.briefing_id, leader, "vi")
+
+
+def test_the_writer_survives_a_failure_outside_its_transaction(roll: Roll, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    with roll.app.app_context():
+        request = _request("op-sao-do", roll.sao_do_people[0], "op-outside-1")
+    with monkeypatch.context() as patched:
+        patched.setattr(roll.app, "app_context", lambda: (_ for _ in ()).throw(RuntimeError("no context")))
+        with pytest.raises(TryAgain):
+            writer.submit(roll.briefing_id, request, "vi")
+    result = writer.submit(roll.briefing_id, request, "vi")
+    assert not result.replayed and result.result["seq"] == 2
