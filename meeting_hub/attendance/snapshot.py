@@ -108,11 +108,19 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
     snapshot already reflects is harmless (events set values, they do not add to them).
     """
     seq = log.current_seq(briefing.id)
-    rows = db.session.execute(_record_rows(briefing.id, only_endpoint))
+    # On the session's connection, not through Session.execute: the ORM's result handling cost a fifth of the
+    # snapshot at 31,560 records, for plain columns it has nothing to add.
+    connection = db.session.connection()
+    rows = connection.execute(_record_rows(briefing.id, only_endpoint))
+    # A batch of check-ins shares one recorded_at (group commit): format each distinct time once.
+    formatted: dict[datetime, str] = {}
     records = []
     # The counts per endpoint and status come from the same rows: one pass instead of another GROUP BY query.
     counts: dict[int, dict[str, int]] = {}
     for person_id, endpoint_id, status, note, substitute_name, recorded_at, username, via in rows:
+        recorded_at_text = formatted.get(recorded_at)
+        if recorded_at_text is None:  # what UTCDateTime's isoformat() gives
+            recorded_at_text = formatted[recorded_at] = f"{recorded_at.isoformat()}+00:00"
         records.append(
             {
                 "person_id": person_id,
@@ -120,7 +128,7 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
                 "status": status,
                 "note": note,
                 "substitute_name": substitute_name,
-                "recorded_at": f"{recorded_at.isoformat()}+00:00",  # what UTCDateTime's isoformat() gives
+                "recorded_at": recorded_at_text,
                 "recorded_by": username,
                 "via": via,
             }
@@ -133,7 +141,7 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
         records.sort(key=itemgetter("person_id"))  # see _record_rows
     no_records = dict.fromkeys(_STATUSES, 0)
     endpoints = []
-    for endpoint_id, link_status, last_seen_at, expected in db.session.execute(
+    for endpoint_id, link_status, last_seen_at, expected in connection.execute(
         _endpoint_rows(briefing.id, only_endpoint)
     ):
         by_status = counts.get(endpoint_id, no_records)
