@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What the audit log keeps of a refusal: its action, its target (None: the request itself) and details."""
+
+    action: str
+    target: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 class ServiceError(Exception):
@@ -15,6 +25,11 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+    def audit_entry(self) -> AuditEntry | None:
+        """Return what the audit log keeps of this refusal, if anything: the page, API and socket error handlers
+        record it after rolling back the refused work."""
+        return None
 
 
 class NotFound(ServiceError):
@@ -29,6 +44,9 @@ class AccessDenied(ServiceError):
 
     code = "forbidden"
     http_status = 403
+
+    def audit_entry(self) -> AuditEntry | None:
+        return AuditEntry("access.denied", detail={"reason": self.message})
 
 
 class ValidationFailed(ServiceError):

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.access import NotSignedIn, bearer_token
-from meeting_hub.errors import AccessDenied, ServiceError
+from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 
 API_PREFIX = "/api/"
@@ -55,12 +55,19 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def audit_refusal(error: ServiceError) -> None:
+    """Write what the audit log keeps of a refusal (denials, refused workflow steps), by the request's user, after
+    the caller rolled back the refused work; the caller commits."""
+    entry = error.audit_entry()
+    if entry is not None:
+        user = current_user if current_user.is_authenticated else None
+        audit.record(entry.action, user, target=entry.target or f"{request.method} {request.path}", **entry.detail)
+
+
 def _handle_service_error(error: ServiceError) -> Response | tuple[Any, int]:
     db.session.rollback()
-    if isinstance(error, AccessDenied):
-        user = current_user if current_user.is_authenticated else None
-        audit.record("access.denied", user, target=f"{request.method} {request.path}", reason=error.message)
-        db.session.commit()
+    audit_refusal(error)
+    db.session.commit()
     return error_response(error.http_status, error.code, error.message, error.details)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
+from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.scheduling import services as scheduling
+from meeting_hub.scheduling.models import Briefing
 
 PASSWORD = "secret-pass-1"
 _counter = itertools.count(1)
@@ -121,3 +125,17 @@ def load_all(network: SmallNetwork) -> None:
     for value in vars(network).values():
         for obj in value if isinstance(value, list) else [value]:
             db.session.refresh(obj)
+
+
+def make_live_briefing(endpoint_ids: list[int] | None = None, *, hours: int = 2) -> Briefing:
+    """Create a briefing that started five minutes ago (every endpoint invited unless given), have the organizer
+    open it, and commit."""
+    organizer = accounts.find_user("organizer")
+    start = utcnow() - timedelta(minutes=5)
+    briefing = scheduling.create_briefing(
+        scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=hours), endpoint_ids=endpoint_ids),
+        organizer,
+    )
+    scheduling.open_briefing(briefing, organizer)
+    db.session.commit()
+    return briefing

@@ -85,13 +85,7 @@ def post_attendance(body: dict[str, Any], briefing_id: int) -> tuple[dict[str, A
     """Record one person's attendance: 201 when new, 200 with the original result for a replayed client_op_id."""
     user = caller()
     briefing = scheduling.get_briefing(briefing_id)
-    check_in = services.CheckIn(
-        person_id=body["person_id"],
-        status=AttendanceStatus(body["status"]),
-        client_op_id=body["client_op_id"],
-        note=body["note"],
-        substitute_name=body["substitute_name"],
-    )
+    check_in = services.CheckIn.from_message(body)
     result = services.record_check_in(briefing, check_in, user)
     db.session.commit()
     return result.result, 200 if result.replayed else 201

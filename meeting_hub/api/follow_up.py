@@ -11,35 +11,24 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.api.common import caller
 from meeting_hub.clock import local_today
-from meeting_hub.errors import ServiceError, ValidationFailed
+from meeting_hub.errors import ValidationFailed
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import exports, payloads, search, services, summary
 from meeting_hub.follow_up.models import Issue, IssueAction, IssueEvent, IssuePriority, IssueStatus
-from meeting_hub.http_errors import error_response
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.url_converters import MAX_ID
 
 blueprint = Blueprint("api_follow_up", __name__, description="Raised issues and their follow-up")
 
 MAX_PER_PAGE = 200
-
-
-@blueprint.errorhandler(ServiceError)
-def _service_error(error: ServiceError) -> Any:
-    """Answer a service error as JSON, writing refused steps (and denials) to the audit log first."""
-    db.session.rollback()
-    services.audit_refusal(error, signed_in_user(), f"{request.method} {request.path}")
-    db.session.commit()
-    return error_response(error.http_status, error.code, error.message, error.details)
 
 
 def _id_field(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:

@@ -26,9 +26,9 @@ from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import group_commit, payloads, services
-from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
+from meeting_hub.attendance.models import LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot, shared_snapshots
-from meeting_hub.errors import AccessDenied, ServiceError
+from meeting_hub.errors import AccessDenied, AuditEntry, ServiceError
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
 from meeting_hub.realtime import transport
@@ -103,16 +103,17 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, An
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        if isinstance(error, AccessDenied):
-            _audit_refusal(caller, error)
+        entry = error.audit_entry()
+        if entry is not None:
+            _audit_refusal(caller, entry)
         return _error(error.code, error.message, error.details)
     return {"ok": True, **ack}
 
 
-def _audit_refusal(caller: Caller, error: AccessDenied) -> None:
+def _audit_refusal(caller: Caller, entry: AuditEntry) -> None:
     user = db.session.get(User, caller.recorder.user_id)
     event_name = request.event["message"]  # type: ignore[attr-defined]  # set by Flask-SocketIO
-    audit.record("access.denied", user, target=f"socket {event_name}", reason=error.message)
+    audit.record(entry.action, user, target=entry.target or f"socket {event_name}", **entry.detail)
     db.session.commit()
 
 
@@ -180,15 +181,13 @@ def on_watch(data: Any = None) -> dict[str, Any]:
     return _handle(payloads.WatchMessage(), data, _watch)
 
 
+def _writer() -> group_commit.CheckInWriter | None:
+    return group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _check_in(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
-    check_in = services.CheckIn(
-        person_id=message["person_id"],
-        status=AttendanceStatus(message["status"]),
-        client_op_id=message["client_op_id"],
-        note=message["note"],
-        substitute_name=message["substitute_name"],
-    )
-    writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
+    check_in = services.CheckIn.from_message(message)
+    writer = _writer()
     if writer is None:
         briefing = scheduling.get_briefing(message["briefing_id"])
         result = services.record_check_in(briefing, check_in, caller.user())
@@ -217,7 +216,7 @@ def on_link_status(data: Any = None) -> dict[str, Any]:
 
 
 def _heartbeat(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
-    writer = group_commit.writer(current_app._get_current_object())  # type: ignore[attr-defined]
+    writer = _writer()
     if writer is None:
         briefing = scheduling.get_briefing(message["briefing_id"])
         event = services.record_heartbeat(briefing, caller.user())

@@ -51,6 +51,11 @@ class _Waiting:
     outcome: Outcome | None = None
 
 
+def _not_written() -> TryAgain:
+    """The answer when a batch failed: nothing of it was written, and the client resends the same operation."""
+    return TryAgain(_("Chưa ghi được, vui lòng gửi lại."))
+
+
 class CheckInWriter:
     """This process's writer of socket check-ins (one per app)."""
 
@@ -120,7 +125,7 @@ class CheckInWriter:
                     logger.exception("the check-in writer failed outside its transaction")
                     for waiting in group:
                         if not waiting.done.is_set():
-                            waiting.outcome = TryAgain(_("Chưa ghi được, vui lòng gửi lại."))
+                            waiting.outcome = _not_written()
                             waiting.done.set()
 
     def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
@@ -136,7 +141,7 @@ class CheckInWriter:
             except Exception:  # the database failed: nothing was written, each client resends the same operation
                 db.session.rollback()
                 logger.exception("writing a batch of %d check-ins failed", len(group))
-                outcomes = [TryAgain(_("Chưa ghi được, vui lòng gửi lại."))] * len(group)
+                outcomes = [_not_written()] * len(group)
             finally:
                 db.session.remove()
         self.batches_written += 1

@@ -98,10 +98,10 @@ def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: 
         raise Conflict(_("Buổi giao ban này không dùng tự điểm danh. Vui lòng báo cán bộ điểm cầu."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban chưa bắt đầu hoặc đã kết thúc."))
-    found = services.person_at(briefing, person_id)  # the endpoint is invited: resolve_token checked it
-    if found is None or found[1] != endpoint.id:
+    found = services.people_at(briefing, {person_id}).get(person_id)  # resolve_token checked the invitation
+    person = db.session.get(Person, person_id)
+    if found is None or found[0] != endpoint.id or person is None:
         raise NotFound(_("Không tìm thấy tên này trong danh sách của điểm cầu."))
-    person = found[0]
     digits = "".join(ch for ch in (person.phone or "") if ch.isdigit())
     if len(digits) < 4:
         raise ValidationFailed(_("Danh sách chưa có số điện thoại của đồng chí. Vui lòng báo cán bộ điểm cầu."))

@@ -24,8 +24,8 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, T
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
-from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
-from meeting_hub.scheduling.services import invitation, is_invited
+from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.services import invitation, invited_among
 
 MAX_NOTE_LENGTH = 500
 MAX_SUBSTITUTE_LENGTH = 200
@@ -41,6 +41,17 @@ class CheckIn:
     note: str = ""
     substitute_name: str = ""
 
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> CheckIn:
+        """Take a check-in from a validated payload (payloads.CheckInMessage or CheckInBody)."""
+        return cls(
+            person_id=message["person_id"],
+            status=AttendanceStatus(message["status"]),
+            client_op_id=message["client_op_id"],
+            note=message["note"],
+            substitute_name=message["substitute_name"],
+        )
+
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -54,42 +65,12 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def record_dict(record: AttendanceRecord, recorded_by: str | None) -> dict[str, Any]:
-    """Return the contract's form of an attendance record."""
-    return {
-        "person_id": record.person_id,
-        "endpoint_id": record.endpoint_id,
-        "status": record.status.value,
-        "note": record.note,
-        "substitute_name": record.substitute_name,
-        "recorded_at": iso(record.recorded_at),
-        "recorded_by": recorded_by,
-        "via": record.via.value,
-    }
-
-
 def _validate_client_op_id(client_op_id: str) -> None:
     if not log.valid_client_op_id(client_op_id):
         raise ValidationFailed(
             _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
             details={"client_op_id": _("Không hợp lệ.")},
         )
-
-
-def person_at(briefing: Briefing, person_id: int) -> tuple[Person, int, bool] | None:
-    """Return an active person, their endpoint and whether it is invited to the briefing; None when there is none.
-
-    One query for all three: this is the hot path of a roll-call.
-    """
-    found = db.session.execute(
-        sa.select(Person, Cell.endpoint_id, invitation(briefing, Cell.endpoint_id))
-        .join(Person.cell)
-        .where(Person.id == person_id)
-    ).one_or_none()
-    if found is None or not found[0].active:
-        return None
-    person, endpoint_id, invited = found
-    return person, endpoint_id, bool(invited)
 
 
 @dataclass(frozen=True)
@@ -375,14 +356,12 @@ def _link(briefing_id: int, endpoint_id: int) -> EndpointLink:
     return link
 
 
-def _require_operator_of_live_briefing(
-    actor: User | Recorder, briefing: Briefing, invited: set[int] | None = None
-) -> int:
-    """Return the actor's endpoint if they are its operator, it is invited (to `invited` when given: the endpoints
-    already checked) and the briefing is live."""
+def _require_operator_of_live_briefing(actor: User | Recorder, briefing: Briefing, invited: set[int]) -> int:
+    """Return the actor's endpoint if they are its operator, it is among the `invited` ones and the briefing is
+    live."""
     if actor.role != Role.OPERATOR or actor.endpoint_id is None:
         raise AccessDenied(_("Chỉ cán bộ điểm cầu báo trạng thái đường truyền của điểm cầu mình."))
-    if actor.endpoint_id not in invited if invited is not None else not is_invited(briefing, actor.endpoint_id):
+    if actor.endpoint_id not in invited:
         raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban không đang diễn ra."))
@@ -400,7 +379,8 @@ def link_dict(link: EndpointLink) -> dict[str, Any]:
 
 def set_link_status(briefing: Briefing, status: LinkStatus, actor: User) -> dict[str, Any]:
     """Record the link status the operator reports for their endpoint and log it; the caller commits."""
-    endpoint_id = _require_operator_of_live_briefing(actor, briefing)
+    invited = invited_among(briefing, [actor.endpoint_id])
+    endpoint_id = _require_operator_of_live_briefing(actor, briefing, invited)
     now = utcnow()
     link = _link(briefing.id, endpoint_id)
     link.status = status
@@ -427,14 +407,7 @@ def record_heartbeats(briefing: Briefing, recorders: list[Recorder]) -> list[dic
     the log and the dashboards, and a batch of them costs a fixed number of statements.
     """
     outcomes: list[dict[str, Any] | None | ServiceError] = [None] * len(recorders)
-    endpoints = {r.endpoint_id for r in recorders if r.role == Role.OPERATOR and r.endpoint_id is not None}
-    invited = set(
-        db.session.scalars(
-            sa.select(briefing_endpoints.c.endpoint_id).where(
-                briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id.in_(endpoints)
-            )
-        )
-    )
+    invited = invited_among(briefing, [r.endpoint_id for r in recorders if r.role == Role.OPERATOR])
     beating: dict[int, list[int]] = {}  # endpoint -> the heartbeats from it in this batch
     for index, recorder in enumerate(recorders):
         try:

@@ -111,19 +111,9 @@ def take_seqs(briefing_id: int, count: int) -> int:
     return last - count + 1
 
 
-def next_seq(briefing_id: int) -> int:
-    """Hand out the briefing's next seq (see take_seqs)."""
-    return take_seqs(briefing_id, 1)
-
-
 def append_event(briefing_id: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Log an event with the briefing's next seq; it is published when the transaction commits."""
-    return append_event_with_seq(briefing_id, next_seq(briefing_id), event_type, data)
-
-
-def append_event_with_seq(briefing_id: int, seq: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Log an event under a seq already taken with next_seq() in this transaction."""
-    return append_events(briefing_id, [(seq, event_type, data)])[0]
+    return append_events(briefing_id, [(take_seqs(briefing_id, 1), event_type, data)])[0]
 
 
 def append_events(briefing_id: int, events: list[tuple[int, str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -177,19 +167,9 @@ def valid_client_op_id(client_op_id: str | None) -> bool:
     return bool(CLIENT_OP_ID_PATTERN.match(client_op_id or ""))
 
 
-def claim_operation(user_id: int, client_op_id: str, kind: str) -> ClientOperation | None:
-    """Claim a client operation id for this user; None when it was claimed before (the caller replays its result).
-
-    Concurrent claims of the same id wait on the unique index; exactly one gets the row. RETURNING the entity puts
-    the claimed row in the session as it is, so finish_operation needs no SELECT to load it back.
-    """
-    claimed: ClientOperation | None = db.session.scalars(
-        upsert_insert(ClientOperation)
-        .values(user_id=user_id, client_op_id=client_op_id, kind=kind, result="")
-        .on_conflict_do_nothing()
-        .returning(ClientOperation)
-    ).one_or_none()
-    return claimed
+def claim_operation(user_id: int, client_op_id: str, kind: str) -> int | None:
+    """Claim one operation (see claim_operations); return its claim id, or None when it was claimed before."""
+    return claim_operations([(user_id, client_op_id)], kind).get((user_id, client_op_id))
 
 
 def previous_result(user_id: int, client_op_id: str) -> dict[str, Any] | None:
@@ -250,9 +230,9 @@ def release_operations(claim_ids: list[int]) -> None:
         db.session.execute(sa.delete(_OPERATIONS_TABLE).where(_OPERATIONS_TABLE.c.id.in_(claim_ids)))
 
 
-def finish_operation(operation: ClientOperation, result: dict[str, Any]) -> None:
-    """Store an operation's result so a replay returns exactly it."""
-    operation.result = json.dumps(result, ensure_ascii=False, default=str)
+def finish_operation(claim_id: int, result: dict[str, Any]) -> None:
+    """Store one claimed operation's result (see finish_operations)."""
+    finish_operations({claim_id: result})
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -92,7 +92,8 @@ def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_value(value: Cell) -> Cell:
+def xlsx_value(value: Cell) -> Cell:
+    """Return a cell value safe for a workbook: no control characters openpyxl refuses, no formula."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return neutralise(value)
@@ -103,7 +104,7 @@ def to_xlsx(rows: Iterable[Sequence[Cell]], sheet_title: str = "Y kien") -> byte
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
     for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append([xlsx_value(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -46,7 +46,7 @@ from meeting_hub.follow_up.models import (
     IssueStatus,
 )
 from meeting_hub.follow_up.workflow import allowed_actions, is_overdue
-from meeting_hub.http_errors import error_response
+from meeting_hub.http_errors import audit_refusal
 from meeting_hub.network.models import Agency
 from meeting_hub.network.services import list_agencies, list_endpoints, list_people
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
@@ -57,19 +57,10 @@ from meeting_hub.web import show_refusal
 blueprint = Blueprint("follow_up", __name__, cli_group=None)
 
 
-@blueprint.errorhandler(ServiceError)
-def _service_error(error: ServiceError) -> Any:
-    """Show a refused request as the error page, writing refused steps (and denials) to the audit log first."""
-    db.session.rollback()
-    services.audit_refusal(error, signed_in_user(), f"{request.method} {request.path}")
-    db.session.commit()
-    return error_response(error.http_status, error.code, error.message, error.details)
-
-
 def _refused(form: FlaskForm | None, error: ServiceError) -> None:
     """Roll back a refused form submission, audit it when it was a refused step, and show why."""
     db.session.rollback()
-    services.audit_refusal(error, signed_in_user(), f"{request.method} {request.path}")
+    audit_refusal(error)
     db.session.commit()
     show_refusal(form, error)
 

@@ -3,7 +3,8 @@
 Every step goes through `_transition`: the role may take the action (workflow.ACTORS), the issue is the actor's to act
 on, the workflow allows the step from the current status (workflow.TRANSITIONS). Each step is a line on the issue's
 timeline, an audit event, a live `issue` event on its briefing's log, and notifications. A refused step raises an
-error carrying what was refused; the HTTP layers write it to the audit log after rolling back (`audit_refusal`).
+error carrying what was refused; the error handlers write it to the audit log after rolling back
+(`ServiceError.audit_entry`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
-from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, TryAgain, ValidationFailed
+from meeting_hub.errors import AccessDenied, AuditEntry, Conflict, NotFound, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import notifications
@@ -73,6 +74,10 @@ class TransitionRefused(Conflict):
         super().__init__(message)
         self.issue_id, self.action, self.status = issue_id, action, status
 
+    def audit_entry(self) -> AuditEntry | None:
+        detail = {"step": self.action.value, "status": self.status.value, "reason": self.message}
+        return AuditEntry("issue.refused", f"issue:{self.issue_id}", detail)
+
 
 class IssueHidden(NotFound):
     """The issue is not the actor's to see (another agency's, another endpoint's): answered as not found."""
@@ -81,28 +86,12 @@ class IssueHidden(NotFound):
         super().__init__(message)
         self.issue_id, self.action = issue_id, action
 
-
-def audit_refusal(error: ServiceError, actor: User | None, target: str) -> None:
-    """Write a refused step to the audit log (after the caller rolled back; the caller commits)."""
-    if isinstance(error, TransitionRefused):
-        audit.record(
-            "issue.refused",
-            actor,
-            target=f"issue:{error.issue_id}",
-            step=error.action.value,
-            status=error.status.value,
-            reason=error.message,
+    def audit_entry(self) -> AuditEntry | None:
+        if self.action is None:  # reading, not a workflow step
+            return None
+        return AuditEntry(
+            "issue.refused", f"issue:{self.issue_id}", {"step": self.action.value, "reason": "not_visible"}
         )
-    elif isinstance(error, IssueHidden) and error.action is not None:
-        audit.record(
-            "issue.refused",
-            actor,
-            target=f"issue:{error.issue_id}",
-            step=error.action.value,
-            reason="not_visible",
-        )
-    elif isinstance(error, AccessDenied):
-        audit.record("access.denied", actor, target=target, reason=error.message)
 
 
 def _not_found() -> str:

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload
@@ -26,7 +25,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS, AttendanceRecord, CheckInVia
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
-from meeting_hub.follow_up.exports import Cell, neutralise, to_csv
+from meeting_hub.follow_up.exports import Cell, to_csv, xlsx_value
 from meeting_hub.network.models import PERSON_ROLE_LABELS, Endpoint, Person
 from meeting_hub.network.models import Cell as PartyCell
 from meeting_hub.scheduling.models import Briefing, briefing_endpoints
@@ -157,12 +156,6 @@ def attendance_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
     return to_csv([_csv_value(value) for value in row] for row in rows)
 
 
-def _xlsx_value(value: Cell) -> Cell:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return neutralise(value)
-
-
 def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
     """Write rows as a one-sheet workbook: typed cells, a bold frozen header row, a filter and fitted column widths."""
     workbook = Workbook()
@@ -170,7 +163,7 @@ def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
     sheet.title = sheet_title[:31]
     widths: dict[int, int] = {}
     for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append([xlsx_value(value) for value in row])
         for index, value in enumerate(row, start=1):
             text = str(_csv_value(value) or "")  # as the CSV writes it
             longest = max((len(line) for line in text.splitlines()), default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -534,6 +535,20 @@ def invitation(briefing: Briefing, endpoint_id: int | sa.orm.InstrumentedAttribu
 def is_invited(briefing: Briefing, endpoint_id: int) -> bool:
     """Tell whether one endpoint is invited to the briefing."""
     return bool(db.session.scalar(sa.select(invitation(briefing, endpoint_id))))
+
+
+def invited_among(briefing: Briefing, endpoint_ids: Iterable[int | None]) -> set[int]:
+    """Return which of the endpoints are invited to the briefing, in one query (none is asked for None)."""
+    wanted = {endpoint_id for endpoint_id in endpoint_ids if endpoint_id is not None}
+    if not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(briefing_endpoints.c.endpoint_id).where(
+                briefing_endpoints.c.briefing_id == briefing.id, briefing_endpoints.c.endpoint_id.in_(wanted)
+            )
+        )
+    )
 
 
 def list_briefings(viewer: User, first_day: date, last_day: date, *, with_details: bool = False) -> list[Briefing]:

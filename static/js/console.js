@@ -6,7 +6,7 @@
 (function () {
   "use strict";
 
-  const { LiveClient, fold, newOpId, format, readJson } = window.MeetingHubLive;
+  const { LiveClient, fold, newOpId, format, readJson, showConnectionState } = window.MeetingHubLive;
   const data = readJson("console-data");
   const labels = readJson("console-labels");
   const statusLabels = data.statuses;
@@ -781,15 +781,7 @@
   }
 
   function showConnection(connection, detail) {
-    const element = document.getElementById("connection");
-    const text = {
-      online: labels.connection_online,
-      connecting: labels.connection_connecting,
-      offline: labels.connection_offline,
-      refused: labels.connection_refused,
-    };
-    element.textContent = connection === "error" ? (detail && detail.message) || "" : text[connection];
-    element.dataset.state = connection;
+    showConnectionState(labels, connection, detail);
     if (connection === "refused") {
       signedOut = true;
       render();

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  const { LiveClient, format, readJson } = window.MeetingHubLive;
+  const { LiveClient, format, readJson, showConnectionState } = window.MeetingHubLive;
   const data = readJson("dashboard-data");
   const labels = readJson("dashboard-labels");
   const statusLabels = data.statuses;
@@ -242,15 +242,7 @@
   }
 
   function showConnection(connection, detail) {
-    const element = document.getElementById("connection");
-    const text = {
-      online: labels.connection_online,
-      connecting: labels.connection_connecting,
-      offline: labels.connection_offline,
-      refused: labels.connection_refused,
-    };
-    element.textContent = connection === "error" ? (detail && detail.message) || "" : text[connection];
-    element.dataset.state = connection;
+    const element = showConnectionState(labels, connection, detail);
     element.className = `badge fs-6 ${connection === "online" ? "text-bg-success" : "text-bg-warning"}`;
   }
 

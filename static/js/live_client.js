@@ -220,5 +220,19 @@
     }
   }
 
-  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson };
+  /** Show a LiveClient state in the page's #connection badge, in the page's labels; return the badge. */
+  function showConnectionState(labels, connection, detail) {
+    const element = document.getElementById("connection");
+    const text = {
+      online: labels.connection_online,
+      connecting: labels.connection_connecting,
+      offline: labels.connection_offline,
+      refused: labels.connection_refused,
+    };
+    element.textContent = connection === "error" ? (detail && detail.message) || "" : text[connection];
+    element.dataset.state = connection;
+    return element;
+  }
+
+  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson, showConnectionState };
 })();

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,9 +12,7 @@ from flask.testing import FlaskClient
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.roles import Role
-from meeting_hub.database import utcnow
 from meeting_hub.extensions import db, socketio
-from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.conftest import AuthActions
 
@@ -29,20 +27,19 @@ class LiveBriefing:
     pha_lai_person_id: int
 
 
+def make_live_briefing_with_pha_lai(network: factories.SmallNetwork) -> LiveBriefing:
+    """Add Phả Lại (one person, an operator) to the small network and open a briefing inviting all three."""
+    pha_lai = factories.make_endpoint(code="pha-lai", name="Phả Lại")
+    person = factories.make_person(factories.make_cell(pha_lai, name="Khu dân cư Ninh Chấp"))
+    factories.make_user(Role.OPERATOR, username="op-pha-lai", endpoint_id=pha_lai.id)
+    briefing = factories.make_live_briefing()
+    return LiveBriefing(network, briefing.id, pha_lai.id, person.id)
+
+
 @pytest.fixture
 def live(app: Flask, network: factories.SmallNetwork) -> LiveBriefing:
     with app.app_context():
-        pha_lai = factories.make_endpoint(code="pha-lai", name="Phả Lại")
-        person = factories.make_person(factories.make_cell(pha_lai, name="Khu dân cư Ninh Chấp"))
-        factories.make_user(Role.OPERATOR, username="op-pha-lai", endpoint_id=pha_lai.id)
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
-        return LiveBriefing(network, briefing.id, pha_lai.id, person.id)
+        return make_live_briefing_with_pha_lai(network)
 
 
 def signed_in_client(app: Flask, username: str) -> FlaskClient:

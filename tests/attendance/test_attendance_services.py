@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, CheckInVia, LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot
-from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.event_log.models import BriefingEvent
@@ -215,13 +213,7 @@ def test_same_client_op_id_five_times_concurrently_makes_one_record_on_postgresq
     with pg_app.app_context():
         db.create_all()
         network = factories.make_small_network()
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=1)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=1)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
+        briefing = factories.make_live_briefing(hours=1)
         briefing_id, person_id = briefing.id, network.sao_do_people[0].id
     try:
         outcomes = _concurrent_same_operation(pg_app, briefing_id, "op-sao-do", person_id)

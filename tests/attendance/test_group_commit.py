@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,13 @@ from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import group_commit, services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, EndpointLink
-from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, NotFound, ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.event_log.models import BriefingEvent, ClientOperation
 from meeting_hub.extensions import db
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
+from tests.attendance.conftest import make_live_briefing_with_pha_lai
 from tests.conftest import base_config
 
 
@@ -42,17 +41,8 @@ class Roll:
 def _make_roll(app: Flask) -> Roll:
     with app.app_context():
         network = factories.make_small_network()
-        pha_lai = factories.make_endpoint(code="pha-lai", name="Phả Lại")
-        person = factories.make_person(factories.make_cell(pha_lai, name="Khu dân cư Ninh Chấp"))
-        factories.make_user(Role.OPERATOR, username="op-pha-lai", endpoint_id=pha_lai.id)
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
-        return Roll(app, briefing.id, [p.id for p in network.sao_do_people], person.id)
+        live = make_live_briefing_with_pha_lai(network)
+        return Roll(app, live.briefing_id, [p.id for p in network.sao_do_people], live.pha_lai_person_id)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -41,16 +41,7 @@ def console_url(briefing_id: int) -> str:
 def hht_only_briefing(app: Flask, live: LiveBriefing) -> int:
     """A live briefing to which only Hoàng Hoa Thám is invited."""
     with app.app_context():
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(
-                starts_at=start, ends_at=start + timedelta(hours=1), endpoint_ids=[live.network.hoang_hoa_tham.id]
-            ),
-            organizer,
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
+        briefing = factories.make_live_briefing([live.network.hoang_hoa_tham.id], hours=1)
         return briefing.id
 
 

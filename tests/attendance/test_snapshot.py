@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,9 @@ from meeting_hub.api.attendance import AttendanceSchema
 from meeting_hub.attendance import services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, EndpointLink, LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot
-from meeting_hub.database import utcnow
 from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Person
-from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from tests import factories
 from tests.conftest import base_config
@@ -64,13 +61,8 @@ def _make_roll(app: Flask) -> Roll:
         leaving = factories.make_person(network.sao_do_people[0].cell, full_name="Phạm Văn Nghỉ")
         closed_cell = factories.make_cell(network.hoang_hoa_tham, name="Thôn Sáp Nhập")
         factories.make_person(closed_cell, full_name="Đỗ Thị Sáp")
+        briefing = factories.make_live_briefing()
         organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
 
         operator = accounts.find_user("op-sao-do")
         first, second = network.sao_do_people

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -13,8 +13,6 @@ from flask import Flask
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.roles import Role
-from meeting_hub.database import utcnow
-from meeting_hub.extensions import db
 from meeting_hub.follow_up import services
 from meeting_hub.follow_up.models import Issue
 from meeting_hub.scheduling import services as scheduling
@@ -42,18 +40,7 @@ def follow_up(app: Flask, network: factories.SmallNetwork) -> FollowUp:
     with app.app_context():
         services.seed_default_categories()
         factories.make_user(Role.RESPONDER, username="responder-qldt", agency_id=network.other_agency.id)
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(
-                starts_at=start,
-                ends_at=start + timedelta(hours=2),
-                endpoint_ids=[network.sao_do.id, network.hoang_hoa_tham.id],
-            ),
-            organizer,
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
+        briefing = factories.make_live_briefing([network.sao_do.id, network.hoang_hoa_tham.id])
         return FollowUp(network, briefing.id, "responder-qldt")
 
 

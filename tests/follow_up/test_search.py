@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,10 @@ from flask import Flask
 
 from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
-from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import search, services
 from meeting_hub.follow_up.models import IssueStatus
 from meeting_hub.network import services as network
-from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.conftest import POSTGRES_URL, base_config
 from tests.follow_up.conftest import make_issue
@@ -64,12 +61,7 @@ def _app_with_issues(url: str, tmp_path: Path) -> Iterator[Flask]:
         db.create_all()
         services.seed_default_categories()
         net = factories.make_small_network()
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
+        briefing = factories.make_live_briefing()
         make_issue(briefing.id, net.hoang_hoa_tham.id, title="Lấn chiếm đất nông nghiệp", content="Đề nghị xử lý")
         make_issue(briefing.id, net.sao_do.id, title="Cấp giấy chứng nhận quyền sử dụng đất chậm")
         make_issue(

@@ -366,13 +366,7 @@ def test_the_same_raise_five_times_at_once_makes_one_issue_on_postgresql(tmp_pat
         db.create_all()
         services.seed_default_categories()
         network = factories.make_small_network()
-        organizer = accounts.find_user("organizer")
-        start = utcnow() - timedelta(minutes=1)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=1)), organizer
-        )
-        scheduling.open_briefing(briefing, organizer)
-        db.session.commit()
+        briefing = factories.make_live_briefing(hours=1)
         briefing_id, endpoint_id = briefing.id, network.sao_do.id
     try:
         outcomes = _raise_five_times_at_once(pg_app, briefing_id, endpoint_id)
