@@ -8,11 +8,8 @@ freezes the next version; older versions stay downloadable. The PDFs live in the
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
-import os
-import tempfile
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
+from meeting_hub import stored_files
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, LinkStatus
@@ -45,7 +43,6 @@ MAX_REASON_LENGTH = 2_000
 #: Briefings that became "ended" in the current transaction, frozen just before it commits.
 _ENDED_KEY = "reports.ended_briefings"
 #: Files written in the current transaction, removed again if it does not commit.
-_NEW_FILES_KEY = "reports.new_minutes_files"
 
 
 # What the minutes say
@@ -267,25 +264,11 @@ def read_version(minutes: MinutesVersion) -> bytes:
     return path.read_bytes()
 
 
-def _store(content: bytes) -> tuple[str, str]:
-    """Write a PDF under a generated name (complete before it gets its name); return (stored_name, sha256)."""
-    folder = minutes_folder()
-    stored_name = f"{uuid.uuid4().hex}.pdf"
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".minutes-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(temp_name, folder / stored_name)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    db.session.info.setdefault(_NEW_FILES_KEY, []).append(folder / stored_name)
-    return stored_name, hashlib.sha256(content).hexdigest()
-
-
 def _freeze(briefing: Briefing, number: int, actor_id: int | None, reason: str) -> MinutesVersion:
     content = render_minutes(briefing, version=number, reason=reason)
-    stored_name, sha256 = _store(content)
+    # Checked like an upload (our own renderer's output passes); removed again unless the version commits.
+    stored = stored_files.store_pdf(io.BytesIO(content), minutes_folder(), len(content), "minutes")
+    stored_name, sha256 = stored.stored_name, stored.sha256
     minutes = MinutesVersion(
         briefing_id=briefing.id,
         version=number,
@@ -383,15 +366,7 @@ def _freeze_ended_briefings(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    """Remove the files of versions whose row never got committed; forget briefings noted in a rolled-back one."""
+    """Forget the briefings noted in a rolled-back transaction (stored_files removes its version files)."""
     if transaction.parent is not None:
         return  # a savepoint: the outer transaction decides
     session.info.pop(_ENDED_KEY, None)
-    for path in session.info.pop(_NEW_FILES_KEY, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed(session: Session) -> None:
-    """Keep the files of committed versions."""
-    session.info.pop(_NEW_FILES_KEY, None)

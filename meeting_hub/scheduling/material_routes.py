@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from meeting_hub import qr_codes
+from meeting_hub import qr_codes, stored_files
 from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.models import User
 from meeting_hub.errors import NotFound, ValidationFailed
@@ -34,7 +34,7 @@ from meeting_hub.vietnamese import fold
 
 blueprint = Blueprint("materials", __name__)
 
-blueprint.add_app_template_filter(materials.format_size, "filesize")
+blueprint.add_app_template_filter(stored_files.format_size, "filesize")
 blueprint.add_app_template_global(materials.can_manage_materials, "can_manage_materials")
 blueprint.add_app_template_global(materials.default_material_title, "default_material_title")
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import secrets
-import tempfile
 import unicodedata
-import uuid
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
+from meeting_hub import stored_files
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import ORGANIZERS
@@ -31,18 +26,7 @@ from meeting_hub.scheduling.services import get_briefing
 
 DEFAULT_MATERIAL_TITLE = "Thông tin tuyên giáo"
 MATERIALS_FOLDER = "materials"
-PDF_HEADER = b"%PDF-"
-PDF_TRAILER = b"%%EOF"
-#: How far from the end "%%EOF" may sit: writers append newlines, and some tools a little padding after it.
-TRAILER_WINDOW = 1024
 MAX_TITLE_LENGTH = 300
-MAX_FILENAME_LENGTH = 300
-_CHUNK = 64 * 1024
-MEGABYTE = 1024 * 1024
-
-# Files written or doomed within a database transaction; see _settle_files below.
-_NEW_FILES = "materials.new_files"
-_DOOMED_FILES = "materials.doomed_files"
 
 
 def materials_folder() -> Path:
@@ -54,20 +38,12 @@ def materials_folder() -> Path:
 
 def max_material_bytes() -> int:
     """Return the upload size limit (config MATERIAL_MAX_BYTES, default 20 MB)."""
-    return int(current_app.config.get("MATERIAL_MAX_BYTES", 20 * MEGABYTE))
-
-
-def format_size(size_bytes: int) -> str:
-    """Format a size as "850 KB" or "2,4 MB" in the current locale."""
-    if size_bytes < MEGABYTE:
-        return f"{max(1, round(size_bytes / 1024))} KB"
-    return f"{format_decimal(size_bytes / MEGABYTE, format='#,##0.#')} MB"
+    return int(current_app.config.get("MATERIAL_MAX_BYTES", 20 * stored_files.MEGABYTE))
 
 
 def size_limit_message(limit_bytes: int | None = None) -> str:
     """Return "Tệp vượt quá giới hạn 20 MB." for the given (or configured) limit."""
-    limit = max_material_bytes() if limit_bytes is None else limit_bytes
-    return str(_("Tệp vượt quá giới hạn %(size)s.", size=format_size(limit)))
+    return stored_files.size_limit_message(max_material_bytes() if limit_bytes is None else limit_bytes)
 
 
 def can_manage_materials(user: User | None) -> bool:
@@ -94,77 +70,6 @@ def download_name(material: Material) -> str:
     return f"{name[:150]}.pdf"
 
 
-# Storing files
-
-
-def _store_pdf(content: IO[bytes], limit: int) -> tuple[str, int, str]:
-    """Copy an upload into the materials folder under a generated name; return (stored_name, size, sha256).
-
-    The bytes go to a temporary file in the same folder, renamed into place only once complete and checked,
-    so no half-written or rejected file is ever left under a material's name.
-    """
-    folder = materials_folder()
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    temp_path = Path(temp_name)
-    try:
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
-        tail = b""
-        with os.fdopen(fd, "wb") as handle:
-            while chunk := content.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ValidationFailed(size_limit_message(limit), details={"file": size_limit_message(limit)})
-                if len(head) < len(PDF_HEADER):
-                    head = (head + chunk)[: len(PDF_HEADER)]
-                    if len(head) == len(PDF_HEADER) and head != PDF_HEADER:
-                        _refuse_not_pdf()  # no need to read the rest of a file that is not a PDF
-                tail = (tail + chunk)[-TRAILER_WINDOW:]
-                digest.update(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if size == 0:
-            raise ValidationFailed(_("Tệp trống."), details={"file": _("Tệp trống.")})
-        if head != PDF_HEADER or PDF_TRAILER not in tail:
-            _refuse_not_pdf()
-        stored_name = f"{uuid.uuid4().hex}.pdf"
-        os.replace(temp_path, folder / stored_name)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    return stored_name, size, digest.hexdigest()
-
-
-def _refuse_not_pdf() -> NoReturn:
-    message = _("Tệp không phải PDF hợp lệ.")
-    raise ValidationFailed(message, details={"file": message})
-
-
-def _files(session: Session, key: str) -> list[Path]:
-    files: list[Path] = session.info.setdefault(key, [])
-    return files
-
-
-@event.listens_for(Session, "after_commit")
-def _files_after_commit(session: Session) -> None:
-    """Keep the files of committed uploads; remove the files of committed deletions."""
-    session.info.pop(_NEW_FILES, None)
-    for path in session.info.pop(_DOOMED_FILES, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _files_after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    """Remove the files of uploads whose row never got committed (rollback, failed commit, closed session)."""
-    if transaction.parent is not None:
-        return  # a savepoint: the outer transaction decides
-    for path in session.info.pop(_NEW_FILES, []):
-        path.unlink(missing_ok=True)
-    session.info.pop(_DOOMED_FILES, None)  # the deletion was rolled back: the file stays with its row
-
-
 # Operations
 
 
@@ -174,7 +79,7 @@ def attach_material(briefing: Briefing, title: str, filename: str, content: IO[b
     If the transaction does not commit, the stored file is removed again.
     """
     _require_editor(actor)
-    original_filename = os.path.basename((filename or "").replace("\\", "/")).strip()[:MAX_FILENAME_LENGTH]
+    original_filename = stored_files.clean_filename(filename)
     title = " ".join(title.split()) or os.path.splitext(original_filename)[0].strip()
     if not title:
         raise ValidationFailed(_("Cần nhập tiêu đề tài liệu."), details={"title": _("Bắt buộc.")})
@@ -182,9 +87,9 @@ def attach_material(briefing: Briefing, title: str, filename: str, content: IO[b
         message = _("Tiêu đề không dài quá %(n)d ký tự.", n=MAX_TITLE_LENGTH)
         raise ValidationFailed(message, details={"title": message})
     stream = io.BytesIO(content) if isinstance(content, bytes) else content
-    stored_name, size, sha256 = _store_pdf(stream, max_material_bytes())
+    stored = stored_files.store_pdf(stream, materials_folder(), max_material_bytes(), "file")
+    stored_name, size, sha256 = stored.stored_name, stored.size, stored.sha256
     stored_path = materials_folder() / stored_name
-    _files(db.session(), _NEW_FILES).append(stored_path)
     material = Material(
         briefing_id=briefing.id,
         title=title,
@@ -286,6 +191,6 @@ def delete_material(material: Material, actor: User) -> None:
         sha256=material.sha256,
         download_count=material.download_count,
     )
-    _files(db.session(), _DOOMED_FILES).append(stored_path(material))
+    stored_files.remove_when_committed(stored_path(material))
     db.session.delete(material)
     db.session.flush()
