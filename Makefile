@@ -11,11 +11,11 @@ VENDOR_STAMP := static/vendor/.copied
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint typecheck pytest translations-extract translations-update clean
+.PHONY: setup run test lint typecheck pytest dist translations-extract translations-update clean
 
 setup: $(PY_STAMP) $(VENDOR_STAMP) $(MO_FILES)
 
-$(PY_STAMP): pyproject.toml
+$(PY_STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -53,6 +53,11 @@ pytest: setup
 
 test: setup lint typecheck pytest
 
+# The product: a wheel (and an sdist) carrying the templates, static files, vendored libraries and translations.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 # Collect the Vietnamese source strings, then merge them into the English catalogue.
 translations-extract: $(PY_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
@@ -61,4 +66,4 @@ translations-update: translations-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .mypy_cache .ruff_cache build dist

@@ -14,14 +14,12 @@ from typing import Any  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from meeting_hub import async_mode, cli, config, health, http_errors, models, url_converters, web  # noqa: F401 - models
+    from meeting_hub import async_mode, cli, config, health, http_errors, models, resources, url_converters, web  # noqa: F401
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
@@ -46,8 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # The instance folder holds the SQLite database, the secret key and uploads.
         instance_path=os.environ.get("MEETING_HUB_INSTANCE_PATH") or None,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resources.TEMPLATES_DIR),
+        static_folder=str(resources.STATIC_DIR),
     )
     config.load_config(app, test_config)
     async_mode.check(app.config["ASYNC_MODE"])

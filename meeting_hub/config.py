@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from meeting_hub import resources
+
 ENV_PREFIX = "MEETING_HUB"
 
 DEFAULTS: dict[str, Any] = {
@@ -62,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     # Reports: the folder of the DejaVu Sans TTF files the minutes PDF embeds (copied there by `make setup`), the place
     # written on the minutes ("Chí Linh, ngày ..."), how many briefings in a row a secretary may miss (absent or
     # excused) before leaders see them flagged, and how many months the attendance trend shows.
-    "REPORT_FONT_DIR": str(Path(__file__).resolve().parent.parent / "static" / "vendor" / "fonts"),
+    "REPORT_FONT_DIR": str(resources.FONTS_DIR),
     "REPORT_PLACE_NAME": "Chí Linh",
     "REPORT_ABSENCE_STREAK": 2,
     "REPORT_TREND_MONTHS": 12,
@@ -101,7 +103,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
         BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LANGUAGE"],
         BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
-        BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path).parent / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(resources.TRANSLATIONS_DIR),
         # CSRF is checked by our own before_request hook so bearer-token API calls can skip it.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
