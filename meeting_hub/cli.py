@@ -17,14 +17,33 @@ from meeting_hub.errors import ServiceError, ValidationFailed
 
 def _create_app() -> Flask:
     from meeting_hub import create_app
+    from meeting_hub.settings import SettingsError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as error:  # a wrong setting stops every command with the variable's name, no traceback
+        raise click.ClickException(str(error)) from None
 
 
 # Flask's own `run` would start the plain Werkzeug server; ours serves websockets through Flask-SocketIO.
 main = FlaskGroup(create_app=_create_app, add_default_commands=False, help="Meeting Hub command line.")
 main.add_command(shell_command)
 main.add_command(routes_command)
+
+
+@main.command("config")
+def config_command() -> None:
+    """Print the effective settings (secrets masked); * marks the ones set in the environment."""
+    from meeting_hub.settings import ENV_PREFIX, SettingsError, load_settings, printable
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    from_environment = {name.upper() for name in settings.model_fields_set}
+    for name, value in sorted(settings.as_config().items()):
+        marker = "*" if name in from_environment else " "
+        click.echo(f"{marker} {ENV_PREFIX}{name}={printable(name, value)}")
 
 
 @click.command("run")

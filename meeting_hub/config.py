@@ -1,4 +1,4 @@
-"""Configuration: defaults, then MEETING_HUB_* environment variables, then a test mapping."""
+"""Flask configuration: the typed settings (meeting_hub/settings.py), then a test mapping, then derived values."""
 
 from __future__ import annotations
 
@@ -11,71 +11,12 @@ from typing import Any
 from flask import Flask
 
 from meeting_hub import resources
-
-ENV_PREFIX = "MEETING_HUB"
-
-DEFAULTS: dict[str, Any] = {
-    "TIMEZONE": "Asia/Ho_Chi_Minh",
-    "DEFAULT_LANGUAGE": "vi",
-    "LANGUAGES": ["vi", "en"],
-    "REDIS_URL": None,
-    "SIGN_IN_RATE_LIMIT": "10 per minute",
-    "SESSION_COOKIE_SECURE": False,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "ORGANIZATION_NAME": "Đảng bộ thành phố Chí Linh",
-    "DEPARTMENT_NAME": "Ban Tuyên giáo Thành ủy Chí Linh",
-    "PAGE_SIZE": 50,
-    # Live layer: dashboards get one message per window; consoles beat every few seconds; an endpoint unheard for
-    # LIVE_STALE_AFTER_SECONDS is shown as lost. Per-connection socket rate limit; largest socket message accepted.
-    "ASYNC_MODE": "threading",  # or "gevent": see meeting_hub/async_mode.py and docs/deployment.md
-    # permessage-deflate on websockets: never | on-request | always (see meeting_hub/realtime/deflate.py).
-    "LIVE_WEBSOCKET_DEFLATE": "never",
-    # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
-    "TRUST_PROXY": False,
-    "LIVE_COALESCE_MS": 25,
-    # Connections each process keeps to PostgreSQL, and how many more it may open at a peak (SQLite: not used).
-    "DATABASE_POOL_SIZE": 20,
-    "DATABASE_MAX_OVERFLOW": 20,
-    # Socket check-ins are written in batches by one writer per process (meeting_hub/attendance/group_commit.py):
-    # at most this many per transaction; a handler waits this long for its batch before asking the client to resend.
-    "LIVE_GROUP_COMMIT": True,
-    "LIVE_GROUP_COMMIT_MAX": 200,
-    "LIVE_GROUP_COMMIT_WAIT_SECONDS": 10.0,
-    # Socket handlers read the sender's account again after this long (a deactivation takes effect within it).
-    "LIVE_USER_RECHECK_SECONDS": 5.0,
-    "LIVE_HEARTBEAT_SECONDS": 15,
-    "LIVE_PRESENCE_EVENT_SECONDS": 30,
-    "LIVE_STALE_AFTER_SECONDS": 60,
-    "LIVE_EVENTS_PER_SECOND": 20,
-    "LIVE_EVENTS_BURST": 60,
-    "LIVE_MAX_MESSAGE_BYTES": 16 * 1024,
-    # A little above MATERIAL_MAX_BYTES: the form fields around a 20 MB PDF must not trip the request limit first.
-    "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
-    #: Largest briefing material (PDF) accepted, in bytes.
-    "MATERIAL_MAX_BYTES": 20 * 1024 * 1024,
-    # Reminders (VALARM) of every briefing in calendar feeds, in minutes before the start: one day and one hour.
-    "CALENDAR_REMINDERS_MINUTES": [1440, 60],
-    # Raised issues: the due-date default of a new category (days after assignment), how close a due date must be to
-    # show as "due soon" in a responder's queue, the largest export, and the largest PDF attached to an answer.
-    "ISSUE_DEFAULT_DUE_DAYS": 15,
-    "ISSUE_DUE_SOON_DAYS": 3,
-    "ISSUE_EXPORT_MAX_ROWS": 50_000,
-    "ISSUE_ANSWER_MAX_BYTES": 10 * 1024 * 1024,
-    # Reports: the folder of the DejaVu Sans TTF files the minutes PDF embeds (copied there by `make setup`), the place
-    # written on the minutes ("Chí Linh, ngày ..."), how many briefings in a row a secretary may miss (absent or
-    # excused) before leaders see them flagged, and how many months the attendance trend shows.
-    "REPORT_FONT_DIR": str(resources.FONTS_DIR),
-    "REPORT_PLACE_NAME": "Chí Linh",
-    "REPORT_ABSENCE_STREAK": 2,
-    "REPORT_TREND_MONTHS": 12,
-}
+from meeting_hub.settings import load_settings
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Fill app.config from defaults, the environment and an optional test mapping."""
-    app.config.from_mapping(DEFAULTS)
-    # Flask parses JSON-looking values (true, 10, ...) and keeps the rest as strings.
-    app.config.from_prefixed_env(ENV_PREFIX)
+    """Fill app.config from the typed settings (defaults, then the environment) and an optional test mapping."""
+    app.config.from_mapping(load_settings().as_config())
     if test_config is not None:
         app.config.from_mapping(test_config)
 

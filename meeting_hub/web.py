@@ -18,6 +18,7 @@ from meeting_hub.clock import local_zone
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
+from meeting_hub.public_links import external_url
 
 
 def select_locale() -> str:
@@ -132,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
+    app.add_template_global(external_url)
     app.context_processor(_template_globals)
 
     @app.after_request

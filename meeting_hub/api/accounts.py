@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import current_app
 from flask_smorest import Blueprint
 
 from meeting_hub.api.common import caller
+from meeting_hub.public_links import external_url
 
 blueprint = Blueprint("api_accounts", __name__, description="The signed-in user")
 
@@ -32,7 +33,7 @@ def me() -> dict[str, Any]:
     """Return the caller's account."""
     user = caller()
     feed_url = (
-        url_for("calendar_feeds.personal_feed", token=user.feed_token, _external=True)
+        external_url("calendar_feeds.personal_feed", token=user.feed_token)
         if user.feed_token and "calendar_feeds.personal_feed" in current_app.view_functions
         else None
     )

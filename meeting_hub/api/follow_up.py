@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, url_for
+from flask import Response, current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -23,6 +23,7 @@ from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import exports, payloads, search, services, summary
 from meeting_hub.follow_up.models import Issue, IssueAction, IssueEvent, IssuePriority, IssueStatus
+from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.url_converters import MAX_ID
 
@@ -242,7 +243,7 @@ def issue_dict(issue: Issue, today: date) -> dict[str, Any]:
 
 
 def _with_url(payload: dict[str, Any]) -> dict[str, Any]:
-    return {**payload, "url": url_for("follow_up.issue_detail", issue_id=payload["id"], _external=True)}
+    return {**payload, "url": external_url("follow_up.issue_detail", issue_id=payload["id"])}
 
 
 def _timeline_entry(issue: Issue, step: IssueEvent) -> dict[str, Any]:
@@ -256,7 +257,7 @@ def _timeline_entry(issue: Issue, step: IssueEvent) -> dict[str, Any]:
         "to_status": step.to_status.value,
         "agency_id": step.agency_id,
         "due_on": payloads.iso_date(step.due_on),
-        "attachment_url": url_for("follow_up.attachment", issue_id=issue.id, event_id=step.id, _external=True)
+        "attachment_url": external_url("follow_up.attachment", issue_id=issue.id, event_id=step.id)
         if step.attachment_stored_name
         else None,
     }

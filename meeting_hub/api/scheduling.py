@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import marshmallow as ma
-from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -16,6 +15,7 @@ from meeting_hub.api.common import caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
+from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
@@ -222,7 +222,7 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
         ],
         "ical_uid": briefing.ical_uid,
         "ical_sequence": briefing.ical_sequence,
-        "url": url_for("scheduling.briefing_detail", briefing_id=briefing.id, _external=True),
+        "url": external_url("scheduling.briefing_detail", briefing_id=briefing.id),
     }
 
 

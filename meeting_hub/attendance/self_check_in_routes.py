@@ -16,6 +16,7 @@ from meeting_hub.attendance import self_check_in
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import csrf, db, limiter
+from meeting_hub.public_links import external_url
 from meeting_hub.scheduling.services import get_briefing
 
 blueprint = Blueprint("self_check_in", __name__)
@@ -65,10 +66,8 @@ def qr_sheet(briefing_id: int) -> ResponseReturnValue:
     endpoints = [e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id]
     codes = []
     for endpoint in endpoints:
-        link = url_for(
-            "self_check_in.check_in_page",
-            token=self_check_in.self_check_in_token(briefing.id, endpoint.id),
-            _external=True,
+        link = external_url(
+            "self_check_in.check_in_page", token=self_check_in.self_check_in_token(briefing.id, endpoint.id)
         )
         codes.append({"endpoint": endpoint, "link": link, "qr": Markup(qr_codes.qr_svg(link))})
     return render_template(

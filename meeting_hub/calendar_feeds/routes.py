@@ -14,6 +14,7 @@ from meeting_hub.calendar_feeds import ical, services
 from meeting_hub.clock import local_zone
 from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
+from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 
@@ -27,7 +28,7 @@ def _briefing_url(briefing: Briefing) -> str | None:
     # The briefing page belongs to the scheduling UI; the feed works without it, only without the link.
     if "scheduling.briefing_detail" not in current_app.view_functions:
         return None
-    return url_for("scheduling.briefing_detail", briefing_id=briefing.id, _external=True)
+    return external_url("scheduling.briefing_detail", briefing_id=briefing.id)
 
 
 def _ics_response(body: bytes, *, filename: str, cache_control: str, attachment: bool) -> Response:

@@ -27,6 +27,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.errors import NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.http_errors import error_response
+from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import materials
 from meeting_hub.scheduling.models import Material
 from meeting_hub.scheduling.services import get_briefing
@@ -48,7 +49,7 @@ def _briefing_page(briefing_id: int) -> str:
 
 def share_url(material: Material) -> str:
     """Return the public link of a material's share token."""
-    return url_for("materials.shared", token=material.share_token, _external=True)
+    return external_url("materials.shared", token=material.share_token)
 
 
 def _pdf_response(material: Material) -> Response:

@@ -1,0 +1,185 @@
+"""Typed settings: every MEETING_HUB_* environment variable, read and validated once at start.
+
+A value that cannot be read stops the start with a message naming the variable (`SettingsError`); booleans accept
+true/false, yes/no, on/off, 1/0 in any case, so `MEETING_HUB_TRUST_PROXY=False` is false and `banana` is refused.
+Lists are JSON (`[1440, 60]`). The app's code reads the result from `app.config` under the upper-case name.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import pydantic_settings
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from meeting_hub import resources
+
+ENV_PREFIX = "MEETING_HUB_"
+
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class SettingsError(Exception):
+    """A setting from the environment could not be read; the message names each variable."""
+
+
+class Settings(BaseSettings):
+    """What an administrator can set, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
+
+    # Storage, secrets and processes
+    #: SQLAlchemy URL; unset: an SQLite file in the instance folder.
+    database_url: str | None = None
+    #: Signs sessions and CSRF tokens; unset: generated once and kept in the instance folder.
+    secret_key: SecretStr | None = None
+    #: Folder of the SQLite file, the secret key and uploads (read by create_app before anything else).
+    instance_path: Path | None = None
+    #: Socket.IO message queue for several processes, and shared rate-limit counters.
+    redis_url: str | None = None
+    socketio_channel: str = "meeting-hub"
+    async_mode: Literal["threading", "gevent"] = "threading"
+    database_pool_size: PositiveInt = 20
+    database_max_overflow: NonNegativeInt = 20
+
+    # The organisation and its conventions
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: Literal["vi", "en"] = "vi"
+    languages: list[Literal["vi", "en"]] = ["vi", "en"]
+    organization_name: str = "Đảng bộ thành phố Chí Linh"
+    department_name: str = "Ban Tuyên giáo Thành ủy Chí Linh"
+    #: The address people's phones reach the app by: share links, QR codes, calendar feeds and messages use it.
+    public_base_url: str | None = None
+
+    # HTTP
+    #: Trust one reverse proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
+    trust_proxy: bool = False
+    session_cookie_secure: bool = False
+    sign_in_rate_limit: str = "10 per minute"
+    ratelimit_storage_uri: str = "memory://"
+    page_size: Annotated[int, Field(ge=1, le=500)] = 50
+    #: A little above MATERIAL_MAX_BYTES: the form fields around a 20 MB PDF must not trip the request limit first.
+    max_content_length: PositiveInt = 21 * 1024 * 1024
+
+    # Live layer: dashboards get one message per window; consoles beat every few seconds; an endpoint unheard for
+    # LIVE_STALE_AFTER_SECONDS is shown as lost. Per-connection socket rate limit; largest socket message accepted.
+    live_websocket_deflate: Literal["never", "on-request", "always"] = "never"
+    live_coalesce_ms: NonNegativeInt = 25
+    #: Socket check-ins written in batches by one writer per process (meeting_hub/attendance/group_commit.py).
+    live_group_commit: bool = True
+    live_group_commit_max: PositiveInt = 200
+    live_group_commit_wait_seconds: Annotated[float, Field(gt=0)] = 10.0
+    #: Socket handlers read the sender's account again after this long (a deactivation takes effect within it).
+    live_user_recheck_seconds: Annotated[float, Field(ge=0)] = 5.0
+    live_heartbeat_seconds: PositiveInt = 15
+    live_presence_event_seconds: PositiveInt = 30
+    live_stale_after_seconds: PositiveInt = 60
+    live_events_per_second: PositiveInt = 20
+    live_events_burst: PositiveInt = 60
+    live_max_message_bytes: PositiveInt = 16 * 1024
+
+    # Scheduling and calendars
+    series_horizon_months: Annotated[int, Field(ge=1, le=120)] = 12
+    #: Reminders (VALARM) of every briefing in calendar feeds, in minutes before the start.
+    calendar_reminders_minutes: list[NonNegativeInt] = [1440, 60]
+    material_max_bytes: PositiveInt = 20 * 1024 * 1024
+
+    # Raised issues: due-date default, "due soon" window, largest export, largest PDF attached to an answer.
+    issue_default_due_days: PositiveInt = 15
+    issue_due_soon_days: NonNegativeInt = 3
+    issue_export_max_rows: PositiveInt = 50_000
+    issue_answer_max_bytes: PositiveInt = 10 * 1024 * 1024
+
+    # Reports: the DejaVu fonts the minutes PDF embeds, the place written on the minutes, how many briefings in a row
+    # a secretary may miss before leaders see them flagged, and how many months the attendance trend shows.
+    report_font_dir: Path = resources.FONTS_DIR
+    report_place_name: str = "Chí Linh"
+    report_absence_streak: PositiveInt = 2
+    report_trend_months: PositiveInt = 12
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("unknown time zone (e.g. Asia/Ho_Chi_Minh)") from error
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("expected an absolute http(s) address such as https://giaoban.example.vn")
+        return value.rstrip("/")
+
+    @field_validator("sign_in_rate_limit")
+    @classmethod
+    def _readable_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError("expected a rate limit such as '10 per minute'") from error
+        return value
+
+    def as_config(self) -> dict[str, Any]:
+        """Return the settings as Flask config keys (upper case), secrets unwrapped."""
+        config = {name.upper(): value for name, value in self.model_dump().items()}
+        config["SECRET_KEY"] = self.secret_key.get_secret_value() if self.secret_key else None
+        config["REPORT_FONT_DIR"] = str(self.report_font_dir)
+        config["INSTANCE_PATH"] = str(self.instance_path) if self.instance_path else None
+        return config
+
+
+def load_settings() -> Settings:
+    """Read the environment, or raise SettingsError naming every variable that cannot be read."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [_describe(problem) for problem in error.errors()]
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
+    except pydantic_settings.SettingsError as error:  # a list or other JSON value that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        variable = ENV_PREFIX + (field.group(1).upper() if field else "?")
+        raise SettingsError(f"Invalid settings:\n  {variable}: expected a JSON value such as [1440, 60]") from None
+
+
+def _describe(problem: Any) -> str:
+    """Turn one pydantic error into "MEETING_HUB_X: what is wrong (got 'value')"."""
+    field = str(problem["loc"][0]) if problem.get("loc") else "?"
+    variable = ENV_PREFIX + field.upper()
+    message = str(problem.get("msg", "invalid value")).removeprefix("Value error, ")
+    value = problem.get("input")
+    shown = "" if isinstance(value, dict) or value is None else f" (got {str(value)[:80]!r})"
+    return f"  {variable}: {message}{shown}"
+
+
+#: Settings whose values are never printed whole.
+SECRET_SETTINGS = {"SECRET_KEY"}
+#: Settings that are URLs whose password part is masked when printed.
+URL_SETTINGS = {"DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"}
+
+
+def printable(name: str, value: Any) -> str:
+    """Return a setting's value for `meeting-hub config`, with secrets and URL passwords masked."""
+    if value is None:
+        return "(unset)"
+    if name in SECRET_SETTINGS:
+        return "********"
+    text = str(value)
+    if name in URL_SETTINGS:
+        parts = urlsplit(text)
+        if parts.password:
+            return text.replace(f":{parts.password}@", ":********@", 1)
+    return text
