@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +16,7 @@ from meeting_hub.accounts import audit
 from meeting_hub.accounts.access import NotSignedIn, bearer_token
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
+from meeting_hub.validation_messages import flat_details
 
 API_PREFIX = "/api/"
 
@@ -84,12 +85,18 @@ def _handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
     details = None
     data = getattr(error, "data", None)  # webargs / flask-smorest validation errors
     if isinstance(data, dict):
-        details = data.get("messages") or data.get("errors")
+        raw_details = data.get("messages") or data.get("errors")
+        details = flat_details(raw_details) if raw_details else None
         if status == 422:
             code, message = "invalid", _("Dữ liệu gửi lên chưa hợp lệ.")
     if status >= 500:
         db.session.rollback()
-    return error_response(status, code, message, details)
+    response = make_response(error_response(status, code, message, details))
+    # Keep what the exception says about the request: Allow on 405 (RFC 9110), Retry-After, WWW-Authenticate.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _handle_unexpected(error: Exception) -> Response | tuple[Any, int]:

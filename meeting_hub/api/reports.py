@@ -121,7 +121,9 @@ def _attendance_rows(briefing_id: int) -> tuple[Briefing, list[list[Any]]]:
 def attendance_csv(briefing_id: int) -> Response:
     """Export the attendance as CSV (operators: their own endpoint); formula-like cells are neutralised."""
     briefing, rows = _attendance_rows(briefing_id)
-    return _file(exports.attendance_csv(rows), f"{CSV_MIMETYPE}; charset=utf-8", exports.export_name(briefing, "csv"))
+    return _file(
+        exports.attendance_csv(rows), CSV_MIMETYPE, exports.export_name(briefing, "csv")
+    )  # Werkzeug adds the charset
 
 
 @blueprint.get("/briefings/<int:briefing_id>/attendance.xlsx")

@@ -35,6 +35,7 @@ from meeting_hub.realtime import transport
 from meeting_hub.realtime.connections import Connection, connections
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
+from meeting_hub.validation_messages import flat_details
 
 DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
 
@@ -97,7 +98,7 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, An
     try:
         message = schema.load(data if isinstance(data, dict) else {})
     except ma.ValidationError as error:
-        return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), error.messages)
+        return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), flat_details(error.messages))
     try:
         ack = action(caller, message)
         db.session.commit()
