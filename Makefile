@@ -6,19 +6,27 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 
 PY_STAMP := $(VENV)/.installed
+MIN_VENV := .venv-minimum
+# Locked with hashes by `make lock`: dev.txt is what `make setup` installs, prod.txt what a server installs,
+# minimum.txt every runtime dependency at its declared lower bound (`make test-minimum`).
+LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --quiet
+# The part of the suite the minimum versions must pass: everything but the browser, packaging and benchmark tests.
+MIN_TESTS := tests/accounts tests/network tests/scheduling tests/attendance tests/follow_up tests/reports \
+	tests/calendar_feeds tests/api tests/app tests/realtime
 JS_STAMP := node_modules/.installed
 VENDOR_STAMP := static/vendor/.copied
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint typecheck pytest dist translations-extract translations-update clean
+.PHONY: setup run test lint typecheck pytest test-minimum dist lock translations-extract translations-update clean
 
 setup: $(PY_STAMP) $(VENDOR_STAMP) $(MO_FILES)
 
-$(PY_STAMP): pyproject.toml setup.py
+$(PY_STAMP): pyproject.toml setup.py requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(JS_STAMP): package.json package-lock.json
@@ -51,7 +59,22 @@ typecheck: $(PY_STAMP)
 pytest: setup
 	$(BIN)/pytest
 
-test: setup lint typecheck pytest
+test: setup lint typecheck pytest test-minimum
+
+# A fresh venv with every runtime dependency at its declared minimum (requirements/minimum.txt), the test tools
+# resolved around those pins, then the suite without the browser.
+test-minimum: setup
+	rm -rf $(MIN_VENV)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --require-hashes -r requirements/minimum.txt
+	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python -c requirements/minimum.txt -e ".[test]"
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -m "not browser" $(MIN_TESTS)
+
+# Re-resolve every dependency to its newest allowed version and write the lock files (commit them).
+lock: $(PY_STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_OPTIONS) --upgrade -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml --extra prod $(LOCK_OPTIONS) --upgrade -o requirements/prod.txt
+	$(BIN)/uv pip compile pyproject.toml --resolution lowest-direct $(LOCK_OPTIONS) --upgrade -o requirements/minimum.txt
 
 # The product: a wheel (and an sdist) carrying the templates, static files, vendored libraries and translations.
 dist: setup
@@ -66,4 +89,4 @@ translations-update: translations-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(MIN_VENV) node_modules static/vendor .pytest_cache .mypy_cache .ruff_cache build dist
