@@ -73,8 +73,10 @@ test-minimum: setup
 # Re-resolve every dependency to its newest allowed version and write the lock files (commit them).
 lock: $(PY_STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_OPTIONS) --upgrade -o requirements/dev.txt
-	$(BIN)/uv pip compile pyproject.toml --extra prod $(LOCK_OPTIONS) --upgrade -o requirements/prod.txt
-	$(BIN)/uv pip compile pyproject.toml --resolution lowest-direct $(LOCK_OPTIONS) --upgrade -o requirements/minimum.txt
+	$(BIN)/uv pip compile pyproject.toml --extra prod --extra postgresql --extra redis $(LOCK_OPTIONS) --upgrade \
+		-o requirements/prod.txt
+	$(BIN)/uv pip compile pyproject.toml --extra postgresql --extra redis --resolution lowest-direct $(LOCK_OPTIONS) \
+		--upgrade -o requirements/minimum.txt
 
 # The product: a wheel (and an sdist) carrying the templates, static files, vendored libraries and translations.
 dist: setup

@@ -7,6 +7,7 @@ Lists are JSON (`[1440, 60]`). The app's code reads the result from `app.config`
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import zoneinfo
 from pathlib import Path
@@ -111,6 +112,20 @@ class Settings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError("unknown time zone (e.g. Asia/Ho_Chi_Minh)") from error
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver_installed(cls, value: str | None) -> str | None:
+        if value and value.startswith(("postgresql", "postgres:")) and importlib.util.find_spec("psycopg") is None:
+            raise ValueError("PostgreSQL needs the driver: pip install 'meeting-hub[postgresql]'")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_client_installed(cls, value: str | None) -> str | None:
+        if value and importlib.util.find_spec("redis") is None:
+            raise ValueError("Redis needs its client: pip install 'meeting-hub[redis]'")
+        return value or None
 
     @field_validator("public_base_url")
     @classmethod

@@ -171,3 +171,13 @@ def test_the_api_gives_the_public_calendar_feed_url(monkeypatch: pytest.MonkeyPa
         session["_user_id"] = str(user_id)
     body = client.get("/api/v1/me").get_json()
     assert body["calendar_feed_url"].startswith("https://giaoban.example.vn/calendar/")
+
+
+def test_postgresql_without_its_extra_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "psycopg" else real_find_spec(name))
+    monkeypatch.setenv("MEETING_HUB_DATABASE_URL", "postgresql://hub@127.0.0.1/hub")
+    with pytest.raises(SettingsError, match=r"MEETING_HUB_DATABASE_URL: .*meeting-hub\[postgresql\]"):
+        load_settings()
