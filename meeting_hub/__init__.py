@@ -19,7 +19,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from meeting_hub import async_mode, cli, config, health, http_errors, models, resources, url_converters, web  # noqa: F401
+    from meeting_hub import (  # noqa: F401 - models registers the tables
+        async_mode,
+        cli,
+        config,
+        health,
+        http_errors,
+        models,
+        resources,
+        static_versions,
+        url_converters,
+        web,
+    )
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
@@ -79,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     access.init_app(app)
     web.init_app(app)
+    static_versions.init_app(app)
     http_errors.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home_blueprint)

@@ -317,7 +317,9 @@ def test_the_service_worker_is_public_uncached_and_scoped_to_the_site(client: Fl
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     settings = json.loads(response.text.split("\n", 1)[0].removeprefix("const SETTINGS = ").removesuffix(";"))
-    assert settings["shell"] == [
+    # Versioned static URLs (meeting_hub/static_versions.py): the worker caches exactly what the console asks for.
+    assert all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in settings["shell"])
+    assert [url.split("?")[0] for url in settings["shell"]] == [
         "/static/css/console.css",
         "/static/vendor/socket.io.min.js",
         "/static/js/live_client.js",
