@@ -31,7 +31,7 @@ main.add_command(shell_command)
 main.add_command(routes_command)
 
 
-@main.command("config")
+@main.command("config", with_appcontext=False)
 def config_command() -> None:
     """Print the effective settings (secrets masked); * marks the ones set in the environment."""
     from meeting_hub.settings import ENV_PREFIX, SettingsError, load_settings, printable
@@ -62,6 +62,41 @@ def run_command(host: str, port: int, debug: bool) -> None:
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Meeting Hub: http://{host}:{port}/")
     socketio.run(app, host=host, port=port, debug=debug, use_reloader=debug, allow_unsafe_werkzeug=True)
+
+
+@click.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def backup_command(archive: Path) -> None:
+    """Write the database and the uploaded files to ARCHIVE (.tar.gz), with checksums."""
+    from meeting_hub.backups import BackupError, create_backup
+
+    try:
+        report = create_backup(archive)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Đã sao lưu cơ sở dữ liệu ({report.database}, phiên bản {report.revision}) và {report.files} tệp "
+        f"vào {archive} ({report.size_bytes:,} byte)."
+    )
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace a database that already holds users.")
+@with_appcontext
+def restore_command(archive: Path, overwrite: bool) -> None:
+    """Replace the database and the uploaded files with those of ARCHIVE (stop the app first)."""
+    from meeting_hub.backups import BackupError, restore_backup
+
+    try:
+        report = restore_backup(archive, overwrite=overwrite)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Đã khôi phục cơ sở dữ liệu (phiên bản {report.revision}) và {report.files} tệp. "
+        "Chạy `meeting-hub db upgrade` nếu bản sao lưu cũ hơn phần mềm."
+    )
 
 
 @click.command("demo")
@@ -193,3 +228,5 @@ def init_app(app: Flask) -> None:
     """Register the project's commands on the app's CLI (`db` comes from Flask-Migrate)."""
     for command in (run_command, demo_command, import_roster_command, create_user_command, create_token_command):
         app.cli.add_command(command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -105,7 +105,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     wheels = list(dist.glob("meeting_hub-*.whl"))
     assert len(wheels) == 1 and list(dist.glob("meeting_hub-*.tar.gz")), sorted(p.name for p in dist.iterdir())
     _run([sys.executable, "-m", "venv", str(venv)], env, site)
-    _run([str(venv / "bin" / "pip"), "install", "--quiet", f"{wheels[0]}[prod]"], env, site)
+    # As docs/deployment.md installs it: the locked, hash-checked dependencies, then the wheel alone (uv for speed;
+    # `pip install --require-hashes -r` installs the same files).
+    python = str(venv / "bin" / "python")
+    uv = [str(Path(sys.executable).parent / "uv"), "pip", "install", "--quiet", "--python", python]
+    _run([*uv, "--require-hashes", "-r", str(REPO_ROOT / "requirements" / "prod.txt")], env, site)
+    _run([*uv, "--no-deps", str(wheels[0])], env, site)
     env["MEETING_HUB_SIGN_IN_RATE_LIMIT"] = "1000 per minute"
     command = str(venv / "bin" / "meeting-hub")
     _run([command, "db", "upgrade"], env, site)
@@ -200,8 +205,9 @@ def test_meeting_hub_run_from_the_wheel_serves_every_page(installed: tuple[Path,
 def test_gunicorn_with_gevent_from_the_wheel_serves_the_pages(installed: tuple[Path, dict[str, str], Path]) -> None:
     venv, env, site = installed
     port = free_port()
-    gevent_env = env | {"MEETING_HUB_ASYNC_MODE": "gevent"}
-    command = [str(venv / "bin" / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}"]
+    # As the systemd unit runs it: the gunicorn settings ship inside the package (one gevent worker).
+    gevent_env = env | {"MEETING_HUB_ASYNC_MODE": "gevent", "MEETING_HUB_BIND": f"127.0.0.1:{port}"}
+    command = [str(venv / "bin" / "gunicorn"), "-c", "python:meeting_hub.gunicorn_config"]
     server = _serve([*command, "meeting_hub:create_app()"], gevent_env, site, port)
     try:
         base_url = f"http://127.0.0.1:{port}"
