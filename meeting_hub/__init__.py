@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         http_errors,
         models,
         resources,
+        security_headers,
         static_versions,
         url_converters,
         web,
@@ -90,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     access.init_app(app)
     web.init_app(app)
+    security_headers.init_app(app)
     static_versions.init_app(app)
     http_errors.init_app(app)
     app.register_blueprint(health.blueprint)

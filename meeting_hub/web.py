@@ -129,16 +129,9 @@ def _template_globals() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Register template filters and globals, and the security headers every page carries."""
+    """Register template filters and globals."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
     app.add_template_global(external_url)
     app.context_processor(_template_globals)
-
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
