@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from meeting_hub.accounts import audit
@@ -322,6 +323,12 @@ def _validate_agency(data: AgencyData, existing: Agency | None) -> None:
         errors["endpoint_id"] = _("Điểm cầu không tồn tại.")
     if data.phone and not PHONE_PATTERN.match(data.phone):
         errors["phone"] = _("Số điện thoại không hợp lệ.")
+    if data.email:
+        try:
+            # Syntax only: the closed networks the app runs on often cannot look up mail servers.
+            data.email = validate_email(data.email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = _("Địa chỉ thư điện tử không hợp lệ.")
     if errors:
         raise ValidationFailed(_("Thông tin cơ quan chưa hợp lệ."), details=errors)
 

@@ -97,3 +97,11 @@ def test_endpoint_code_defaults_to_the_slug_of_the_name(app_ctx: Flask) -> None:
     endpoint = services.create_endpoint(services.EndpointData(code="", name="Văn Đức", kind=EndpointKind.WARD), None)
     assert endpoint.code == "van-duc"
     assert endpoint.party_committee_name == "Đảng ủy phường Văn Đức"
+
+
+def test_an_agency_email_is_checked_and_normalised(app_ctx: Flask) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_agency(services.AgencyData(name="Phòng Văn hóa", email="phong van hoa@"), None)
+    assert refused.value.details is not None and "email" in refused.value.details
+    agency = services.create_agency(services.AgencyData(name="Phòng Văn hóa", email="VanHoa@ChiLinh.GOV.vn"), None)
+    assert agency.email == "VanHoa@chilinh.gov.vn"
