@@ -25,16 +25,11 @@ from meeting_hub.follow_up import exports, payloads, search, services, summary
 from meeting_hub.follow_up.models import Issue, IssueAction, IssueEvent, IssuePriority, IssueStatus
 from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services as scheduling
-from meeting_hub.url_converters import MAX_ID
+from meeting_hub.url_converters import id_field as _id_field
 
 blueprint = Blueprint("api_follow_up", __name__, description="Raised issues and their follow-up")
 
 MAX_PER_PAGE = 200
-
-
-def _id_field(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:
-    """An id: strict in JSON bodies; query strings carry numbers as text."""
-    return ma.fields.Integer(strict=strict, validate=ma.validate.Range(1, MAX_ID), **kwargs)
 
 
 # Schemas

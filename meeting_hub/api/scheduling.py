@@ -19,6 +19,7 @@ from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
+from meeting_hub.url_converters import id_field
 
 blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
 
@@ -83,6 +84,18 @@ class RuleField(ma.fields.Dict):
         return loaded
 
 
+class VideoLinkField(ma.fields.URL):
+    """The briefing's video link: an http(s) URL, or "" for none (the default), on create and on change alike."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": 'An http(s) link, or "" for none.'})
+        super().__init__(schemes={"http", "https"}, validate=ma.validate.Length(max=500), **kwargs)
+
+    def _validate(self, value: Any) -> None:
+        if value != "":  # "" means no link: the URL check does not apply
+            super()._validate(value)
+
+
 class SeriesCreateSchema(ma.Schema):
     """A monthly series to set up."""
 
@@ -98,10 +111,8 @@ class SeriesCreateSchema(ma.Schema):
     months = ma.fields.Integer(
         load_default=None, allow_none=True, validate=ma.validate.Range(1, services.MAX_SERIES_MONTHS)
     )
-    endpoint_ids = ma.fields.List(
-        ma.fields.Integer(strict=True), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000)
-    )
-    video_link = ma.fields.URL(load_default="", validate=ma.validate.Length(max=500))
+    endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
+    video_link = VideoLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
 
 
@@ -160,12 +171,10 @@ class BriefingCreateSchema(ma.Schema):
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
-    video_link = ma.fields.URL(load_default="", validate=ma.validate.Length(max=500))
+    video_link = VideoLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
-    endpoint_ids = ma.fields.List(
-        ma.fields.Integer(strict=True), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000)
-    )
+    endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), load_default=list, validate=ma.validate.Length(max=100))
 
 
@@ -175,10 +184,10 @@ class BriefingPatchSchema(ma.Schema):
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    video_link = ma.fields.String(validate=ma.validate.Length(max=500))
+    video_link = VideoLinkField()
     room = ma.fields.String(validate=ma.validate.Length(max=300))
     notes = ma.fields.String(validate=ma.validate.Length(max=5000))
-    endpoint_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(1, 5000))
+    endpoint_ids = ma.fields.List(id_field(), validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), validate=ma.validate.Length(max=100))
 
 

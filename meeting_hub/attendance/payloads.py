@@ -7,11 +7,11 @@ import marshmallow as ma
 from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
 from meeting_hub.attendance.services import MAX_NOTE_LENGTH, MAX_SUBSTITUTE_LENGTH
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
-from meeting_hub.url_converters import MAX_ID
+from meeting_hub.url_converters import id_field
 
 
 def _id_field() -> ma.fields.Integer:
-    return ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, MAX_ID))
+    return id_field(required=True)
 
 
 class CheckInBody(ma.Schema):

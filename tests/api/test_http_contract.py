@@ -55,3 +55,27 @@ def test_csv_exports_say_their_charset_once(app: Flask, network: factories.Small
     response = app.test_client().get("/api/v1/issues.csv", headers=_bearer(app, "leader"))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_ids_in_request_bodies_are_bounded_like_path_ids(app: Flask, network: factories.SmallNetwork) -> None:
+    # A huge id used to overflow SQLite inside the query and answer 500.
+    body = {"title": "X", "starts_at": "2027-01-12T08:00:00+07:00", "ends_at": "2027-01-12T10:00:00+07:00"}
+    response = app.test_client().post(
+        "/api/v1/briefings", json={**body, "endpoint_ids": [2**63]}, headers=_bearer(app, "organizer")
+    )
+    assert response.status_code == 422
+    assert "endpoint_ids.0" in response.json["error"]["details"]
+
+
+def test_an_empty_video_link_means_none_on_create_and_on_change(app: Flask, network: factories.SmallNetwork) -> None:
+    client, headers = app.test_client(), _bearer(app, "organizer")
+    body = {"starts_at": "2027-01-12T08:00:00+07:00", "ends_at": "2027-01-12T10:00:00+07:00", "video_link": ""}
+    created = client.post("/api/v1/briefings", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["video_link"] == ""
+    url = f"/api/v1/briefings/{created.json['id']}"
+    linked = client.patch(url, json={"video_link": "https://meet.example.vn/giao-ban"}, headers=headers)
+    assert linked.status_code == 200
+    assert client.patch(url, json={"video_link": "javascript:alert(1)"}, headers=headers).status_code == 422
+    cleared = client.patch(url, json={"video_link": ""}, headers=headers)
+    assert cleared.status_code == 200 and cleared.json["video_link"] == ""
