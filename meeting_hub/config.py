@@ -68,6 +68,14 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_PLACE_NAME": "Chí Linh",
     "REPORT_ABSENCE_STREAK": 2,
     "REPORT_TREND_MONTHS": 12,
+    # Logs (meeting_hub/observability): "text" (readable lines) or "json" (one JSON object per line, for a collector).
+    "LOG_FORMAT": "text",
+    # The lowest level written: DEBUG, INFO, WARNING, ERROR or CRITICAL.
+    "LOG_LEVEL": "INFO",
+    # One access line per HTTP request (method, path, status, duration, request id, user); off when nginx's suffice.
+    "LOG_ACCESS": True,
+    # Who may read /metrics (Prometheus): addresses or CIDR networks, a JSON list or comma-separated. Loopback only.
+    "METRICS_ALLOWED_NETWORKS": ["127.0.0.0/8", "::1/128"],
 }
 
 
