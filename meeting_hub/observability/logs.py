@@ -66,6 +66,11 @@ def enter(**fields: Any) -> Token[Mapping[str, Any]]:
     return _context.set({**_context.get(), **{key: value for key, value in fields.items() if value is not None}})
 
 
+def use(context: Mapping[str, Any]) -> Token[Mapping[str, Any]]:
+    """Enter a context saved earlier with current_context() (work resumed elsewhere); end it with leave()."""
+    return _context.set(context)
+
+
 def leave(token: Token[Mapping[str, Any]]) -> None:
     """End a context started by enter()."""
     # ValueError: closed from another thread or greenlet than it was opened in; that one's context ends with it.

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
@@ -31,9 +31,9 @@ _VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 #: Routes asked every few seconds by machines (load balancer, Prometheus): their access lines are DEBUG.
 QUIET_ROUTES = frozenset({"health.healthz", "observability.metrics"})
 
-# What the Flask part of a request leaves in the WSGI environ for the access line.
-_ROUTE = "meeting_hub.route"
-_PATH = "meeting_hub.logged_path"
+# What the Flask part of a request leaves for the access line: a dict in the WSGI environ, shared by reference
+# because Flask-SocketIO's middleware hands Flask a copy of the environ.
+_NOTES = "meeting_hub.request_notes"
 
 access_logger = logging.getLogger("meeting_hub.access")
 
@@ -59,23 +59,46 @@ def loggable_path() -> str:
 
 
 class _ObservedResponse:
-    """The app's response body; closing it (after the last byte) ends the request's observation."""
+    """The app's response body, sent inside the request's log context; its end finishes the observation.
 
-    def __init__(self, body: Iterable[bytes], finish: Any) -> None:
+    The context is entered around each step (the app's call, each chunk, close) and left before control returns to
+    the server, so nothing of it stays on the thread or greenlet between requests, even when a server never closes.
+    """
+
+    def __init__(self, body: Iterable[bytes], context: Mapping[str, Any], finish: Callable[[], None]) -> None:
         self._body = body
+        self._context = context
         self._finish = finish
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._body)
+        token = logs.use(self._context)
+        try:
+            chunks = iter(self._body)
+        finally:
+            logs.leave(token)
+        while True:
+            token = logs.use(self._context)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                self._finish()  # the last byte is out: a server that never calls close() still gets its line
+                return
+            finally:
+                logs.leave(token)
+            yield chunk
 
     def close(self) -> None:
-        """Close the app's body, then write the access line and the metrics."""
+        """Close the app's body, then write the access line and the metrics (once)."""
+        token = logs.use(self._context)
         try:
             close = getattr(self._body, "close", None)
             if close is not None:
                 close()
         finally:
-            self._finish()
+            try:
+                self._finish()
+            finally:
+                logs.leave(token)
 
 
 class RequestObserver:
@@ -87,10 +110,11 @@ class RequestObserver:
         self.socketio_path = socketio_path.rstrip("/") + "/"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Serve the request inside its log context; finish when the response is closed."""
+        """Serve the request inside its log context; finish when the response is done."""
         request_id = accepted_request_id(environ.get("HTTP_X_REQUEST_ID"))
         environ["meeting_hub.request_id"] = request_id
-        token = logs.enter(request_id=request_id)
+        notes: dict[str, str] = {}
+        environ[_NOTES] = notes
         started = time.perf_counter()
         answered: list[int] = []
 
@@ -107,29 +131,29 @@ class RequestObserver:
 
         def finish() -> None:
             nonlocal finished
-            if finished:
-                return
-            finished = True
-            try:
-                self._observe(environ, answered[0] if answered else 500, time.perf_counter() - started)
-            finally:
-                logs.leave(token)
+            if not finished:
+                finished = True
+                self._observe(environ, notes, answered[0] if answered else 500, time.perf_counter() - started)
 
+        token = logs.enter(request_id=request_id)
         try:
             body = self.app(environ, observed_start_response)
+            context = logs.current_context()  # with what the request added (the user)
         except BaseException:
             finish()
             raise
-        return _ObservedResponse(body, finish)
+        finally:
+            logs.leave(token)
+        return _ObservedResponse(body, context, finish)
 
-    def _observe(self, environ: WSGIEnvironment, status: int, seconds: float) -> None:
+    def _observe(self, environ: WSGIEnvironment, notes: dict[str, str], status: int, seconds: float) -> None:
         raw_path = str(environ.get("PATH_INFO", ""))
-        route = environ.get(_ROUTE) or ("socketio" if raw_path.startswith(self.socketio_path) else "unmatched")
+        route = notes.get("route") or ("socketio" if raw_path.startswith(self.socketio_path) else "unmatched")
         method = str(environ.get("REQUEST_METHOD", ""))
         metrics.observe_request(route, method, status, seconds)
         if not self.access_log:
             return
-        path = environ.get(_PATH) or logs.printable(raw_path, 500)
+        path = notes.get("path") or logs.printable(raw_path, 500)
         duration_ms = round(seconds * 1000, 1)
         access_logger.log(
             logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
@@ -161,8 +185,11 @@ def _bind_user() -> None:
 
 def _note_route(_error: BaseException | None = None) -> None:
     """Leave the route and the loggable path for the access line, which is written after the request context."""
-    request.environ[_ROUTE] = request.endpoint
-    request.environ[_PATH] = loggable_path()
+    notes = request.environ.get(_NOTES)
+    if notes is not None:  # None when the app is called without the observer (a test calling wsgi_app itself)
+        if request.endpoint is not None:
+            notes["route"] = request.endpoint
+        notes["path"] = loggable_path()
 
 
 def init_app(app: Flask) -> None:
