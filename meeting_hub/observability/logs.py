@@ -178,6 +178,15 @@ class StderrHandler(logging.StreamHandler[TextIO]):
         pass
 
 
+class WebSocketCloseFrameFilter(logging.Filter):
+    """Drop Werkzeug's "Bad request syntax" error for a websocket's close frame (0x88) read as HTTP after the
+    socket was handed back: every websocket closed under `meeting-hub run` would otherwise log an ERROR."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Refuse only that record."""
+        return "Bad request syntax ('\\x88" not in record.getMessage()
+
+
 def _setting(app: Flask, key: str, allowed: tuple[str, ...]) -> str:
     value = str(app.config[key]).strip()
     value = value.lower() if allowed is FORMATS else value.upper()
@@ -208,6 +217,11 @@ def configure(app: Flask) -> None:
         library_logger.setLevel(max(level, logging.WARNING))
         for existing in list(library_logger.handlers):
             library_logger.removeHandler(existing)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    for existing in list(werkzeug_logger.filters):
+        if isinstance(existing, WebSocketCloseFrameFilter):
+            werkzeug_logger.removeFilter(existing)
+    werkzeug_logger.addFilter(WebSocketCloseFrameFilter())
     if app.config["LOG_ACCESS"]:
         # The app writes one access line per request (request_ids.py); Werkzeug's would repeat it without the id.
-        logging.getLogger("werkzeug").setLevel(max(level, logging.WARNING))
+        werkzeug_logger.setLevel(max(level, logging.WARNING))

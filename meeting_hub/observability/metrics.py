@@ -73,7 +73,8 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
     """Count an answered HTTP request and its duration."""
     method = method if method in _METHODS else "other"  # a junk method must not make a new series
     HTTP_REQUESTS.labels(route, method, str(status)).inc()
-    HTTP_REQUEST_SECONDS.labels(route, method).observe(seconds)
+    if status != 101:  # a websocket's "request" lasts as long as the connection: not a latency
+        HTTP_REQUEST_SECONDS.labels(route, method).observe(seconds)
 
 
 def observe_socket_event(event: str, outcome: str, seconds: float) -> None:

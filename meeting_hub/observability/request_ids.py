@@ -129,22 +129,28 @@ class RequestObserver:
 
         finished = False
 
-        def finish() -> None:
+        def finish(unanswered: int = 500) -> None:
             nonlocal finished
             if not finished:
                 finished = True
-                self._observe(environ, notes, answered[0] if answered else 500, time.perf_counter() - started)
+                status = answered[0] if answered else unanswered
+                self._observe(environ, notes, status, time.perf_counter() - started)
+
+        # A websocket taken over from the server ends without a start_response, and simple-websocket then raises
+        # (ConnectionError under Werkzeug, StopIteration under gunicorn) to tell the server: the connection was
+        # switched (101) and has now closed.
+        unanswered = 101 if str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket" else 500
 
         token = logs.enter(request_id=request_id)
         try:
             body = self.app(environ, observed_start_response)
             context = logs.current_context()  # with what the request added (the user)
         except BaseException:
-            finish()
+            finish(unanswered)
             raise
         finally:
             logs.leave(token)
-        return _ObservedResponse(body, context, finish)
+        return _ObservedResponse(body, context, lambda: finish(unanswered))
 
     def _observe(self, environ: WSGIEnvironment, notes: dict[str, str], status: int, seconds: float) -> None:
         raw_path = str(environ.get("PATH_INFO", ""))
