@@ -218,9 +218,9 @@ def configure(app: Flask) -> None:
         for existing in list(library_logger.handlers):
             library_logger.removeHandler(existing)
     werkzeug_logger = logging.getLogger("werkzeug")
-    for existing in list(werkzeug_logger.filters):
-        if isinstance(existing, WebSocketCloseFrameFilter):
-            werkzeug_logger.removeFilter(existing)
+    for old_filter in list(werkzeug_logger.filters):
+        if isinstance(old_filter, WebSocketCloseFrameFilter):
+            werkzeug_logger.removeFilter(old_filter)
     werkzeug_logger.addFilter(WebSocketCloseFrameFilter())
     if app.config["LOG_ACCESS"]:
         # The app writes one access line per request (request_ids.py); Werkzeug's would repeat it without the id.

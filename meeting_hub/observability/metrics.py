@@ -77,10 +77,18 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
         HTTP_REQUEST_SECONDS.labels(route, method).observe(seconds)
 
 
+# Socket events come by the thousand a second at a national briefing: their series are looked up once.
+_socket_event_series: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
 def observe_socket_event(event: str, outcome: str, seconds: float) -> None:
     """Count a handled socket event and its duration."""
-    SOCKET_EVENTS.labels(event, outcome).inc()
-    SOCKET_EVENT_SECONDS.labels(event).observe(seconds)
+    series = _socket_event_series.get((event, outcome))
+    if series is None:
+        series = (SOCKET_EVENTS.labels(event, outcome), SOCKET_EVENT_SECONDS.labels(event))
+        _socket_event_series[(event, outcome)] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def record_job_outcome(job: str, outcome: str, duration_seconds: float | None = None) -> None:

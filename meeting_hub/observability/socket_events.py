@@ -54,20 +54,21 @@ def observed(event: str) -> Callable[[Handler], Handler]:
             sid = str(getattr(request, "sid", "") or "")
             started = time.perf_counter()
             outcome = "error"
-            with logs.log_context(request_id=socket_event_id(sid)):
-                try:
-                    answer = handler(*args, **kwargs)
-                    outcome = _outcome(answer)
-                    return answer
-                except ConnectionRefusedError:
-                    outcome = "refused"
-                    raise
-                except Exception:
-                    # Logged here, inside the event's context; the filter keeps python-engineio from logging it again.
-                    logger.exception("socket event %s failed", event)
-                    raise
-                finally:
-                    metrics.observe_socket_event(event, outcome, time.perf_counter() - started)
+            token = logs.enter(request_id=socket_event_id(sid))  # the hot path: no context manager's generator
+            try:
+                answer = handler(*args, **kwargs)
+                outcome = _outcome(answer)
+                return answer
+            except ConnectionRefusedError:
+                outcome = "refused"
+                raise
+            except Exception:
+                # Logged here, inside the event's context; the filter keeps python-engineio from logging it again.
+                logger.exception("socket event %s failed", event)
+                raise
+            finally:
+                metrics.observe_socket_event(event, outcome, time.perf_counter() - started)
+                logs.leave(token)
 
         return wrapper  # type: ignore[return-value]
 
