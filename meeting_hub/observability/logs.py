@@ -98,15 +98,25 @@ def printable(text: str, limit: int = 1000) -> str:
 class ContextFilter(logging.Filter):
     """Copy the log context onto each record; let each exception's traceback through only once."""
 
+    # The first record carrying an exception marks it with its level; a later one at that level or below (a library
+    # logging what a handler already logged before re-raising) is dropped.
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Add `context` and `request_id` to the record; refuse a second record carrying an already logged error."""
         error = record.exc_info[1] if record.exc_info else None
         if error is not None:
-            if getattr(error, _LOGGED_MARK, False):
-                return False
-            # An exception without a __dict__ cannot be marked: logged again if it comes back, never lost.
-            with contextlib.suppress(AttributeError):
-                setattr(error, _LOGGED_MARK, True)
+            logged_at = getattr(error, _LOGGED_MARK, None)
+            if logged_at is not None:
+                if record.levelno <= logged_at:
+                    return False  # the same error, already written at this level or above
+                # A graver record about an error first written lower (a warning): the line, not the traceback again.
+                record.exc_info = None
+                record.exc_text = None
+                record.msg = f"{record.msg} (traceback above)"
+            else:
+                # An exception without a __dict__ cannot be marked: logged again if it comes back, never lost.
+                with contextlib.suppress(AttributeError):
+                    setattr(error, _LOGGED_MARK, record.levelno)
         context = _context.get()
         record.context = context
         record.request_id = context.get("request_id", "-")

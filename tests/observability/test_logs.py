@@ -142,3 +142,17 @@ def test_the_socket_libraries_keep_no_handler_of_their_own(app: Flask) -> None:
     for name in ("engineio.server", "socketio.server"):
         assert logging.getLogger(name).handlers == []
     assert [handler.get_name() for handler in logging.getLogger().handlers].count("meeting_hub") == 1
+
+
+def test_an_error_first_logged_as_a_warning_still_gets_its_error_line(
+    json_app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    try:
+        raise RuntimeError("flaky")
+    except RuntimeError:
+        logger.warning("retrying", exc_info=True)
+        logger.error("gave up", exc_info=True)
+    warning, error = json_lines(capsys.readouterr().err)
+    assert "traceback" in warning and "traceback" not in error
+    assert (error["level"], error["message"]) == ("ERROR", "gave up (traceback above)")
