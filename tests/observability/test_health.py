@@ -85,3 +85,10 @@ def test_a_check_that_raises_reports_itself(client: FlaskClient) -> None:
 def test_built_in_names_cannot_be_taken() -> None:
     with pytest.raises(ValueError):
         health.register_check("database", lambda: {"ok": True})
+
+
+def test_a_check_reporting_only_figures_is_healthy(client: FlaskClient) -> None:
+    health.register_check("jobs", lambda: {"pending": 0, "oldest_age_seconds": 0.0})
+    body = client.get("/healthz").json
+    assert body["checks"]["jobs"] == {"ok": True, "pending": 0, "oldest_age_seconds": 0.0}
+    assert body["status"] == "ok"
