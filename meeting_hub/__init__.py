@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.follow_up.routes import blueprint as follow_up_blueprint
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.network.routes import blueprint as network_blueprint
+    from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.realtime import deflate, packet_json, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
@@ -60,6 +61,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(resources.STATIC_DIR),
     )
     config.load_config(app, test_config)
+    # Before the extensions start: python-engineio adds a bare handler of its own to a logger left unconfigured.
+    configure_logging(app)
     async_mode.check(app.config["ASYNC_MODE"])
     # Every `<int:...>` in the app's routes is an id: bound it before any blueprint registers a rule.
     app.url_map.converters["int"] = url_converters.IdConverter
@@ -88,6 +91,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUST_PROXY"]:
         # Only behind a proxy that sets these headers itself (docs/deployment.md); else clients could forge them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # Outermost of all: every response (Socket.IO's included) gets its X-Request-ID, every request its access line.
+    observe_requests(app)
 
     access.init_app(app)
     web.init_app(app)

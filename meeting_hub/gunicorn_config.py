@@ -20,7 +20,11 @@ worker_connections = int(os.environ.get("MEETING_HUB_WORKER_CONNECTIONS", "4000"
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
+# Off: the app writes one access line per request itself, with the request id and the user (docs/deployment.md,
+# "Logs and metrics"). Set MEETING_HUB_ACCESS_LOG=- only to debug gunicorn itself.
 accesslog = os.environ.get("MEETING_HUB_ACCESS_LOG") or None
+# gunicorn's own messages (workers starting and stopping), in its text format; the app's lines go to stderr as
+# MEETING_HUB_LOG_FORMAT says.
 errorlog = "-"
 loglevel = os.environ.get("MEETING_HUB_LOG_LEVEL", "info")
 # The app is loaded in the worker, after gevent has patched it; never with --preload (the patch would come too late).

@@ -16,6 +16,7 @@ from meeting_hub.accounts import audit
 from meeting_hub.accounts.access import NotSignedIn, bearer_token
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
+from meeting_hub.observability.request_ids import loggable_path
 from meeting_hub.validation_messages import flat_details
 
 API_PREFIX = "/api/"
@@ -102,7 +103,8 @@ def _handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
 def _handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
     if isinstance(error, HTTPException):
         return _handle_http_exception(error)
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    # Logged here, once, with its traceback and the request id (meeting_hub/observability); never the URL's secret.
+    current_app.logger.exception("unhandled error on %s %s", request.method, loggable_path())
     return _handle_http_exception(InternalServerError(original_exception=error))
 
 

@@ -8,6 +8,8 @@ Lists are JSON (`[1440, 60]`). The app's code reads the result from `app.config`
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
+import json
 import re
 import zoneinfo
 from pathlib import Path
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from meeting_hub import resources
 
@@ -97,12 +99,36 @@ class Settings(BaseSettings):
     issue_export_max_rows: PositiveInt = 50_000
     issue_answer_max_bytes: PositiveInt = 10 * 1024 * 1024
 
+    # Logs and metrics (meeting_hub/observability)
+    #: "text" (readable lines) or "json" (one JSON object per line, for a collector).
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    #: One access line per HTTP request (method, path, status, duration, request id, user).
+    log_access: bool = True
+    #: Who may read /metrics: addresses or CIDR networks, as a JSON list or comma-separated.
+    metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.0/8", "::1/128"]
+
     # Reports: the DejaVu fonts the minutes PDF embeds, the place written on the minutes, how many briefings in a row
     # a secretary may miss before leaders see them flagged, and how many months the attendance trend shows.
     report_font_dir: Path = resources.FONTS_DIR
     report_place_name: str = "Chí Linh"
     report_absence_streak: PositiveInt = 2
     report_trend_months: PositiveInt = 12
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part]
+        for network in value if isinstance(value, list) else []:
+            ipaddress.ip_network(str(network), strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -56,6 +56,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     # Infrastructure
     "static": PUBLIC,
     "health.healthz": PUBLIC,
+    # Public at the HTTP level; the view answers only METRICS_ALLOWED_NETWORKS (loopback by default).
+    "observability.metrics": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     # Home
     "home.index": SIGNED_IN,

@@ -31,6 +31,8 @@ from meeting_hub.attendance.snapshot import attendance_snapshot, shared_snapshot
 from meeting_hub.errors import AccessDenied, AuditEntry, ServiceError
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
+from meeting_hub.observability import logs, metrics
+from meeting_hub.observability.socket_events import observed
 from meeting_hub.realtime import transport
 from meeting_hub.realtime.connections import Connection, connections
 from meeting_hub.scheduling import services as scheduling
@@ -38,6 +40,9 @@ from meeting_hub.scheduling.models import Briefing
 from meeting_hub.validation_messages import flat_details
 
 DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
+
+# Read at each scrape: the registry of open connections is the count, so the gauge can never drift from it.
+metrics.LIVE_SOCKETS.set_function(lambda: len(connections))
 
 
 def _error(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -92,6 +97,7 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, An
     if not connection.bucket.allow():
         return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
     audit.client_address.set(request.remote_addr or "")
+    logs.bind(user_id=connection.user_id)
     caller = _caller(connection)
     if caller is None:
         return _error("unauthorized", _("Tài khoản không còn hoạt động."))
@@ -119,6 +125,7 @@ def _audit_refusal(caller: Caller, entry: AuditEntry) -> None:
 
 
 @socketio.on("connect", namespace=transport.NAMESPACE)
+@observed("connect")
 def on_connect(auth: Any = None) -> None:
     """Accept a connection with a valid API token (auth.token) or a signed-in session; refuse anything else."""
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -134,6 +141,7 @@ def on_connect(auth: Any = None) -> None:
 
 
 @socketio.on("disconnect", namespace=transport.NAMESPACE)
+@observed("disconnect")
 def on_disconnect(*_args: Any) -> None:
     """Forget the connection."""
     connections.remove(_request_sid())
@@ -177,6 +185,7 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
 
 
 @socketio.on(transport.WATCH, namespace=transport.NAMESPACE)
+@observed(transport.WATCH)
 def on_watch(data: Any = None) -> dict[str, Any]:
     """Dashboards and consoles: start receiving a briefing's events; ack with what was missed."""
     return _handle(payloads.WatchMessage(), data, _watch)
@@ -199,6 +208,7 @@ def _check_in(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 
 
 @socketio.on(transport.CHECK_IN, namespace=transport.NAMESPACE)
+@observed(transport.CHECK_IN)
 def on_check_in(data: Any = None) -> dict[str, Any]:
     """Operators (own endpoint, live briefing) and organizers: record one person's attendance, idempotently."""
     return _handle(payloads.CheckInMessage(), data, _check_in)
@@ -211,6 +221,7 @@ def _link_status(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 
 
 @socketio.on(transport.LINK_STATUS, namespace=transport.NAMESPACE)
+@observed(transport.LINK_STATUS)
 def on_link_status(data: Any = None) -> dict[str, Any]:
     """Operators: report their endpoint's link (connected, degraded, down)."""
     return _handle(payloads.LinkStatusMessage(), data, _link_status)
@@ -226,6 +237,7 @@ def _heartbeat(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 
 
 @socketio.on(transport.HEARTBEAT, namespace=transport.NAMESPACE)
+@observed(transport.HEARTBEAT)
 def on_heartbeat(data: Any = None) -> dict[str, Any]:
     """Operators' consoles, every few seconds: the endpoint is still there."""
     return _handle(payloads.HeartbeatMessage(), data, _heartbeat)

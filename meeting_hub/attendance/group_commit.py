@@ -12,9 +12,11 @@ a batch holds one check-in and costs what it did before; under heavy load the se
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from meeting_hub.attendance import services
 from meeting_hub.errors import ServiceError, TryAgain
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
+from meeting_hub.observability import logs, metrics
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 
@@ -69,6 +72,7 @@ class CheckInWriter:
         self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running = False
+        self._batch_numbers = itertools.count(1)
 
     def submit(self, briefing_id: int, request: services.CheckInRequest, language: str) -> services.WriteResult:
         """Have the check-in written with the next batch; return its result or raise its refusal.
@@ -130,21 +134,29 @@ class CheckInWriter:
 
     def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
         outcomes: list[Outcome]
-        with self._app.app_context():
+        started = time.perf_counter()
+        # The writer's lines name their batch: its handlers' events wait on it, under their own ids.
+        with self._app.app_context(), logs.log_context(request_id=f"batch-{next(self._batch_numbers)}"):
             try:
                 briefing = scheduling.get_briefing(briefing_id)
                 outcomes = self._record(briefing, group)
                 db.session.commit()
+                result = "committed"
             except ServiceError as error:  # the briefing is gone: every check-in of the group gets the refusal
                 db.session.rollback()
                 outcomes = [error] * len(group)
+                result = "refused"
             except Exception:  # the database failed: nothing was written, each client resends the same operation
                 db.session.rollback()
                 logger.exception("writing a batch of %d check-ins failed", len(group))
                 outcomes = [_not_written()] * len(group)
+                result = "failed"
             finally:
                 db.session.remove()
         self.batches_written += 1
+        metrics.CHECK_IN_BATCHES.labels(result).inc()
+        metrics.CHECK_IN_BATCH_SIZE.observe(len(group))
+        metrics.CHECK_IN_BATCH_SECONDS.observe(time.perf_counter() - started)
         for waiting, outcome in zip(group, outcomes, strict=True):
             waiting.outcome = outcome
             waiting.done.set()

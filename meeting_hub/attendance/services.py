@@ -24,6 +24,7 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, T
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
+from meeting_hub.observability import metrics
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import invitation, invited_among
 
@@ -209,6 +210,8 @@ def record_check_ins(briefing: Briefing, requests: list[CheckInRequest]) -> list
     for index, first in repeats.items():
         original = outcomes[first]
         outcomes[index] = WriteResult(original.result, replayed=True) if isinstance(original, WriteResult) else original
+    replays = sum(1 for outcome in outcomes if isinstance(outcome, WriteResult) and outcome.replayed)
+    metrics.count_check_ins(db.session, replayed=replays)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -310,6 +313,7 @@ def write_records(briefing_id: int, new_records: list[NewRecord]) -> list[dict[s
         briefing_id,
         [(result["seq"], "attendance", {"briefing_id": briefing_id, **result["record"]}) for result in results],
     )
+    metrics.count_check_ins(db.session, written=len(results))
     return results
 
 

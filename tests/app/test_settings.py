@@ -181,3 +181,23 @@ def test_postgresql_without_its_extra_says_which_extra_to_install(monkeypatch: p
     monkeypatch.setenv("MEETING_HUB_DATABASE_URL", "postgresql://hub@127.0.0.1/hub")
     with pytest.raises(SettingsError, match=r"MEETING_HUB_DATABASE_URL: .*meeting-hub\[postgresql\]"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [('["10.0.0.0/8", "::1"]', ["10.0.0.0/8", "::1"]), ("127.0.0.1, 192.168.1.0/24", ["127.0.0.1", "192.168.1.0/24"])],
+)
+def test_metrics_networks_read_as_json_or_comma_separated(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv("MEETING_HUB_METRICS_ALLOWED_NETWORKS", value)
+    assert load_settings().metrics_allowed_networks == expected
+
+
+def test_a_wrong_metrics_network_or_log_level_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEETING_HUB_METRICS_ALLOWED_NETWORKS", "10.0.0.0/33")
+    monkeypatch.setenv("MEETING_HUB_LOG_LEVEL", "chatty")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert "MEETING_HUB_METRICS_ALLOWED_NETWORKS" in message and "MEETING_HUB_LOG_LEVEL" in message

@@ -363,7 +363,9 @@ def test_a_check_in_sent_to_one_process_reaches_a_dashboard_on_the_other(
     a, b = cluster.a, cluster.b
     for server in (a, b):
         health = http.get(f"{server.url}/healthz", timeout=10)
-        assert (health.status_code, health.json()) == (200, {"status": "ok", "database": "ok", "redis": "ok"})
+        body = health.json()
+        assert (health.status_code, body["status"], body["database"], body["redis"]) == (200, "ok", "ok", "ok")
+        assert body["checks"]["redis"]["ok"] is True and body["checks"]["redis"]["configured"] is True
 
     # Refused: no credentials (on either process); a valid token from a foreign origin.
     for server in (a, b):
@@ -433,3 +435,4 @@ def test_healthz_reports_an_unreachable_redis(tmp_path: Path, http: requests.Ses
     assert body["status"] == "degraded"
     assert body["database"] == "ok"
     assert body["redis"].startswith("error: ")
+    assert body["checks"]["redis"]["ok"] is False
