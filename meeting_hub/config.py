@@ -68,6 +68,33 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_PLACE_NAME": "Chí Linh",
     "REPORT_ABSENCE_STREAK": 2,
     "REPORT_TREND_MONTHS": 12,
+    # Background jobs (meeting_hub/jobs/): the queue's backend: auto (redis when REDIS_URL is set, else sqlite),
+    # sqlite (a file in the instance folder, no extra server), redis, or immediate (run in the enqueuing process
+    # right after its commit: tests and scripts).
+    "JOBS_BACKEND": "auto",
+    # The SQLite queue's file (default: jobs.db in the instance folder).
+    "JOBS_SQLITE_PATH": None,
+    # The queue's name (the Redis key prefix): give each environment sharing a Redis its own.
+    "JOBS_QUEUE_NAME": "meeting-hub",
+    # Jobs one worker process runs at once.
+    "JOBS_WORKER_THREADS": 2,
+    # Longest pause between two looks at an empty SQLite queue, in seconds (Redis wakes the worker at once).
+    "JOBS_POLL_SECONDS": 1.0,
+    # Attempts of a failing run before it is marked failed; the pause after the first failure, doubled each time.
+    "JOBS_MAX_ATTEMPTS": 5,
+    "JOBS_RETRY_DELAY_SECONDS": 30,
+    # A running run's worker renews its lease every third of this; a run whose lease passed is run again elsewhere.
+    "JOBS_LEASE_SECONDS": 120,
+    # A queued run no worker took this long after it was due is handed to the queue again (a lost hand-over).
+    "JOBS_REQUEUE_AFTER_SECONDS": 300,
+    # On SIGTERM a worker lets its running jobs finish this long before it stops (they are run again later).
+    "JOBS_SHUTDOWN_TIMEOUT_SECONDS": 30,
+    # Daily jobs, local time HH:MM: overdue notices before the working day; series extension and ledger purge
+    # at night. A worker that was down at that time runs them at its first minute after.
+    "JOBS_OVERDUE_NOTICES_AT": "07:00",
+    "JOBS_NIGHTLY_AT": "01:00",
+    # Finished runs stay in the ledger this many days (failed ones until someone deletes them).
+    "JOBS_KEEP_DAYS": 30,
 }
 
 
