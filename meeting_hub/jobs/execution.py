@@ -66,12 +66,16 @@ def execute_run(app: Flask, run_id: int) -> Outcome:
 def _execute(queue: JobQueue, run_id: int) -> Outcome:
     worker = runs.worker_id()
     run = runs.claim(run_id, worker, queue.lease_seconds)
-    db.session.commit()
     if run is None:
-        logger.info("job run %s is not queued any more: skipped", run_id)
-        report("unknown", Outcome.SKIPPED)
+        name = runs.name_of(run_id) or "unknown"
+        db.session.commit()
+        logger.info("job %s (run %s) is not queued any more: skipped", name, run_id)
+        report(name, Outcome.SKIPPED)
         return Outcome.SKIPPED
     name, arguments, attempt = run.name, dict(run.arguments), run.attempts
+    # Commit the claim, and keep no transaction open while the job works: on SQLite an open transaction holds the
+    # write lock (BEGIN IMMEDIATE, see database.py), so the job itself must not read, dawdle, then write either.
+    db.session.commit()
     definition = registry.get(name)
     try:
         if definition is None:
@@ -79,7 +83,7 @@ def _execute(queue: JobQueue, run_id: int) -> Outcome:
         logger.info("job %s (run %s, attempt %s) started", name, run_id, attempt)
         with _LeaseKeeper(db.engine, run_id, worker, queue.lease_seconds):
             definition.function(**arguments)
-            runs.finish(run)
+            runs.finish(run_id)
             db.session.commit()
     except Exception:
         db.session.rollback()

@@ -82,11 +82,19 @@ def claim(run_id: int, worker: str, lease_seconds: float, now: datetime | None =
     return db.session.get(JobRun, run_id, populate_existing=True)
 
 
-def finish(run: JobRun, now: datetime | None = None) -> None:
+def finish(run_id: int, now: datetime | None = None) -> None:
     """Mark a run done, in the transaction of the job's own writes."""
-    run.status = JobStatus.DONE
-    run.finished_at = now or utcnow()
-    run.lease_until = None
+    db.session.execute(
+        sa.update(JobRun)
+        .where(JobRun.id == run_id)
+        .values(status=JobStatus.DONE, finished_at=now or utcnow(), lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def name_of(run_id: int) -> str | None:
+    """Return the job name of a run, if the run exists."""
+    return db.session.scalar(sa.select(JobRun.name).where(JobRun.id == run_id))
 
 
 def retry_delay(attempts: int, base_seconds: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def wait_for_release(folder: str) -> None:
             raise TimeoutError("never released")
         time.sleep(0.05)
     _append(base / "finished", str(os.getpid()))
+
+
+@job("tests.take_write_lock")
+def take_write_lock(database: str) -> None:
+    """Take SQLite's write lock from another connection: fails when the worker keeps a transaction open."""
+    connection = sqlite3.connect(database, timeout=0.5, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()

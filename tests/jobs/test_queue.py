@@ -45,6 +45,15 @@ def test_a_committed_enqueue_runs_the_job_once(
     assert outcomes_seen == [("tests.append_line", Outcome.DONE)]
 
 
+def test_no_transaction_stays_open_while_a_job_works(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        run_id = enqueue_after_commit("tests.take_write_lock", database=str(tmp_path / "test.db"))
+        db.session.commit()
+    assert run_id is not None
+    run = _run(app, run_id)
+    assert run.status == JobStatus.DONE, run.last_error
+
+
 def test_a_rolled_back_transaction_enqueues_nothing(app: Flask, tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     with app.app_context():
