@@ -261,3 +261,22 @@ def test_the_default_backend_is_sqlite_in_the_instance_folder_or_redis_with_a_re
     assert queue.huey.storage.filename == str(Path(app.instance_path) / "jobs.db")
     with_redis = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | {"REDIS_URL": "redis://x:1/0"})
     assert queue_of(with_redis).backend == "redis"
+
+
+@pytest.mark.postgres
+def test_the_ledger_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    app = create_app(base_config(tmp_path, postgres_url) | {"JOBS_BACKEND": "immediate"})
+    target = tmp_path / "out.txt"
+    with app.app_context():
+        db.create_all()
+        first = enqueue_after_commit("tests.append_line", key="once", path=str(target), text="một")
+        assert enqueue_after_commit("tests.append_line", key="once", path=str(target), text="hai") is None
+        db.session.commit()
+        assert runs.run_with_key("once").status == JobStatus.DONE  # type: ignore[union-attr]
+        runs.add_run("tests.append_line", {}, max_attempts=5, now=utcnow() - timedelta(seconds=60))
+        db.session.commit()
+        status = runs.backlog_status()
+        assert status["pending"] == 1 and 59 <= status["oldest_age_seconds"] < 120
+        db.session.remove()
+        db.engine.dispose()
+    assert first is not None and lines(target) == ["một"]
