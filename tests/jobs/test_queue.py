@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from meeting_hub import create_app
 from meeting_hub.accounts.models import User
@@ -52,6 +54,25 @@ def test_no_transaction_stays_open_while_a_job_works(app: Flask, tmp_path: Path)
     assert run_id is not None
     run = _run(app, run_id)
     assert run.status == JobStatus.DONE, run.last_error
+
+
+def test_a_run_asked_for_in_a_before_commit_hook_is_handed_over_by_that_commit(app: Flask, tmp_path: Path) -> None:
+    """The minutes of a closing briefing are frozen in a before_commit hook (reports/minutes.py): it may enqueue."""
+    target = tmp_path / "out.txt"
+
+    def enqueue_once(session: Session) -> None:
+        if session.info.pop("test.enqueue", False):
+            enqueue_after_commit("tests.append_line", key="from-hook", path=str(target), text="hook")
+
+    event.listen(Session, "before_commit", enqueue_once)
+    try:
+        with app.app_context():
+            db.session.info["test.enqueue"] = True
+            db.session.commit()
+            assert runs.run_with_key("from-hook").status == JobStatus.DONE  # type: ignore[union-attr]
+    finally:
+        event.remove(Session, "before_commit", enqueue_once)
+    assert lines(target) == ["hook"]
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(app: Flask, tmp_path: Path) -> None:
