@@ -54,7 +54,11 @@ class _LeaseKeeper:
 
 
 def execute_run(app: Flask, run_id: int) -> Outcome:
-    """Run one queued run to its end in an app context of its own; never raises (the ledger records failures)."""
+    """Run one queued run to its end in an app context of its own; failures go to the ledger, not to Huey.
+
+    Only when the ledger itself cannot be written (database down) does this raise; the run then stays queued or
+    running in the ledger, and the tick hands it over again (requeue delay, or lease).
+    """
     queue = queue_of(app)
     with app.app_context():
         try:
