@@ -52,6 +52,15 @@ def _log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    # Huey logs two lines per task and one per minute for the tick; ours say what matters (started, done, failed,
+    # lost). Keep Huey's start-up lines and its warnings, unless logging was configured otherwise.
+    for name, level in (
+        ("huey", logging.WARNING),
+        ("huey.consumer", logging.INFO),
+        ("huey.consumer.Scheduler", logging.WARNING),
+    ):
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(level)
 
 
 def run_worker(app: Flask, *, threads: int | None = None, periodic: bool = True) -> None:
