@@ -158,8 +158,9 @@ def enqueue_after_commit(name: str, *, key: str | None = None, **arguments: Any)
     """Add a run of the job to the current transaction; it reaches the queue only if the transaction commits.
 
     Arguments must be JSON values (ids, ISO dates). With a `key` already used, nothing is added: a run that must
-    happen once (a briefing's minutes version) can be asked for by every path that needs it. Returns the run's id
-    (None when the key was used). The caller commits; a rollback leaves no run and enqueues nothing.
+    happen once (a briefing's minutes version) can be asked for by every path that needs it; if that run failed for
+    good, asking again queues it again. Returns the run's id (None when the key's run is queued, running or done).
+    The caller commits; a rollback leaves no run and enqueues nothing.
     """
     if registry.get(name) is None:
         raise ValueError(f"no job is named {name!r}")

@@ -30,7 +30,11 @@ def worker_id() -> str:
 def add_run(
     name: str, arguments: Mapping[str, Any], *, max_attempts: int, key: str | None = None, now: datetime | None = None
 ) -> JobRun | None:
-    """Add a queued run in the current transaction; with a key already used, add nothing and return None."""
+    """Add a queued run in the current transaction and return it.
+
+    With a key already used, add nothing and return None, unless that run failed for good: then it is queued again
+    with fresh attempts and returned (asking again is how a person retries, e.g. "prepare the minutes again").
+    """
     now = now or utcnow()
     values = dict(arguments)
     json.dumps(values)  # refuse what the ledger could not store, here rather than in the worker
@@ -54,7 +58,17 @@ def add_run(
     inserted = db.session.execute(
         upsert_insert(JobRun).values(**row).on_conflict_do_nothing().returning(JobRun.id)
     ).scalar()
-    return db.session.get(JobRun, inserted) if inserted is not None else None
+    if inserted is not None:
+        return db.session.get(JobRun, inserted)
+    existing = db.session.scalar(sa.select(JobRun).where(JobRun.key == key).with_for_update())
+    if existing is None or existing.status != JobStatus.FAILED:
+        return None
+    existing.status = JobStatus.QUEUED
+    existing.attempts = 0
+    existing.run_after = existing.pushed_at = now
+    existing.finished_at = existing.worker = existing.lease_until = None
+    db.session.flush()
+    return existing
 
 
 def run_with_key(key: str) -> JobRun | None:

@@ -161,6 +161,28 @@ def test_a_key_makes_a_run_happen_once_whoever_asks(app: Flask, tmp_path: Path) 
     assert lines(target) == ["v1"]
 
 
+def test_asking_again_for_a_keyed_run_that_failed_runs_it_again(app: Flask, tmp_path: Path) -> None:
+    counter = tmp_path / "attempts.txt"
+    with app.app_context():
+        run_id = enqueue_after_commit("tests.fail_until", key="retry-me", path=str(counter), succeed_on_attempt=6)
+        db.session.commit()
+    assert run_id is not None
+    for _ in range(4):
+        execution.execute_run(app, run_id)
+    assert _run(app, run_id).status == JobStatus.FAILED and len(lines(counter)) == 5
+    with app.app_context():
+        assert (
+            enqueue_after_commit("tests.fail_until", key="retry-me", path=str(counter), succeed_on_attempt=6) == run_id
+        )
+        db.session.commit()
+    again = _run(app, run_id)
+    assert (again.status, again.attempts, len(lines(counter))) == (JobStatus.DONE, 1, 6)
+    with app.app_context():  # done: asking again changes nothing
+        assert enqueue_after_commit("tests.fail_until", key="retry-me", path=str(counter), succeed_on_attempt=6) is None
+        db.session.commit()
+    assert len(lines(counter)) == 6
+
+
 def test_unknown_jobs_and_non_json_arguments_are_refused_at_enqueue(app: Flask) -> None:
     with app.app_context():
         with pytest.raises(ValueError, match="no job is named"):
