@@ -85,6 +85,13 @@ def _positive_number(app: Flask, name: str) -> float:
     return number
 
 
+def _whole_number(app: Flask, name: str) -> int:
+    number = _positive_number(app, name)
+    if number != int(number):
+        raise setting_error(name, app.config[name], "a whole number above 0")
+    return int(number)
+
+
 def resolve_backend(app: Flask) -> str:
     """Return the backend the settings ask for: sqlite, redis or immediate."""
     backend = str(app.config["JOBS_BACKEND"]).strip().lower()
@@ -112,10 +119,13 @@ def init_app(app: Flask) -> None:
     """Set up the app's queue from its settings and register the two Huey tasks every job goes through."""
     from meeting_hub.jobs import execution, periodic  # noqa: F401 - periodic declares the daily jobs
 
+    # Every setting is read here, so that a bad one stops the start rather than the worker at 07:00.
     backend = resolve_backend(app)
     for name in {d.daily_at_setting for d in registry.daily_jobs() if d.daily_at_setting}:
-        time_of_day(app, name)  # a bad time stops the start, not the worker at 07:00
-    max_attempts = int(_positive_number(app, "JOBS_MAX_ATTEMPTS"))
+        time_of_day(app, name)
+    for name in ("JOBS_POLL_SECONDS", "JOBS_SHUTDOWN_TIMEOUT_SECONDS"):
+        _positive_number(app, name)
+    _whole_number(app, "JOBS_WORKER_THREADS")
     huey = _create_huey(app, backend)
 
     def execute(run_id: int) -> None:
@@ -124,23 +134,18 @@ def init_app(app: Flask) -> None:
     def tick() -> None:
         execution.tick(app)
 
-    queue = JobQueue(
+    app.extensions["meeting_hub.jobs"] = JobQueue(
         app=app,
         huey=huey,
         backend=backend,
         execute_task=huey.task(name="meeting_hub.jobs.execute")(execute),
         # Every minute, in every worker running the scheduler: recover lost runs, add the daily runs that are due.
         tick_task=huey.periodic_task(crontab(), name="meeting_hub.jobs.tick")(tick),
-        max_attempts=max_attempts,
+        max_attempts=_whole_number(app, "JOBS_MAX_ATTEMPTS"),
         retry_delay_seconds=_positive_number(app, "JOBS_RETRY_DELAY_SECONDS"),
         lease_seconds=_positive_number(app, "JOBS_LEASE_SECONDS"),
         requeue_after_seconds=_positive_number(app, "JOBS_REQUEUE_AFTER_SECONDS"),
     )
-    _positive_number(app, "JOBS_POLL_SECONDS")
-    _positive_number(app, "JOBS_SHUTDOWN_TIMEOUT_SECONDS")
-    if int(_positive_number(app, "JOBS_WORKER_THREADS")) != float(app.config["JOBS_WORKER_THREADS"]):
-        raise setting_error("JOBS_WORKER_THREADS", app.config["JOBS_WORKER_THREADS"], "a whole number above 0")
-    app.extensions["meeting_hub.jobs"] = queue
 
 
 def queue_of(app: Flask) -> JobQueue:

@@ -289,6 +289,8 @@ def test_finished_runs_are_purged_after_the_kept_days(app: Flask, tmp_path: Path
         ("JOBS_NIGHTLY_AT", "24:00", "MEETING_HUB_JOBS_NIGHTLY_AT"),
         ("JOBS_LEASE_SECONDS", "0", "MEETING_HUB_JOBS_LEASE_SECONDS"),
         ("JOBS_WORKER_THREADS", 1.5, "MEETING_HUB_JOBS_WORKER_THREADS"),
+        ("JOBS_MAX_ATTEMPTS", "many", "MEETING_HUB_JOBS_MAX_ATTEMPTS"),
+        ("JOBS_POLL_SECONDS", -1, "MEETING_HUB_JOBS_POLL_SECONDS"),
     ],
 )
 def test_settings_that_cannot_be_read_stop_the_start(tmp_path: Path, setting: str, value: object, message: str) -> None:
