@@ -55,6 +55,8 @@ def run_command(host: str, port: int, debug: bool, with_worker: bool | None) -> 
     serving = not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     consumer = start_in_process(app) if with_worker and serving else None
     click.echo(f"Meeting Hub: http://{host}:{port}/" + (" (with the job worker)" if consumer else ""))
+    if not with_worker:
+        click.echo("Việc nền (biên bản, thông báo quá hạn) chạy ở tiến trình riêng: `meeting-hub worker`.")
     try:
         socketio.run(app, host=host, port=port, debug=debug, use_reloader=debug, allow_unsafe_werkzeug=True)
     finally:
