@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from meeting_hub.follow_up.routes import blueprint as follow_up_blueprint
     from meeting_hub.home.routes import blueprint as home_blueprint
+    from meeting_hub.jobs import init_app as init_jobs
     from meeting_hub.network.routes import blueprint as network_blueprint
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.realtime import deflate, packet_json, transport
@@ -85,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     transport.init_app(app)
     group_commit.init_app(app)
+    init_jobs(app)
     # Outermost first: ProxyFix sets scheme, host and client address for Socket.IO (origin check) and Flask alike;
     # then the compression policy sees each websocket handshake before simple-websocket accepts its offer.
     app.wsgi_app = deflate.WebSocketDeflatePolicy(app.wsgi_app, app.config["LIVE_WEBSOCKET_DEFLATE"])  # type: ignore[method-assign]

@@ -50,18 +50,59 @@ def config_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--debug/--no-debug", default=False, help="Reload on code changes and show tracebacks.")
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=None,
+    help="Run background jobs in this process (default: yes with the embedded SQLite queue, no with Redis).",
+)
 @with_appcontext
-def run_command(host: str, port: int, debug: bool) -> None:
+def run_command(host: str, port: int, debug: bool, with_worker: bool | None) -> None:
     """Serve the app with websocket support (development and small installations)."""
     from flask import current_app
 
     from meeting_hub.extensions import socketio
+    from meeting_hub.jobs.queue import queue_of
+    from meeting_hub.jobs.worker import start_in_process
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # Flask ignores app.run() inside its CLI unless this marker is gone; here serving is the whole point.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    click.echo(f"Meeting Hub: http://{host}:{port}/")
-    socketio.run(app, host=host, port=port, debug=debug, use_reloader=debug, allow_unsafe_werkzeug=True)
+    if with_worker is None:
+        with_worker = queue_of(app).backend == "sqlite"
+    # With the reloader, the first process only watches files: the worker belongs in the one that serves.
+    serving = not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    consumer = start_in_process(app) if with_worker and serving else None
+    click.echo(f"Meeting Hub: http://{host}:{port}/" + (" (with the job worker)" if consumer else ""))
+    if not with_worker:
+        click.echo("Việc nền (biên bản, thông báo quá hạn) chạy ở tiến trình riêng: `meeting-hub worker`.")
+    try:
+        socketio.run(app, host=host, port=port, debug=debug, use_reloader=debug, allow_unsafe_werkzeug=True)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+@click.command("worker")
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=None, help="Jobs run at once (default: JOBS_WORKER_THREADS)."
+)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    help="Also run the minute tick: daily jobs and recovery of lost runs (keep it on at least one worker).",
+)
+@with_appcontext
+def worker_command(threads: int | None, periodic: bool) -> None:
+    """Run background jobs until SIGTERM (finishes the running jobs first) or Ctrl-C."""
+    from flask import current_app
+
+    from meeting_hub.jobs.worker import run_worker
+
+    try:
+        run_worker(current_app._get_current_object(), threads=threads, periodic=periodic)  # type: ignore[attr-defined]
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.command("backup")
@@ -226,7 +267,15 @@ def create_token_command(username: str, label: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app's CLI (`db` comes from Flask-Migrate)."""
-    for command in (run_command, demo_command, import_roster_command, create_user_command, create_token_command):
+    commands = (
+        run_command,
+        worker_command,
+        demo_command,
+        import_roster_command,
+        create_user_command,
+        create_token_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -4,6 +4,7 @@ from meeting_hub.accounts.models import ApiToken, AuditEvent, User
 from meeting_hub.attendance.models import AttendanceRecord, EndpointLink
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
+from meeting_hub.jobs.models import JobRun
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
 from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
@@ -26,6 +27,7 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueEvent",
+    "JobRun",
     "Material",
     "MaterialReceipt",
     "MinutesVersion",

@@ -108,6 +108,32 @@ class Settings(BaseSettings):
     #: Who may read /metrics: addresses or CIDR networks, as a JSON list or comma-separated.
     metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.0/8", "::1/128"]
 
+    # Background jobs (meeting_hub/jobs/)
+    #: auto (Redis when REDIS_URL is set, else SQLite), sqlite (a file in the instance folder), redis, or immediate
+    #: (run in the enqueuing process right after its commit: tests and scripts).
+    jobs_backend: Literal["auto", "sqlite", "redis", "immediate"] = "auto"
+    #: The SQLite queue's file (default: jobs.db in the instance folder).
+    jobs_sqlite_path: Path | None = None
+    #: The queue's name (the Redis key prefix): give each environment sharing a Redis its own.
+    jobs_queue_name: str = "meeting-hub"
+    jobs_worker_threads: PositiveInt = 2
+    #: Longest pause between two looks at an empty SQLite queue (Redis wakes the worker at once).
+    jobs_poll_seconds: Annotated[float, Field(gt=0)] = 1.0
+    #: Attempts of a failing run before it is marked failed; the pause after the first failure, doubled each time.
+    jobs_max_attempts: PositiveInt = 5
+    jobs_retry_delay_seconds: NonNegativeInt = 30
+    #: A running run's worker renews its lease every third of this; a run whose lease passed is run again elsewhere.
+    jobs_lease_seconds: Annotated[int, Field(ge=3)] = 120
+    #: A queued run no worker took this long after it was due is handed to the queue again (a lost hand-over).
+    jobs_requeue_after_seconds: PositiveInt = 300
+    #: On SIGTERM a worker lets its running jobs finish this long before it stops (they are run again later).
+    jobs_shutdown_timeout_seconds: NonNegativeInt = 30
+    #: Daily jobs, local time HH:MM: overdue notices before the working day; series extension and ledger purge.
+    jobs_overdue_notices_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "07:00"
+    jobs_nightly_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "01:00"
+    #: Finished runs stay in the ledger this many days (failed ones until someone deletes them).
+    jobs_keep_days: PositiveInt = 30
+
     # Reports: the DejaVu fonts the minutes PDF embeds, the place written on the minutes, how many briefings in a row
     # a secretary may miss before leaders see them flagged, and how many months the attendance trend shows.
     report_font_dir: Path = resources.FONTS_DIR
@@ -180,6 +206,7 @@ class Settings(BaseSettings):
         config["SECRET_KEY"] = self.secret_key.get_secret_value() if self.secret_key else None
         config["REPORT_FONT_DIR"] = str(self.report_font_dir)
         config["INSTANCE_PATH"] = str(self.instance_path) if self.instance_path else None
+        config["JOBS_SQLITE_PATH"] = str(self.jobs_sqlite_path) if self.jobs_sqlite_path else None
         return config
 
 
