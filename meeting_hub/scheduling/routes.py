@@ -15,6 +15,7 @@ from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_datetime, local_today, local_zone
+from meeting_hub.date_fields import DateInputError, month_from_query, parse_month
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.network.services import list_endpoints
@@ -52,10 +53,8 @@ def _endpoint_choices() -> list[SelectChoice]:
 
 
 def _parse_month(text: str | None, fallback: date) -> date:
-    try:
-        return datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        return fallback.replace(day=1)
+    month, _error = month_from_query(text)
+    return month or fallback.replace(day=1)
 
 
 @blueprint.get("/calendar")
@@ -188,7 +187,9 @@ def series_preview() -> ResponseReturnValue:
             rule = MonthlyRule(day=int(args.get("day", "")))
         else:
             rule = MonthlyRule(weekday=int(args.get("weekday", "")), week=int(args.get("week", "")))
-        first_month = datetime.strptime(args.get("first_month", ""), "%Y-%m").date()
+        first_month = parse_month(args.get("first_month", ""))
+    except DateInputError as error:
+        return jsonify({"dates": [], "error": error.message})
     except ValueError:
         return jsonify({"dates": [], "error": _("Quy tắc lặp chưa đầy đủ.")})
     dates = services.preview_dates(rule, first_month, 6)
