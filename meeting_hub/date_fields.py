@@ -14,7 +14,7 @@ from datetime import date, time
 from typing import Any
 
 from flask_babel import gettext as _
-from wtforms import Field
+from wtforms.fields.core import Field
 from wtforms.widgets import TextInput
 
 #: Dates outside these years are typing errors (a briefing, a due date or a holiday in 1926 or 2226).
@@ -66,9 +66,7 @@ def _match(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | 
 
 def _check_year(year: int) -> None:
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise DateInputError(
-            _("Năm phải từ %(first)d đến %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR)
-        )
+        raise DateInputError(_("Năm phải từ %(first)d đến %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR))
 
 
 def parse_day(text: str) -> date:
@@ -172,7 +170,7 @@ def text_input_attributes(kind: str) -> dict[str, Any]:
     }
 
 
-class _TextDateField(Field):
+class _TextDateField(Field):  # type: ignore[misc]  # WTForms ships no type hints
     """A text input read by one of the parsers above; an unreadable value keeps what was typed and says why."""
 
     widget = TextInput()
@@ -240,4 +238,3 @@ class VietnameseMonthField(_TextDateField):
 
     def format(self, value: date) -> str:
         return format_month(value)
-

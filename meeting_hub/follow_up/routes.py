@@ -5,7 +5,7 @@ forms of each step, the responders' queue, raising an issue, notifications, the 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 

@@ -4,7 +4,7 @@ the helpers the briefing page, its materials section and the home page use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for

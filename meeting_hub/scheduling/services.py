@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.clock import local_datetime, local_day_bounds, local_today, local_zone
+from meeting_hub.clock import local_datetime, local_day_bounds, local_iso, local_today, local_zone
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from meeting_hub.event_log import log as event_log
@@ -461,7 +461,7 @@ def _set_status(briefing: Briefing, status: BriefingStatus, actor: User, now: da
         {
             "briefing_id": briefing.id,
             "status": status.value,
-            "at": briefing.status_changed_at.isoformat(),
+            "at": local_iso(briefing.status_changed_at),
             "by": actor.username,
         },
     )
