@@ -99,3 +99,17 @@ class HolidayForm(FlaskForm):
 
     day = VietnameseDateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class HolidayRenameForm(FlaskForm):
+    """A holiday's new name."""
+
+    name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class HolidayRestoreForm(FlaskForm):
+    """The year whose official holidays are added back."""
+
+    year = IntegerField(
+        _l("Năm"), validators=[DataRequired(REQUIRED), NumberRange(2000, 2100, _l("Năm từ 2000 đến 2100."))]
+    )
