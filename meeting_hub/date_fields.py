@@ -192,6 +192,11 @@ class _TextDateField(Field):  # type: ignore[misc]  # WTForms ships no type hint
             return str(self.raw_data[0])
         return self.format(self.data) if self.data is not None else ""
 
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        """Say why typed text could not be read: DataRequired would replace that with "required" (data is None)."""
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            self.errors = list(self.process_errors)
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Read the submitted text; an empty value is None (Optional / DataRequired then decide)."""
         if not valuelist or not str(valuelist[0]).strip():
