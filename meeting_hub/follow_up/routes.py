@@ -201,7 +201,10 @@ def bulk_assign() -> ResponseReturnValue:
     back = back if back.startswith("/issues") else url_for("follow_up.issue_list")
     ids = [int(value) for value in request.form.getlist("issue_ids") if value.isdigit() and int(value) < 2**31]
     if not form.validate_on_submit():
-        flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
+        if form.due_on.errors:
+            flash(_("Hạn xử lý: %(error)s", error=form.due_on.errors[0]), "danger")
+        else:
+            flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
         return redirect(back)
     try:
         assigned = services.bulk_assign(ids, form.agency_id.data, form.due_on.data, user)

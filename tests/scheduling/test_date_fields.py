@@ -121,7 +121,13 @@ def test_the_briefing_form_shows_and_takes_dd_mm_yyyy_and_24_hours(
     assert 'type="date"' not in form and 'type="time"' not in form
     moved = client.post(
         f"/briefings/{briefing_id}/edit",
-        data={"title": "Giao ban chuyên đề", "day": "9/12/2026", "start_time": "14h", "end_time": "16:30", "endpoint_ids": [network.sao_do.id]},
+        data={
+            "title": "Giao ban chuyên đề",
+            "day": "9/12/2026",
+            "start_time": "14h",
+            "end_time": "16:30",
+            "endpoint_ids": [network.sao_do.id],
+        },
     )
     assert moved.status_code == 302, moved.text
     with app.app_context():
