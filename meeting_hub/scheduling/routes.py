@@ -406,9 +406,7 @@ def holidays() -> ResponseReturnValue:
         years=_holiday_years(holiday_service.list_holidays(today.replace(month=1, day=1))),
         flagged=holiday_service.flagged_briefings(),
         today=today,
-        rename_form=HolidayRenameForm(formdata=None),
         restore_form=restore_form,
-        confirm_form=ConfirmForm(),
     )
 
 

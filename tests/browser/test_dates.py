@@ -137,3 +137,30 @@ def test_the_dashboard_feed_shows_hanoi_time_in_a_new_york_browser(english_page:
     assert formatted[:3] == ["18/12/2026 08:05", "00:00:00", "01/01/2027"]
     assert formatted[3] == "12/17/2026, 8:05:09 PM"  # what the browser alone would have shown
     screenshot(page, "dates-dashboard-en-US-new-york")
+
+
+PHONE_WIDTH = 360
+
+
+def test_holidays_and_the_series_month_on_a_phone(phone_page: Page, base_url: str) -> None:
+    page = phone_page
+    sign_in(page, base_url, "organizer")
+    page.goto(f"{base_url}/holidays")
+    # Seeded from the start: Tết computed by the lunar calendar, with a question before a removal.
+    year = datetime.now(HCM).year
+    expect(page.get_by_role("heading", name=f"Năm {year}", exact=True)).to_be_visible()
+    expect(page.locator("input[value='Tết Nguyên đán (mùng 1)']").first).to_be_visible()
+    screenshot(page, "dates-holidays-phone")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE_WIDTH, f"the holidays page scrolls sideways: {scroll_width}"
+
+    page.goto(f"{base_url}/series/new")
+    first_month = page.locator("#first_month")
+    assert re.fullmatch(r"\d{2}/\d{4}", first_month.input_value())  # next month, proposed
+    first_month.fill("")
+    first_month.press_sequentially("3")  # a one-digit month gets its 0
+    expect(first_month).to_have_value("03/")
+    first_month.press_sequentially("2027")
+    expect(first_month).to_have_value("03/2027")
+    expect(page.locator("#preview-dates li").first).to_contain_text("/03/2027")
+    screenshot(page, "dates-series-form-phone")
