@@ -265,6 +265,29 @@ def create_token_command(username: str, label: str) -> None:
     click.echo(token)
 
 
+@click.group("holidays")
+def holidays_group() -> None:
+    """Vietnam's public holidays and Tết days."""
+
+
+@holidays_group.command("seed")
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 50), help="How many years to fill.")
+@click.option("--from-year", type=click.IntRange(2000, 2100), help="The first year (default: this year).")
+@with_appcontext
+def seed_holidays_command(years: int, from_year: int | None) -> None:
+    """Add the official holidays (Tết by the lunar calendar) of the years not seeded before; safe to run again."""
+    from meeting_hub.clock import local_today
+    from meeting_hub.extensions import db
+    from meeting_hub.scheduling.holidays import seed_official_holidays
+
+    first = from_year or local_today().year
+    added = seed_official_holidays(first, years)
+    db.session.commit()
+    for holiday in added:
+        click.echo(f"{holiday.day.strftime('%d/%m/%Y')}  {holiday.name}")
+    click.echo(f"Đã thêm {len(added)} ngày lễ cho các năm {first}–{first + years - 1} (năm đã có sẵn được giữ nguyên).")
+
+
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app's CLI (`db` comes from Flask-Migrate)."""
     commands = (
@@ -274,8 +297,9 @@ def init_app(app: Flask) -> None:
         import_roster_command,
         create_user_command,
         create_token_command,
+        holidays_group,
+        backup_command,
+        restore_command,
     )
     for command in commands:
         app.cli.add_command(command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)

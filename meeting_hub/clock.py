@@ -15,6 +15,15 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
+def local_iso(value: datetime | None) -> str | None:
+    """Write a time as ISO 8601 in the network's time zone, with its offset ("2026-12-18T08:00:00+07:00").
+
+    Every time the API and the socket events send goes through here, so clients read one offset whatever the stored
+    (UTC) value, as docs/api.md promises.
+    """
+    return value.astimezone(local_zone()).isoformat() if value is not None else None
+
+
 def local_today(now: datetime | None = None) -> date:
     """Return today's date in the network's time zone."""
     return (now or utcnow()).astimezone(local_zone()).date()

@@ -22,6 +22,7 @@ from meeting_hub.extensions import db
 from meeting_hub.follow_up import services as follow_up
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.scheduling import holidays
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
@@ -172,6 +173,8 @@ def load_demo() -> list[str]:
     report = [
         f"Điểm cầu: {len(endpoints)}, chi bộ: {cells}, người: {people}, cơ quan: {len(agencies)}, tài khoản: {users}.",
     ]
+    seeded = holidays.seed_official_holidays(local_today().year, holidays.DEFAULT_SEED_YEARS)
+    report.append(f"Ngày lễ, Tết: đã thêm {len(seeded)} ngày.")
     report.extend(_load_briefings())
     report.append(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
     return report

@@ -7,7 +7,7 @@ from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notif
 from meeting_hub.jobs.models import JobRun
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
-from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
+from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, HolidaySeedYear, Material
 
 __all__ = [
     "AttendanceRecord",
@@ -24,6 +24,7 @@ __all__ = [
     "Cell",
     "Endpoint",
     "Holiday",
+    "HolidaySeedYear",
     "Issue",
     "IssueCategory",
     "IssueEvent",

@@ -15,6 +15,7 @@ from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.policy import rule_for
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 from meeting_hub.clock import local_zone
+from meeting_hub.date_fields import text_input_attributes
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
@@ -125,6 +126,7 @@ def _template_globals() -> dict[str, Any]:
         "person_role_labels": PERSON_ROLE_LABELS,
         "department_name": current_app.config["DEPARTMENT_NAME"],
         "has_route": lambda name: name in current_app.view_functions,
+        "date_input_attributes": text_input_attributes,
     }
 
 

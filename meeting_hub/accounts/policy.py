@@ -102,6 +102,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     "scheduling.briefing_cancel": ORGANIZERS,
     "scheduling.holidays": ORGANIZERS,
     "scheduling.holiday_delete": ORGANIZERS,
+    "scheduling.holiday_rename": ORGANIZERS,
+    "scheduling.holidays_restore": ORGANIZERS,
     # Materials (reading also needs the briefing's visibility, checked by get_briefing; the share link is
     # public: its secret, revocable token is the credential)
     "materials.upload": ORGANIZERS,

@@ -18,6 +18,7 @@ from meeting_hub.accounts.policy import require_endpoint
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import page_data, services
 from meeting_hub.attendance.snapshot import attendance_snapshot
+from meeting_hub.clock import local_iso
 from meeting_hub.database import utcnow
 from meeting_hub.errors import NotFound
 from meeting_hub.network.services import get_endpoint
@@ -110,7 +111,7 @@ def dashboard(briefing_id: int) -> ResponseReturnValue:
         "names": page_data.person_names(user, [endpoint.id for endpoint in endpoints]),
         "recent_events": page_data.recent_events(briefing),
         "stale_after_seconds": services.stale_after().total_seconds(),
-        "server_time": utcnow().isoformat(),
+        "server_time": local_iso(utcnow()),
         "statuses": page_data.status_labels(),
         "categories": page_data.category_names(),
     }

@@ -19,6 +19,7 @@ from meeting_hub.attendance.models import (
     EndpointLink,
     LinkStatus,
 )
+from meeting_hub.clock import local_iso
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
@@ -63,7 +64,8 @@ class WriteResult:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """Write a time for the API and the socket events: ISO 8601 in the network's time zone (+07:00)."""
+    return local_iso(value)
 
 
 def _validate_client_op_id(client_op_id: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from meeting_hub.accounts.models import User
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, EndpointLink
+from meeting_hub.clock import local_iso, local_zone
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
@@ -63,7 +64,7 @@ def _endpoint_rows(briefing_id: int, only_endpoint: int | None) -> sa.Select[Any
 
 
 def _recorded_at_utc() -> sa.ColumnElement[datetime]:
-    """Select recorded_at as a naive UTC datetime, which the caller writes out with a "+00:00" suffix.
+    """Select recorded_at as a naive UTC datetime, which the caller writes out in the network's time zone.
 
     At a whole roll-call, reading 31,560 aware values through UTCDateTime and formatting them cost about a quarter of
     the snapshot; PostgreSQL converts them to UTC itself, and SQLite stores them as naive UTC already.
@@ -114,13 +115,14 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
     rows = connection.execute(_record_rows(briefing.id, only_endpoint))
     # A batch of check-ins shares one recorded_at (group commit): format each distinct time once.
     formatted: dict[datetime, str] = {}
+    zone = local_zone()
     records = []
     # The counts per endpoint and status come from the same rows: one pass instead of another GROUP BY query.
     counts: dict[int, dict[str, int]] = {}
     for person_id, endpoint_id, status, note, substitute_name, recorded_at, username, via in rows:
         recorded_at_text = formatted.get(recorded_at)
-        if recorded_at_text is None:  # what UTCDateTime's isoformat() gives
-            recorded_at_text = formatted[recorded_at] = f"{recorded_at.isoformat()}+00:00"
+        if recorded_at_text is None:  # what clock.local_iso gives for the aware value
+            recorded_at_text = formatted[recorded_at] = recorded_at.replace(tzinfo=UTC).astimezone(zone).isoformat()
         records.append(
             {
                 "person_id": person_id,
@@ -149,7 +151,7 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
             {
                 "endpoint_id": endpoint_id,
                 "link_status": link_status,
-                "last_seen_at": last_seen_at.isoformat() if last_seen_at is not None else None,
+                "last_seen_at": local_iso(last_seen_at),
                 "expected": expected,
                 **by_status,
                 "pending": max(expected - sum(by_status.values()), 0),

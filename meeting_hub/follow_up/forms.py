@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from meeting_hub.date_fields import VietnameseDateField
 from meeting_hub.follow_up.models import ISSUE_PRIORITY_LABELS
 from meeting_hub.follow_up.services import MAX_REASON_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
 
@@ -34,7 +35,7 @@ class AssignForm(FlaskForm):
     """The agency and due date of an assignment."""
 
     agency_id = SelectField(_l("Cơ quan xử lý"), coerce=int)
-    due_on = DateField(_l("Hạn xử lý"), validators=[Optional()])
+    due_on = VietnameseDateField(_l("Hạn xử lý"), validators=[Optional()])
     comment = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=MAX_REASON_LENGTH)])
 
 
@@ -59,7 +60,7 @@ class ReturnForm(FlaskForm):
     """A leader returns the answer to the agency."""
 
     reason = TextAreaField(_l("Lý do trả lại"), validators=[DataRequired(REQUIRED), Length(max=MAX_REASON_LENGTH)])
-    due_on = DateField(_l("Hạn xử lý mới (không bắt buộc)"), validators=[Optional()])
+    due_on = VietnameseDateField(_l("Hạn xử lý mới (không bắt buộc)"), validators=[Optional()])
 
 
 class WithdrawForm(FlaskForm):

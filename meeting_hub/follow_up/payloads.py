@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from meeting_hub.clock import local_zone
+from meeting_hub.clock import local_iso
 from meeting_hub.follow_up.models import Issue
 from meeting_hub.follow_up.workflow import is_overdue
 
 
 def iso_time(value: datetime | None) -> str | None:
     """Write a time in the network's time zone with its offset (+07:00)."""
-    return value.astimezone(local_zone()).isoformat() if value is not None else None
+    return local_iso(value)
 
 
 def iso_date(value: date | None) -> str | None:

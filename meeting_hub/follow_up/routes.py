@@ -5,7 +5,7 @@ forms of each step, the responders' queue, raising an issue, notifications, the 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import ISSUE_ASSIGNERS, ISSUE_RAISERS, ROSTER_READERS, STAFF
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_today
+from meeting_hub.date_fields import day_from_query
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import attachments, notifications, search, services, summary
@@ -117,20 +118,16 @@ def _parse_int(name: str) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
 
 
-def _parse_date(name: str) -> date | None:
-    value = request.args.get(name, "")
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _filters_from_query() -> search.IssueFilters:
+def _filters_from_query() -> tuple[search.IssueFilters, dict[str, str]]:
+    """Read the list's filters from the query string, and the message of each date that cannot be read."""
     status = request.args.get("status", "")
     overdue = request.args.get("overdue", "")
-    return search.IssueFilters(
+    raised_from, from_error = day_from_query(request.args.get("raised_from"))
+    raised_to, to_error = day_from_query(request.args.get("raised_to"))
+    errors = {name: error for name, error in (("raised_from", from_error), ("raised_to", to_error)) if error}
+    if raised_from and raised_to and raised_from > raised_to:
+        errors["raised_to"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
+    filters = search.IssueFilters(
         status=IssueStatus(status) if status in {s.value for s in IssueStatus} else None,
         endpoint_id=_parse_int("endpoint_id"),
         category=request.args.get("category") or None,
@@ -138,9 +135,22 @@ def _filters_from_query() -> search.IssueFilters:
         briefing_id=_parse_int("briefing_id"),
         overdue=True if overdue == "1" else (False if overdue == "0" else None),
         q=request.args.get("q", "")[:200],
-        raised_from=_parse_date("raised_from"),
-        raised_to=_parse_date("raised_to"),
+        raised_from=raised_from,
+        raised_to=raised_to,
     )
+    return filters, errors
+
+
+def _page_query(filters: search.IssueFilters, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Return the query of the page's links (exports, pages): dates in ISO, as the API reads them."""
+    query = {key: value for key, value in request.args.items() if value and key not in skip}
+    for name in ("raised_from", "raised_to"):
+        value: date | None = getattr(filters, name)
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value.isoformat()
+    return query
 
 
 def _filter_choices(user: User) -> dict[str, Any]:
@@ -159,7 +169,7 @@ def _agency_choices() -> list[SelectChoice]:
 def issue_list() -> ResponseReturnValue:
     """List the issues the user may see, with filters, search, sorting, pages, exports and bulk assignment."""
     user = acting_user()
-    filters = _filters_from_query()
+    filters, filter_errors = _filters_from_query()
     sort = request.args.get("sort", search.DEFAULT_SORT)
     sort = sort if sort in search.SORTS else search.DEFAULT_SORT
     page = search.list_issues(
@@ -167,13 +177,13 @@ def issue_list() -> ResponseReturnValue:
     )
     bulk_form = BulkAssignForm()
     bulk_form.agency_id.choices = _agency_choices()
-    query = {key: value for key, value in request.args.items() if value and key != "page"}
     return render_template(
         "follow_up/issue_list.html",
         page=page,
         filters=filters,
+        filter_errors=filter_errors,
         sort=sort,
-        query=query,
+        query=_page_query(filters, skip=("page",)),
         can_assign=ISSUE_ASSIGNERS.allows(user),
         can_summarize=STAFF.allows(user),
         bulk_form=bulk_form,
@@ -191,7 +201,10 @@ def bulk_assign() -> ResponseReturnValue:
     back = back if back.startswith("/issues") else url_for("follow_up.issue_list")
     ids = [int(value) for value in request.form.getlist("issue_ids") if value.isdigit() and int(value) < 2**31]
     if not form.validate_on_submit():
-        flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
+        if form.due_on.errors:
+            flash(_("Hạn xử lý: %(error)s", error=form.due_on.errors[0]), "danger")
+        else:
+            flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
         return redirect(back)
     try:
         assigned = services.bulk_assign(ids, form.agency_id.data, form.due_on.data, user)
@@ -207,14 +220,15 @@ def bulk_assign() -> ResponseReturnValue:
 def issue_summary() -> ResponseReturnValue:
     """Show the filtered issues per endpoint and status, and how each agency answers."""
     user = acting_user()
-    filters = _filters_from_query()
+    filters, filter_errors = _filters_from_query()
     return render_template(
         "follow_up/summary.html",
         filters=filters,
+        filter_errors=filter_errors,
         endpoint_rows=summary.by_endpoint_and_status(user, filters),
         agency_rows=summary.by_agency(user, filters),
         statuses=list(IssueStatus),
-        query={key: value for key, value in request.args.items() if value},
+        query=_page_query(filters),
         **_filter_choices(user),
     )
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.clock import local_today
+from meeting_hub.clock import local_iso, local_today
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, AuditEntry, Conflict, NotFound, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
@@ -409,7 +409,7 @@ def _record_step(
             "title": issue.title,
             "category": issue.category.code,
             "priority": issue.priority.value,
-            "at": now.isoformat(),
+            "at": local_iso(now),
             "by": actor.username,
         },
     )

@@ -11,7 +11,8 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.network.services import endpoint_counts
-from meeting_hub.scheduling.services import flagged_briefings, upcoming_briefings
+from meeting_hub.scheduling.holidays import flagged_briefings
+from meeting_hub.scheduling.services import upcoming_briefings
 
 
 def home_summary(user: User) -> dict[str, Any]:

@@ -4,7 +4,7 @@ the helpers the briefing page, its materials section and the home page use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -16,6 +16,7 @@ from meeting_hub.accounts.policy import ORGANIZERS, ROSTER_READERS, STAFF
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
 from meeting_hub.clock import local_today
+from meeting_hub.date_fields import month_from_query
 from meeting_hub.errors import NotFound, ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.search import IssueFilters
@@ -84,18 +85,17 @@ def _reports_template_globals() -> dict[str, Any]:
 # Statistics
 
 
-def _month_from_query() -> date:
-    try:
-        return datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return local_today().replace(day=1)
+def _month_from_query() -> tuple[date, str | None]:
+    """Return the month asked for (mm/yyyy, or yyyy-mm from links), else this month with the reason it was not read."""
+    month, error = month_from_query(request.args.get("month"))
+    return month or local_today().replace(day=1), error
 
 
 @blueprint.get("/statistics")
 def statistics_page() -> ResponseReturnValue:
     """Show attendance and follow-up statistics over the 12 months ending with the chosen one, with charts."""
     user = acting_user()
-    month = _month_from_query()
+    month, month_error = _month_from_query()
     attendance = statistics.attendance_statistics(month)
     first_day, last_day = statistics.month_window(month, len(attendance.months))
     issues = statistics.issue_statistics(user, IssueFilters(raised_from=first_day, raised_to=last_day))
@@ -122,6 +122,7 @@ def statistics_page() -> ResponseReturnValue:
     return render_template(
         "reports/statistics.html",
         month=month,
+        month_error=month_error,
         previous_month=add_months(month, -1),
         next_month=add_months(month, 1),
         attendance=attendance,
@@ -141,7 +142,7 @@ def endpoint_statistics(endpoint_id: int) -> ResponseReturnValue:
     endpoint = db.session.get(Endpoint, endpoint_id)
     if endpoint is None:
         raise NotFound(_("Không tìm thấy điểm cầu."))
-    month = _month_from_query()
+    month, _month_error = _month_from_query()
     return render_template(
         "reports/endpoint_statistics.html",
         endpoint=endpoint,

@@ -6,20 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
-    MonthField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from meeting_hub.date_fields import VietnameseDateField, VietnameseMonthField, VietnameseTimeField
 from meeting_hub.scheduling.recurrence import WEEK_LABELS, WEEKDAY_LABELS
 
 REQUIRED = _l("Trường này là bắt buộc.")
@@ -55,11 +53,11 @@ class SeriesForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 31, _l("Ngày từ 1 đến 31."))],
         description=_l("Tháng không có ngày này (vd. ngày 31 của tháng 2) thì họp vào ngày cuối tháng."),
     )
-    start_time = TimeField(_l("Giờ bắt đầu"), validators=[DataRequired(REQUIRED)])
+    start_time = VietnameseTimeField(_l("Giờ bắt đầu"), validators=[DataRequired(REQUIRED)])
     duration_minutes = IntegerField(
         _l("Thời lượng (phút)"), default=120, validators=[DataRequired(REQUIRED), NumberRange(15, 720)]
     )
-    first_month = MonthField(_l("Tháng bắt đầu"), validators=[DataRequired(REQUIRED)])
+    first_month = VietnameseMonthField(_l("Tháng bắt đầu"), validators=[DataRequired(REQUIRED)])
     months = IntegerField(
         _l("Số tháng"),
         validators=[Optional(), NumberRange(1, 120, _l("Từ 1 đến 120 tháng."))],
@@ -78,9 +76,9 @@ class BriefingForm(FlaskForm):
     """One briefing; the agenda rows are read from the request separately."""
 
     title = StringField(_l("Tiêu đề"), validators=[Optional(), Length(max=300)])
-    day = DateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
-    start_time = TimeField(_l("Giờ bắt đầu"), validators=[DataRequired(REQUIRED)])
-    end_time = TimeField(_l("Giờ kết thúc"), validators=[DataRequired(REQUIRED)])
+    day = VietnameseDateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
+    start_time = VietnameseTimeField(_l("Giờ bắt đầu"), validators=[DataRequired(REQUIRED)])
+    end_time = VietnameseTimeField(_l("Giờ kết thúc"), validators=[DataRequired(REQUIRED)])
     video_link = StringField(
         _l("Đường dẫn họp trực tuyến"),
         validators=[Optional(), URL(message=_l("Đường dẫn không hợp lệ.")), Length(max=500)],
@@ -99,5 +97,19 @@ class CancelForm(FlaskForm):
 class HolidayForm(FlaskForm):
     """A holiday or Tết day."""
 
-    day = DateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
+    day = VietnameseDateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class HolidayRenameForm(FlaskForm):
+    """A holiday's new name."""
+
+    name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class HolidayRestoreForm(FlaskForm):
+    """The year whose official holidays are added back."""
+
+    year = IntegerField(
+        _l("Năm"), validators=[DataRequired(REQUIRED), NumberRange(2000, 2100, _l("Năm từ 2000 đến 2100."))]
+    )

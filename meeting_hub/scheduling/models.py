@@ -152,6 +152,15 @@ class Holiday(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
 
 
+class HolidaySeedYear(Base):
+    """A year whose official holidays were seeded: never seeded again, so the organizers' edits stay."""
+
+    __tablename__ = "holiday_seed_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seeded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Material(Base):
     """A PDF attached to a briefing (the monthly bulletin "Thông tin tuyên giáo" and others)."""
 

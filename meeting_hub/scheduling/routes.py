@@ -15,12 +15,21 @@ from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
 from meeting_hub.accounts.roles import Role
 from meeting_hub.clock import local_datetime, local_today, local_zone
+from meeting_hub.date_fields import DateInputError, format_day, month_from_query, parse_month
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.network.services import list_endpoints
+from meeting_hub.scheduling import holidays as holiday_service
 from meeting_hub.scheduling import services
-from meeting_hub.scheduling.forms import BriefingForm, CancelForm, HolidayForm, SeriesForm
-from meeting_hub.scheduling.models import BRIEFING_STATUS_LABELS, Briefing
+from meeting_hub.scheduling.forms import (
+    BriefingForm,
+    CancelForm,
+    HolidayForm,
+    HolidayRenameForm,
+    HolidayRestoreForm,
+    SeriesForm,
+)
+from meeting_hub.scheduling.models import BRIEFING_STATUS_LABELS, Briefing, Holiday
 from meeting_hub.scheduling.recurrence import (
     WEEKDAY_LABELS,
     MonthlyRule,
@@ -37,7 +46,11 @@ ORGANIZING_ROLES = (Role.ORGANIZER, Role.ADMIN)
 
 @blueprint.app_context_processor
 def _scheduling_template_globals() -> dict[str, Any]:
-    return {"briefing_status_labels": BRIEFING_STATUS_LABELS, "long_date": _long_local_date}
+    return {
+        "briefing_status_labels": BRIEFING_STATUS_LABELS,
+        "long_date": _long_local_date,
+        "long_day": format_long_date,
+    }
 
 
 def _long_local_date(value: datetime) -> str:
@@ -52,10 +65,8 @@ def _endpoint_choices() -> list[SelectChoice]:
 
 
 def _parse_month(text: str | None, fallback: date) -> date:
-    try:
-        return datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        return fallback.replace(day=1)
+    month, _error = month_from_query(text)
+    return month or fallback.replace(day=1)
 
 
 @blueprint.get("/calendar")
@@ -188,11 +199,13 @@ def series_preview() -> ResponseReturnValue:
             rule = MonthlyRule(day=int(args.get("day", "")))
         else:
             rule = MonthlyRule(weekday=int(args.get("weekday", "")), week=int(args.get("week", "")))
-        first_month = datetime.strptime(args.get("first_month", ""), "%Y-%m").date()
+        first_month = parse_month(args.get("first_month", ""))
+    except DateInputError as error:
+        return jsonify({"dates": [], "error": error.message})
     except ValueError:
         return jsonify({"dates": [], "error": _("Quy tắc lặp chưa đầy đủ.")})
     dates = services.preview_dates(rule, first_month, 6)
-    holidays = {holiday.day: holiday.name for holiday in services.list_holidays(dates[0])}
+    holidays = holiday_service.holiday_names(dates[0], dates[-1])
     return jsonify(
         {
             "rule": rule.describe(),
@@ -364,14 +377,21 @@ def briefing_cancel(briefing_id: int) -> ResponseReturnValue:
 # Holidays
 
 
+def _holiday_years(rows: list[Holiday]) -> list[tuple[int, list[Holiday]]]:
+    years: dict[int, list[Holiday]] = {}
+    for holiday in rows:
+        years.setdefault(holiday.day.year, []).append(holiday)
+    return list(years.items())
+
+
 @blueprint.route("/holidays", methods=["GET", "POST"])
 def holidays() -> ResponseReturnValue:
-    """List the holidays and add one; briefings falling on them are flagged, never moved silently."""
+    """List the holidays by year and add one; briefings falling on them are flagged, never moved silently."""
     actor = acting_user()
     form = HolidayForm()
     if form.validate_on_submit():
         try:
-            services.add_holiday(form.day.data, form.name.data or "", actor)
+            holiday_service.add_holiday(form.day.data, form.name.data or "", actor)
         except ServiceError as error:
             show_refusal(form, error)
         else:
@@ -379,21 +399,69 @@ def holidays() -> ResponseReturnValue:
             flash(_("Đã thêm ngày lễ."), "success")
             return redirect(url_for("scheduling.holidays"))
     today = local_today()
+    restore_form = HolidayRestoreForm(formdata=None, year=today.year)
     return render_template(
         "scheduling/holidays.html",
         form=form,
-        holidays=services.list_holidays(today.replace(month=1, day=1)),
-        flagged=services.flagged_briefings(),
-        confirm_form=ConfirmForm(),
+        years=_holiday_years(holiday_service.list_holidays(today.replace(month=1, day=1))),
+        flagged=holiday_service.flagged_briefings(),
+        today=today,
+        restore_form=restore_form,
     )
+
+
+@blueprint.post("/holidays/<int:holiday_id>/rename")
+def holiday_rename(holiday_id: int) -> ResponseReturnValue:
+    """Rename a holiday (the briefings flagged on its day show the new name)."""
+    actor = acting_user()
+    form = HolidayRenameForm()
+    if not form.validate_on_submit():
+        flash(_("Cần nhập tên ngày lễ (tối đa 200 ký tự)."), "danger")
+        return redirect(url_for("scheduling.holidays"))
+    try:
+        holiday_service.rename_holiday(holiday_id, form.name.data or "", actor)
+    except ServiceError as error:
+        show_refusal(None, error)
+    else:
+        db.session.commit()
+        flash(_("Đã đổi tên ngày lễ."), "success")
+    return redirect(url_for("scheduling.holidays"))
 
 
 @blueprint.post("/holidays/<int:holiday_id>/delete")
 def holiday_delete(holiday_id: int) -> ResponseReturnValue:
-    """Remove a holiday."""
+    """Remove a holiday (the page asks first)."""
     actor = acting_user()
-    if ConfirmForm().validate_on_submit():
-        services.remove_holiday(holiday_id, actor)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Yêu cầu không hợp lệ, vui lòng thử lại."), "danger")
+        return redirect(url_for("scheduling.holidays"))
+    try:
+        removed = holiday_service.remove_holiday(holiday_id, actor)
+    except ServiceError as error:
+        show_refusal(None, error)
+    else:
+        message = _("Đã xóa ngày lễ %(day)s (%(name)s).", day=format_day(removed.day), name=removed.name)
         db.session.commit()
-        flash(_("Đã xóa ngày lễ."), "success")
+        flash(message, "success")
+    return redirect(url_for("scheduling.holidays"))
+
+
+@blueprint.post("/holidays/restore")
+def holidays_restore() -> ResponseReturnValue:
+    """Add back a year's official holidays that are missing (computed again, Tết by the lunar calendar)."""
+    actor = acting_user()
+    form = HolidayRestoreForm()
+    if not form.validate_on_submit():
+        flash(_("Năm không hợp lệ (từ 2000 đến 2100)."), "danger")
+        return redirect(url_for("scheduling.holidays"))
+    try:
+        added = holiday_service.restore_official_holidays(form.year.data, actor)
+    except ServiceError as error:
+        show_refusal(None, error)
+    else:
+        db.session.commit()
+        if added:
+            flash(_("Đã thêm %(n)d ngày lễ chính thức của năm %(year)d.", n=len(added), year=form.year.data), "success")
+        else:
+            flash(_("Năm %(year)d đã có đủ các ngày lễ chính thức.", year=form.year.data), "info")
     return redirect(url_for("scheduling.holidays"))

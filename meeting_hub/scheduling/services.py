@@ -1,4 +1,4 @@
-"""Scheduling: monthly series, their occurrences, single briefings, their status, and holidays."""
+"""Scheduling: monthly series, their occurrences, single briefings and their status (holidays: holidays.py)."""
 
 from __future__ import annotations
 
@@ -15,18 +15,18 @@ from flask_babel import gettext as _
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.clock import local_datetime, local_day_bounds, local_today, local_zone
+from meeting_hub.clock import local_datetime, local_day_bounds, local_iso, local_today, local_zone
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from meeting_hub.event_log import log as event_log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Endpoint
+from meeting_hub.scheduling.holidays import holiday_name, holiday_names
 from meeting_hub.scheduling.models import (
     AgendaItem,
     Briefing,
     BriefingSeries,
     BriefingStatus,
-    Holiday,
     briefing_endpoints,
 )
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_between, occurrence_months
@@ -73,16 +73,6 @@ def _endpoints_by_ids(endpoint_ids: list[int]) -> list[Endpoint]:
             details={"endpoint_ids": _("Có điểm cầu đã ngừng hoạt động.")},
         )
     return endpoints
-
-
-def _holiday_name(day: date) -> str | None:
-    return db.session.scalar(sa.select(Holiday.name).where(Holiday.day == day))
-
-
-def _holiday_names(first_day: date, last_day: date) -> dict[date, str]:
-    """Return {day: name} of the holidays between two dates (inclusive), in one query."""
-    statement = sa.select(Holiday.day, Holiday.name).where(Holiday.day.between(first_day, last_day))
-    return {day: name for day, name in db.session.execute(statement)}
 
 
 def _touch_calendar(briefing: Briefing) -> None:
@@ -186,7 +176,7 @@ def extend_series(series: BriefingSeries, now: datetime | None = None) -> int:
     months = occurrence_months(start, months_between(start, last) + 1)
     # Invitees and holidays are looked up once, and only when there is something to generate.
     invitees = _series_invitees(series) if months else []
-    holidays = _holiday_names(start, add_months(last, 1) - timedelta(days=1)) if months else {}
+    holidays = holiday_names(start, add_months(last, 1) - timedelta(days=1)) if months else {}
     for month in months:
         starts_at, ends_at, day = _occurrence_times(series, month)
         db.session.add(
@@ -266,7 +256,7 @@ def update_series(series: BriefingSeries, data: SeriesData, actor: User, now: da
         before = (briefing.starts_at, briefing.ends_at, briefing.video_link, briefing.room)
         if not briefing.detached:
             briefing.starts_at, briefing.ends_at, day = _occurrence_times(series, briefing.series_month)
-            briefing.holiday_name = _holiday_name(day)
+            briefing.holiday_name = holiday_name(day)
             briefing.video_link, briefing.room = series.video_link, series.room
         briefing.title = occurrence_title(series.title, briefing.series_month)
         briefing.endpoints = list(invitees)
@@ -391,7 +381,7 @@ def create_briefing(data: BriefingData, actor: User) -> Briefing:
         video_link=(data.video_link or "").strip(),
         room=(data.room or "").strip(),
         notes=(data.notes or "").strip(),
-        holiday_name=_holiday_name(data.starts_at.astimezone(local_zone()).date()),
+        holiday_name=holiday_name(data.starts_at.astimezone(local_zone()).date()),
         ical_uid=_new_ical_uid(),
         endpoints=endpoints,
         agenda_items=_agenda_items(data.agenda or []),
@@ -416,7 +406,7 @@ def update_briefing(briefing: Briefing, data: BriefingData, actor: User) -> Brie
     calendar_before = (briefing.starts_at, briefing.ends_at, briefing.video_link, briefing.room)
     if starts_at != briefing.starts_at or ends_at != briefing.ends_at:
         briefing.starts_at, briefing.ends_at = starts_at, ends_at
-        briefing.holiday_name = _holiday_name(starts_at.astimezone(local_zone()).date())
+        briefing.holiday_name = holiday_name(starts_at.astimezone(local_zone()).date())
         briefing.detached = briefing.series_id is not None
     if data.title is not None:
         if not data.title.strip():
@@ -461,7 +451,7 @@ def _set_status(briefing: Briefing, status: BriefingStatus, actor: User, now: da
         {
             "briefing_id": briefing.id,
             "status": status.value,
-            "at": briefing.status_changed_at.isoformat(),
+            "at": local_iso(briefing.status_changed_at),
             "by": actor.username,
         },
     )
@@ -595,61 +585,3 @@ def briefings_for_feed(user: User) -> list[Briefing]:
         .order_by(Briefing.starts_at)
     )
     return list(db.session.scalars(_visible_to(statement, user)))
-
-
-# Holidays
-
-
-def list_holidays(from_day: date | None = None) -> list[Holiday]:
-    """Return the holidays, by date, from a day on."""
-    statement = sa.select(Holiday).order_by(Holiday.day)
-    if from_day is not None:
-        statement = statement.where(Holiday.day >= from_day)
-    return list(db.session.scalars(statement))
-
-
-def add_holiday(day: date, name: str, actor: User) -> Holiday:
-    """Add a holiday and flag the scheduled briefings that fall on it (never moved silently)."""
-    name = name.strip()
-    if not name:
-        raise ValidationFailed(_("Cần nhập tên ngày lễ."), details={"name": _("Bắt buộc.")})
-    if db.session.scalar(sa.select(Holiday.id).where(Holiday.day == day)) is not None:
-        raise ValidationFailed(_("Ngày này đã có trong danh sách."), details={"day": _("Đã có.")})
-    holiday = Holiday(day=day, name=name[:200])
-    db.session.add(holiday)
-    start, end = local_day_bounds(day, day)
-    db.session.execute(
-        sa.update(Briefing)
-        .where(Briefing.starts_at >= start, Briefing.starts_at < end)
-        .values(holiday_name=holiday.name)
-    )
-    audit.record("holiday.add", actor, target=f"holiday:{day.isoformat()}", name=holiday.name)
-    db.session.flush()
-    return holiday
-
-
-def remove_holiday(holiday_id: int, actor: User) -> None:
-    """Remove a holiday and clear the flag of the briefings on that day."""
-    holiday = db.session.get(Holiday, holiday_id)
-    if holiday is None:
-        raise NotFound(_("Không tìm thấy ngày lễ."))
-    start, end = local_day_bounds(holiday.day, holiday.day)
-    db.session.execute(
-        sa.update(Briefing).where(Briefing.starts_at >= start, Briefing.starts_at < end).values(holiday_name=None)
-    )
-    audit.record("holiday.remove", actor, target=f"holiday:{holiday.day.isoformat()}")
-    db.session.delete(holiday)
-
-
-def flagged_briefings(now: datetime | None = None) -> list[Briefing]:
-    """Return the future scheduled briefings that fall on a holiday, for organizers to move."""
-    statement = (
-        sa.select(Briefing)
-        .where(
-            Briefing.holiday_name.is_not(None),
-            Briefing.status == BriefingStatus.SCHEDULED,
-            Briefing.starts_at >= (now or utcnow()),
-        )
-        .order_by(Briefing.starts_at)
-    )
-    return list(db.session.scalars(statement))

@@ -41,9 +41,9 @@
     return String(text).toLocaleLowerCase("vi");
   }
 
+  /** Return hh:mm:ss (24-hour) of a time in the network's time zone, not the browser's; now without one. */
   function timeOf(iso) {
-    const at = iso ? new Date(iso) : new Date(serverNow());
-    return at.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    return window.MeetingHubLive.vnTime.time(iso || serverNow(), { seconds: true });
   }
 
   /** Return the feed line of an event, or null for events the feed does not show (a heartbeat with no change). */

@@ -234,5 +234,54 @@
     return element;
   }
 
-  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson, showConnectionState };
+  // Times as the network reads them: dd/mm/yyyy and 24-hour hh:mm in the network's time zone (the page's
+  // <html data-time-zone>, else Asia/Ho_Chi_Minh), whatever the browser's zone and language. The parts come from Intl
+  // and are laid out here, so an en-US browser in New York shows the same "18/12/2026 08:00" as one in Hà Nội.
+  const TIME_ZONE = document.documentElement.dataset.timeZone || "Asia/Ho_Chi_Minh";
+  let partsFormat = null;
+
+  /** Return {day, month, year, hour, minute, second} (two-digit strings, four for the year) of a time in the zone. */
+  function localParts(value) {
+    if (partsFormat === null) {
+      partsFormat = new Intl.DateTimeFormat("en-US", {
+        timeZone: TIME_ZONE,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+      });
+    }
+    const at = value instanceof Date ? value : new Date(value);
+    const parts = {};
+    for (const part of partsFormat.formatToParts(at)) parts[part.type] = part.value;
+    return parts;
+  }
+
+  /**
+   * Format a time (ISO 8601 string with its offset, Date or milliseconds) in the network's time zone:
+   * vnTime.date -> "18/12/2026", vnTime.time -> "08:30" ("08:30:05" with {seconds: true}), vnTime.dateTime ->
+   * "18/12/2026 08:30". An empty or unreadable value gives "".
+   */
+  const vnTime = {
+    date(value) {
+      if (value === null || value === undefined || value === "" || Number.isNaN(new Date(value).getTime())) return "";
+      const p = localParts(value);
+      return `${p.day}/${p.month}/${p.year}`;
+    },
+    time(value, options = {}) {
+      if (value === null || value === undefined || value === "" || Number.isNaN(new Date(value).getTime())) return "";
+      const p = localParts(value);
+      return options.seconds ? `${p.hour}:${p.minute}:${p.second}` : `${p.hour}:${p.minute}`;
+    },
+    dateTime(value) {
+      const day = vnTime.date(value);
+      return day && `${day} ${vnTime.time(value)}`;
+    },
+    timeZone: TIME_ZONE,
+  };
+
+  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson, showConnectionState, vnTime };
 })();

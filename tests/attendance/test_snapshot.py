@@ -19,6 +19,7 @@ from meeting_hub.api.attendance import AttendanceSchema
 from meeting_hub.attendance import services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, EndpointLink, LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot
+from meeting_hub.clock import local_iso
 from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Person
@@ -128,7 +129,7 @@ def _from_database(briefing_id: int, only_endpoint: int | None = None) -> dict[s
             {
                 "endpoint_id": endpoint_id,
                 "link_status": link.status.value if link else None,
-                "last_seen_at": link.last_seen_at.isoformat() if link and link.last_seen_at else None,
+                "last_seen_at": local_iso(link.last_seen_at) if link else None,
                 "expected": expected,
                 **{s.value: sum(1 for r in mine if r.status == s) for s in AttendanceStatus},
                 "pending": max(expected - len(mine), 0),
@@ -148,7 +149,7 @@ def _from_database(briefing_id: int, only_endpoint: int | None = None) -> dict[s
                 "status": r.status.value,
                 "note": r.note,
                 "substitute_name": r.substitute_name,
-                "recorded_at": r.recorded_at.isoformat(),
+                "recorded_at": local_iso(r.recorded_at),
                 "recorded_by": r.recorded_by.username if r.recorded_by else None,
                 "via": r.via.value,
             }
@@ -180,7 +181,7 @@ def test_the_snapshot_equals_the_database(roll: Roll) -> None:
             0,
             0,
         ]
-        assert sao_do["link_status"] == "degraded" and sao_do["last_seen_at"].endswith("+00:00")
+        assert sao_do["link_status"] == "degraded" and sao_do["last_seen_at"].endswith("+07:00")
         hht = by_endpoint[roll.hoang_hoa_tham]
         # The closed cell's person is not expected; the heartbeat made a link row, connected by default.
         assert (hht["expected"], hht["absent"], hht["pending"], hht["link_status"]) == (1, 1, 0, "connected")

@@ -10,7 +10,7 @@ from flask import Flask
 
 from meeting_hub.errors import AccessDenied, Conflict, ValidationFailed
 from meeting_hub.extensions import db
-from meeting_hub.scheduling import services
+from meeting_hub.scheduling import holidays, services
 from meeting_hub.scheduling.models import BriefingStatus
 from meeting_hub.scheduling.recurrence import MonthlyRule
 from tests import factories
@@ -175,21 +175,21 @@ def test_end_before_start_is_refused(app_ctx: Flask) -> None:
 
 def test_holidays_flag_occurrences_and_never_move_them(app_ctx: Flask) -> None:
     network = factories.make_small_network()
-    services.add_holiday(date(2026, 4, 14), "Giỗ Tổ Hùng Vương (ví dụ)", network.organizer)
+    holidays.add_holiday(date(2026, 4, 14), "Giỗ Tổ Hùng Vương (ví dụ)", network.organizer)
     series = services.schedule_series(_series(network), network.organizer, NOW)
     april = series.briefings[1]
     assert april.holiday_name == "Giỗ Tổ Hùng Vương (ví dụ)"
     assert april.starts_at.astimezone(HCM).date() == date(2026, 4, 14)  # flagged, not moved
-    assert services.flagged_briefings(NOW) == [april]
+    assert holidays.flagged_briefings(NOW) == [april]
     # A holiday added later flags the existing occurrence too; removing it clears the flag.
-    holiday = services.add_holiday(date(2026, 5, 12), "Ngày nghỉ bù", network.organizer)
+    holiday = holidays.add_holiday(date(2026, 5, 12), "Ngày nghỉ bù", network.organizer)
     db.session.refresh(series.briefings[2])
     assert series.briefings[2].holiday_name == "Ngày nghỉ bù"
-    services.remove_holiday(holiday.id, network.organizer)
+    holidays.remove_holiday(holiday.id, network.organizer)
     db.session.refresh(series.briefings[2])
     assert series.briefings[2].holiday_name is None
     with pytest.raises(ValidationFailed):
-        services.add_holiday(date(2026, 4, 14), "Trùng", network.organizer)
+        holidays.add_holiday(date(2026, 4, 14), "Trùng", network.organizer)
 
 
 def test_agenda_is_kept_in_order(app_ctx: Flask) -> None:
