@@ -6,7 +6,14 @@ from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, Client
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
-from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, Material
+from meeting_hub.scheduling.models import (
+    AgendaItem,
+    Briefing,
+    BriefingReopening,
+    BriefingSeries,
+    Holiday,
+    Material,
+)
 
 __all__ = [
     "AttendanceRecord",
@@ -19,6 +26,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Briefing",
+    "BriefingReopening",
     "BriefingSeries",
     "Cell",
     "Endpoint",

@@ -98,6 +98,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "scheduling.briefing_open": ORGANIZERS,
     "scheduling.briefing_close": ORGANIZERS,
     "scheduling.briefing_cancel": ORGANIZERS,
+    "scheduling.briefing_reopen": ORGANIZERS,
     "scheduling.holidays": ORGANIZERS,
     "scheduling.holiday_delete": ORGANIZERS,
     # Materials (reading also needs the briefing's visibility, checked by get_briefing; the share link is
@@ -167,6 +168,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_scheduling.cancel_briefing": ORGANIZERS,
     "api_scheduling.open_briefing": ORGANIZERS,
     "api_scheduling.close_briefing": ORGANIZERS,
+    "api_scheduling.reopen_briefing": ORGANIZERS,
     "api_attendance.get_attendance": ROSTER_READERS,
     "api_attendance.post_attendance": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
     "api_follow_up.categories": SIGNED_IN,

@@ -163,7 +163,7 @@ def test_closing_through_the_page_or_the_api_freezes_version_1(app: Flask, netwo
         other = scheduling.create_briefing(
             scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
         )
-        scheduling.open_briefing(other, organizer)
+        factories.open_briefing(other, organizer)
         db.session.commit()
         via_api = other.id
     client = signed_in_client(app, "organizer")
@@ -181,7 +181,7 @@ def test_a_rolled_back_close_leaves_no_version_and_no_file(app: Flask, network: 
     with app.app_context():
         briefing_id = hold_briefing(network, close=False).briefing_id
         briefing = scheduling.get_briefing(briefing_id)
-        scheduling.close_briefing(briefing, accounts.find_user("organizer"))
+        factories.close_briefing(briefing, accounts.find_user("organizer"))
         db.session.flush()
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count(MinutesVersion.id))) == 0
