@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_PLACE_NAME": "Chí Linh",
     "REPORT_ABSENCE_STREAK": 2,
     "REPORT_TREND_MONTHS": 12,
+    # How long after its first closing a briefing ended by mistake may be reopened (scheduling/lifecycle.py).
+    "REOPEN_WINDOW_HOURS": 24,
 }
 
 
