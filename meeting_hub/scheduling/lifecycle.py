@@ -108,7 +108,7 @@ class Consequence:
 
 def _window_text() -> str:
     hours = reopen_window().total_seconds() / 3600
-    return _("Nếu kết thúc nhầm, có thể mở lại trong vòng %(h)s giờ.", h=f"{hours:g}")
+    return str(_("Nếu kết thúc nhầm, có thể mở lại trong vòng %(h)s giờ.", h=f"{hours:g}"))
 
 
 def open_consequence(briefing: Briefing, now: datetime | None = None) -> Consequence:

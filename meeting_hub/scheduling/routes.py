@@ -395,15 +395,15 @@ def _change_status(briefing: Briefing, action: str, form: StatusChangeForm, acto
     """Take the confirmed status change; return the message to flash."""
     if action == "open":
         lifecycle.open_briefing(briefing, actor, confirm_early=True)
-        return _("Buổi giao ban đã mở.")
+        return str(_("Buổi giao ban đã mở."))
     if action == "close":
         lifecycle.close_briefing(briefing, actor, confirm_unrecorded=form.confirm_unrecorded.data or 0)
-        return _("Buổi giao ban đã kết thúc; biên bản đã được chốt.")
+        return str(_("Buổi giao ban đã kết thúc; biên bản đã được chốt."))
     if action == "cancel":
         lifecycle.cancel_briefing(briefing, actor, form.reason.data or "")
-        return _("Đã hủy buổi giao ban.")
+        return str(_("Đã hủy buổi giao ban."))
     lifecycle.reopen_briefing(briefing, actor, form.reason.data or "")
-    return _("Đã mở lại buổi giao ban: các điểm cầu điểm danh tiếp được.")
+    return str(_("Đã mở lại buổi giao ban: các điểm cầu điểm danh tiếp được."))
 
 
 def _status_step(briefing_id: int, action: str) -> ResponseReturnValue:
