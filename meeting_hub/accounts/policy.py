@@ -95,11 +95,11 @@ ROUTE_POLICY: dict[str, Rule] = {
     "scheduling.briefing_create": ORGANIZERS,
     "scheduling.briefing_edit": ORGANIZERS,
     "scheduling.briefing_detail": SIGNED_IN,
-    "scheduling.briefing_open": ORGANIZERS,
-    "scheduling.briefing_close": ORGANIZERS,
-    "scheduling.briefing_cancel": ORGANIZERS,
-    "scheduling.briefing_reopen": ORGANIZERS,
     "scheduling.holidays": ORGANIZERS,
+    "lifecycle.briefing_open": ORGANIZERS,
+    "lifecycle.briefing_close": ORGANIZERS,
+    "lifecycle.briefing_cancel": ORGANIZERS,
+    "lifecycle.briefing_reopen": ORGANIZERS,
     "scheduling.holiday_delete": ORGANIZERS,
     # Materials (reading also needs the briefing's visibility, checked by get_briefing; the share link is
     # public: its secret, revocable token is the credential)
