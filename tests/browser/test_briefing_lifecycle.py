@@ -59,6 +59,7 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
     dialog = page.get_by_role("dialog", name="Kết thúc giao ban?")
     expect(dialog).to_contain_text(re.compile(r"Còn \d+ người chưa được điểm danh"))
+    page.wait_for_timeout(400)  # the modal's fade-in, for the screenshot
     screenshot(page, "lifecycle-phone-close-confirmation")
     dialog.get_by_role("button", name=re.compile(r"^Kết thúc, để \d+ người chưa điểm danh$")).click()
     expect(page.get_by_role("alert")).to_have_text("Buổi giao ban đã kết thúc; biên bản đã được chốt.")
@@ -127,6 +128,45 @@ def test_an_english_browser_far_away_still_reads_day_first_local_times(
         page.get_by_role("button", name="Mở giao ban", exact=True).click()
         dialog = page.get_by_role("dialog", name="Mở giao ban sớm?")
         expect(dialog).to_contain_text(f"ngày {start.strftime('%d/%m/%Y')} lúc 14:30")
+        page.wait_for_timeout(400)  # the modal's fade-in, for the screenshot
         screenshot(page, "lifecycle-en-browser-early-open")
     finally:
         context.close()
+
+
+def test_cancelling_and_merging_ask_first_and_say_what_follows(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "admin")
+    start = datetime.now(HCM) + timedelta(days=20)
+    response = page.request.post(
+        f"{base_url}/api/v1/briefings",
+        data={
+            "title": "Giao ban sẽ hủy",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+        headers={"X-CSRFToken": _csrf(page)},
+    )
+    assert response.status == 201, response.text()
+    page.goto(f"{base_url}/briefings/{response.json()['id']}")
+    page.get_by_role("button", name="Hủy buổi", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Hủy buổi giao ban?")
+    expect(dialog).to_contain_text("Không thể mở lại một buổi đã hủy")
+    dialog.get_by_label("Lý do hủy (không bắt buộc)").fill("Trùng Hội nghị Thành ủy")
+    dialog.get_by_role("button", name="Hủy buổi giao ban").click()
+    expect(page.get_by_role("alert")).to_have_text("Đã hủy buổi giao ban.")
+    expect(page.get_by_text("Lý do: Trùng Hội nghị Thành ủy")).to_be_visible()
+
+    # The merge is only looked at here: the demo's endpoints are shared with the other browser tests.
+    page.goto(f"{base_url}/endpoints")
+    page.get_by_role("link", name=re.compile("Hoàng Hoa Thám")).first.click()
+    endpoint_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"{base_url}/admin/endpoints/{endpoint_id}")
+    page.get_by_role("button", name="Sáp nhập vào đơn vị khác…").click()
+    dialog = page.get_by_role("dialog", name="Sáp nhập Hoàng Hoa Thám?")
+    expect(dialog).to_contain_text(re.compile(r"\d+ chi bộ với \d+ người và \d+ tài khoản cán bộ điểm cầu"))
+    expect(dialog).to_contain_text("Không thể hoàn tác việc sáp nhập.")
+    expect(dialog.get_by_label("Sáp nhập Hoàng Hoa Thám vào")).to_have_value("")  # no unit chosen for the admin
+    page.wait_for_timeout(400)  # the modal's fade-in, for the screenshot
+    screenshot(page, "lifecycle-merge-confirmation")
+    dialog.get_by_role("button", name="Quay lại").click()
+    expect(dialog).to_be_hidden()

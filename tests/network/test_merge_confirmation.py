@@ -35,6 +35,9 @@ def test_merge_states_what_moves_and_waits_for_the_confirmation(
     assert step.status_code == 200 and "Không thể hoàn tác việc sáp nhập." in step.text
     unconfirmed = client.post(f"/admin/endpoints/{source}/merge", data={"target_id": target})
     assert unconfirmed.status_code == 200 and "Sáp nhập Hoàng Hoa Thám?" in unconfirmed.text
+    assert f'<option value="{target}" selected>' in unconfirmed.text  # the step keeps the unit chosen
+    no_target = client.post(f"/admin/endpoints/{source}/merge", data={"confirmed": "1"})
+    assert "Cần chọn điểm cầu nhận sáp nhập." in no_target.text
     assert _merged_into(app, source) is None
     done = client.post(f"/admin/endpoints/{source}/merge", data={"target_id": target, "confirmed": "1"})
     assert done.status_code == 302
