@@ -23,10 +23,15 @@ def _csrf(page: Page) -> str:
     return token
 
 
+#: The briefings these tests hold are dated long before the demo's: the other browser tests share the demo database,
+#: and a briefing held today would become "the previous briefing" of the demo's coming one (its report-back) or the
+#: live one their consoles take.
+LONG_AGO = timedelta(days=800)
+
+
 def _new_briefing(page: Page, base_url: str, title: str) -> int:
-    """Create, as the signed-in organizer, a briefing that started a few minutes ago (its own: other tests use the
-    demo's)."""
-    start = datetime.now(HCM) - timedelta(minutes=5)
+    """Create, as the signed-in organizer, a briefing of its own whose time has come (other tests use the demo's)."""
+    start = datetime.now(HCM) - LONG_AGO
     response = page.request.post(
         f"{base_url}/api/v1/briefings",
         data={"title": title, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
@@ -102,6 +107,13 @@ def test_without_javascript_each_change_is_a_second_step(
         screenshot(no_script, "lifecycle-no-js-open-step")
         no_script.get_by_role("button", name="Mở giao ban ngay").click()
         expect(no_script.get_by_role("alert")).to_have_text("Buổi giao ban đã mở.")
+    # Ended again, so that no console of the other tests takes it for the live briefing.
+    close = f"{base_url}/api/v1/briefings/{briefing_id}/close"
+    refused = page.request.post(close, headers={"X-CSRFToken": _csrf(page)})
+    assert refused.status == 409, refused.text()
+    unrecorded = refused.json()["error"]["details"]["unrecorded"]
+    closed = page.request.post(close, data={"confirm_unrecorded": unrecorded}, headers={"X-CSRFToken": _csrf(page)})
+    assert closed.status == 200, closed.text()
 
 
 def test_an_english_browser_far_away_still_reads_day_first_local_times(
@@ -130,6 +142,9 @@ def test_an_english_browser_far_away_still_reads_day_first_local_times(
         expect(dialog).to_contain_text(f"ngày {start.strftime('%d/%m/%Y')} lúc 14:30")
         page.wait_for_timeout(400)  # the modal's fade-in, for the screenshot
         screenshot(page, "lifecycle-en-browser-early-open")
+        # Cancelled again, so that the other tests do not take it for the demo's coming briefing.
+        cancel = f"{base_url}/api/v1/briefings/{response.json()['id']}/cancel"
+        assert page.request.post(cancel, data={}, headers={"X-CSRFToken": _csrf(page)}).status == 200
     finally:
         context.close()
 

@@ -20,6 +20,7 @@ from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.reports import minutes
 from meeting_hub.reports.models import MinutesVersion
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from tests import factories
@@ -166,9 +167,12 @@ def test_closing_through_the_page_or_the_api_freezes_version_1(app: Flask, netwo
         factories.open_briefing(other, organizer)
         db.session.commit()
         via_api = other.id
+        unrecorded = lifecycle.unrecorded_count(other)
     client = signed_in_client(app, "organizer")
-    assert client.post(f"/briefings/{via_page}/close").status_code == 302
-    assert client.post(f"/api/v1/briefings/{via_api}/close").status_code == 200
+    confirmed = {"close-confirmed": "1", "close-confirm_unrecorded": str(unrecorded)}
+    assert client.post(f"/briefings/{via_page}/close", data=confirmed).status_code == 302
+    closing = {"confirm_unrecorded": unrecorded}
+    assert client.post(f"/api/v1/briefings/{via_api}/close", json=closing).status_code == 200
     with app.app_context():
         for briefing_id in (via_page, via_api):
             versions = db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.briefing_id == briefing_id))
@@ -233,7 +237,8 @@ def test_the_minutes_page_lists_versions_and_takes_a_correction(app: Flask, held
     leader_page = signed_in_client(app, "leader").get(f"/briefings/{held.briefing_id}/minutes").get_data(as_text=True)
     assert "Lý do đính chính" not in leader_page  # leaders read; organizers correct
     detail = organizer.get(f"/briefings/{held.briefing_id}").get_data(as_text=True)
-    assert "Biên bản PDF (phiên bản 2)" in detail
+    assert f"/briefings/{held.briefing_id}/minutes.pdf?version=2" in detail  # every version on the briefing page
+    assert f"/briefings/{held.briefing_id}/minutes.pdf?version=1" in detail
 
 
 @pytest.mark.parametrize("username", ["op-sao-do", "responder"])
