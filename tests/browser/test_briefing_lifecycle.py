@@ -23,15 +23,15 @@ def _csrf(page: Page) -> str:
     return token
 
 
-#: The briefings these tests hold are dated long before the demo's: the other browser tests share the demo database,
-#: and a briefing held today would become "the previous briefing" of the demo's coming one (its report-back) or the
-#: live one their consoles take.
-LONG_AGO = timedelta(days=800)
+#: The briefings these tests hold are dated after the demo's coming one, outside the range the other browser tests
+#: look at: they share the demo database, and a briefing held before the demo's coming one would become its "previous
+#: briefing" (its report-back). Each test leaves none of them live.
+LATER = timedelta(days=120)
 
 
-def _new_briefing(page: Page, base_url: str, title: str) -> int:
-    """Create, as the signed-in organizer, a briefing of its own whose time has come (other tests use the demo's)."""
-    start = datetime.now(HCM) - LONG_AGO
+def _new_briefing(page: Page, base_url: str, title: str, starts_in: timedelta = LATER) -> int:
+    """Create, as the signed-in organizer, a briefing of its own (other tests use the demo's)."""
+    start = datetime.now(HCM) + starts_in
     response = page.request.post(
         f"{base_url}/api/v1/briefings",
         data={"title": title, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
@@ -44,21 +44,26 @@ def _new_briefing(page: Page, base_url: str, title: str) -> int:
 def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_page: Page, base_url: str) -> None:
     page = phone_page
     sign_in(page, base_url, "organizer")
+    # A briefing whose time has come but that nobody opened says so, never "live" (long ago: never held, it is
+    # nobody's previous briefing).
+    forgotten = _new_briefing(page, base_url, "Giao ban chưa mở", starts_in=-timedelta(days=800))
+    page.goto(f"{base_url}/briefings/{forgotten}")
+    expect(page.locator("main .badge").first).to_have_text("Đến giờ, chưa mở")
+
     briefing_id = _new_briefing(page, base_url, "Giao ban thử vòng đời")
     page.goto(f"{base_url}/briefings/{briefing_id}")
-
     # The controls come before the content on a phone: the open button is in the first screen.
     open_button = page.get_by_role("button", name="Mở giao ban", exact=True)
     expect(open_button).to_be_in_viewport()
     open_button.click()
-    dialog = page.get_by_role("dialog", name="Mở giao ban?")
-    expect(dialog).to_be_visible()
+    dialog = page.get_by_role("dialog", name="Mở giao ban sớm?")
+    expect(dialog).to_contain_text("Buổi giao ban dự kiến diễn ra ngày")
     dialog.get_by_role("button", name="Quay lại").click()
     expect(dialog).to_be_hidden()
-    expect(page.locator("main .badge").first).to_have_text("Đến giờ, chưa mở")  # not opened: never "live"
+    expect(page.locator("main .badge").first).to_have_text("Đã lên lịch")
 
     open_button.click()
-    dialog.get_by_role("button", name="Mở giao ban ngay").click()
+    dialog.get_by_role("button", name="Vẫn mở sớm").click()
     expect(page.get_by_role("alert")).to_have_text("Buổi giao ban đã mở.")
 
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
@@ -103,9 +108,9 @@ def test_without_javascript_each_change_is_a_second_step(
         no_script.goto(f"{base_url}/briefings/{briefing_id}")
         no_script.get_by_role("button", name="Mở giao ban", exact=True).click()
         no_script.wait_for_url(f"{base_url}/briefings/{briefing_id}/open")
-        expect(no_script.get_by_role("heading", name="Mở giao ban?")).to_be_visible()
+        expect(no_script.get_by_role("heading", name="Mở giao ban sớm?")).to_be_visible()
         screenshot(no_script, "lifecycle-no-js-open-step")
-        no_script.get_by_role("button", name="Mở giao ban ngay").click()
+        no_script.get_by_role("button", name="Vẫn mở sớm").click()
         expect(no_script.get_by_role("alert")).to_have_text("Buổi giao ban đã mở.")
     # Ended again, so that no console of the other tests takes it for the live briefing.
     close = f"{base_url}/api/v1/briefings/{briefing_id}/close"
