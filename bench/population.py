@@ -40,6 +40,7 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
     from meeting_hub.database import utcnow
     from meeting_hub.extensions import db
     from meeting_hub.network.models import Cell, Endpoint, EndpointKind, Person
+    from meeting_hub.scheduling import lifecycle
     from meeting_hub.scheduling import services as scheduling
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "LIVE_COALESCE_MS": 0})
@@ -122,7 +123,7 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
             ),
             organizer,
         )
-        scheduling.open_briefing(briefing, organizer)
+        lifecycle.open_briefing(briefing, organizer)
         db.session.commit()
         briefing_id = briefing.id
         db.session.remove()

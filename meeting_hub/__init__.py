@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.realtime import deflate, packet_json, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
+    from meeting_hub.scheduling.lifecycle_routes import blueprint as lifecycle_blueprint
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
     from meeting_hub.scheduling.routes import blueprint as scheduling_blueprint
 
@@ -108,6 +109,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_feeds_blueprint)
     app.register_blueprint(scheduling_blueprint)
     app.register_blueprint(materials_blueprint)
+    app.register_blueprint(lifecycle_blueprint)
     app.register_blueprint(attendance_blueprint)
     app.register_blueprint(self_check_in_blueprint)
     app.register_blueprint(follow_up_blueprint)

@@ -22,7 +22,7 @@ from meeting_hub.extensions import db
 from meeting_hub.follow_up import services as follow_up
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
-from meeting_hub.scheduling import holidays
+from meeting_hub.scheduling import holidays, lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
@@ -291,9 +291,10 @@ def _load_briefings(now: datetime | None = None) -> list[str]:
     for briefing in series.briefings:
         scheduling.update_briefing(briefing, scheduling.BriefingData(agenda=agenda), organizer)
     past = series.briefings[0]
-    scheduling.open_briefing(past, organizer)
+    lifecycle.open_briefing(past, organizer)
     _load_attendance(past)
-    scheduling.close_briefing(past, organizer)
+    # The demo's roll-call leaves a few people unrecorded, as a real one does: the organizer confirms closing anyway.
+    lifecycle.close_briefing(past, organizer, confirm_unrecorded=lifecycle.unrecorded_count(past))
     past.status_changed_at = past.ends_at
     issues = _load_issues(past, now)
     return [

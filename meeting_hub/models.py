@@ -7,7 +7,15 @@ from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notif
 from meeting_hub.jobs.models import JobRun
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
-from meeting_hub.scheduling.models import AgendaItem, Briefing, BriefingSeries, Holiday, HolidaySeedYear, Material
+from meeting_hub.scheduling.models import (
+    AgendaItem,
+    Briefing,
+    BriefingReopening,
+    BriefingSeries,
+    Holiday,
+    HolidaySeedYear,
+    Material,
+)
 
 __all__ = [
     "AttendanceRecord",
@@ -20,6 +28,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Briefing",
+    "BriefingReopening",
     "BriefingSeries",
     "Cell",
     "Endpoint",

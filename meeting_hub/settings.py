@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     live_max_message_bytes: PositiveInt = 16 * 1024
 
     # Scheduling and calendars
+    #: How long after its first closing an organizer may reopen a briefing ended by mistake.
+    reopen_window_hours: Annotated[int, Field(ge=0, le=24 * 30)] = 24
     series_horizon_months: Annotated[int, Field(ge=1, le=120)] = 12
     #: Reminders (VALARM) of every briefing in calendar feeds, in minutes before the start.
     calendar_reminders_minutes: list[NonNegativeInt] = [1440, 60]

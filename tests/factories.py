@@ -13,6 +13,7 @@ from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.network import services as network
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 
@@ -136,6 +137,16 @@ def make_live_briefing(endpoint_ids: list[int] | None = None, *, hours: int = 2)
         scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=hours), endpoint_ids=endpoint_ids),
         organizer,
     )
-    scheduling.open_briefing(briefing, organizer)
+    lifecycle.open_briefing(briefing, organizer)
     db.session.commit()
     return briefing
+
+
+def open_briefing(briefing: Briefing, actor: User) -> Briefing:
+    """Open a briefing as an organizer who confirmed opening it early when it is; the caller commits."""
+    return lifecycle.open_briefing(briefing, actor, confirm_early=True)
+
+
+def close_briefing(briefing: Briefing, actor: User) -> Briefing:
+    """Close a briefing as an organizer who confirmed leaving its unrecorded people so; the caller commits."""
+    return lifecycle.close_briefing(briefing, actor, confirm_unrecorded=lifecycle.unrecorded_count(briefing))

@@ -38,7 +38,16 @@ class MinutesVersionSchema(ma.Schema):
     version = ma.fields.Integer(required=True)
     created_at = ma.fields.DateTime(required=True)
     created_by = ma.fields.String(allow_none=True, metadata={"description": "username"})
-    reason = ma.fields.String(required=True, metadata={"description": "empty for version 1, frozen on closing"})
+    reason = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "empty for version 1, frozen on closing; a correction's reason; or, with reopened, why "
+            "the briefing was reopened before this version was frozen at its closing"
+        },
+    )
+    reopened = ma.fields.Boolean(
+        required=True, metadata={"description": "frozen when the briefing closed again after a reopening"}
+    )
     size_bytes = ma.fields.Integer(required=True)
     sha256 = ma.fields.String(required=True)
     url = ma.fields.String(required=True)
@@ -57,6 +66,7 @@ def version_dict(briefing: Briefing, item: MinutesVersion) -> dict[str, Any]:
         "created_at": item.created_at.astimezone(local_zone()),
         "created_by": item.created_by.username if item.created_by else None,
         "reason": item.reason,
+        "reopened": item.version in minutes.reopened_versions(briefing),
         "size_bytes": item.size_bytes,
         "sha256": item.sha256,
         "url": url_for("api_reports.minutes_pdf", briefing_id=briefing.id, version=item.version),

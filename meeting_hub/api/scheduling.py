@@ -1,4 +1,4 @@
-"""API: monthly series and briefings, with their open / close / cancel actions."""
+"""API: monthly series and briefings, with their open / close / cancel / reopen actions."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.public_links import external_url
-from meeting_hub.scheduling import services
+from meeting_hub.scheduling import lifecycle, services
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
 from meeting_hub.url_converters import id_field
@@ -147,6 +147,9 @@ class BriefingSchema(ma.Schema):
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema))
     ical_uid = ma.fields.String()
     ical_sequence = ma.fields.Integer()
+    reopen_until = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Until when an ended briefing may be reopened; null otherwise."}
+    )
     url = ma.fields.String()
 
 
@@ -201,7 +204,37 @@ class BriefingListArgs(ma.Schema):
 class CancelSchema(ma.Schema):
     """Why the briefing is cancelled."""
 
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=lifecycle.MAX_REASON_LENGTH))
+
+
+class OpenSchema(ma.Schema):
+    """Opening before the briefing's day must be confirmed."""
+
+    confirm_early = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "true to open before the briefing's day (else 409 confirmation_required)."},
+    )
+
+
+class CloseSchema(ma.Schema):
+    """Closing while people are unrecorded must be confirmed with how many the caller accepts to leave so."""
+
+    confirm_unrecorded = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=ma.validate.Range(min=0),
+        metadata={
+            "description": "How many unrecorded people the caller accepts (the number it was shown); when more are "
+            "unrecorded, 409 confirmation_required with details.unrecorded."
+        },
+    )
+
+
+class ReopenSchema(ma.Schema):
+    """Why a briefing ended by mistake is reopened."""
+
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, lifecycle.MAX_REASON_LENGTH))
 
 
 # Conversions
@@ -231,6 +264,7 @@ def briefing_dict(briefing: Briefing) -> dict[str, Any]:
         ],
         "ical_uid": briefing.ical_uid,
         "ical_sequence": briefing.ical_sequence,
+        "reopen_until": _local_iso(until) if (until := lifecycle.reopen_until(briefing)) else None,
         "url": external_url("scheduling.briefing_detail", briefing_id=briefing.id),
     }
 
@@ -370,18 +404,36 @@ def _change_status(briefing_id: int, change: Callable[[Briefing, User], Briefing
 def cancel_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     """Cancel a scheduled briefing; it stays in calendars as cancelled."""
     reason = body.get("reason", "")
-    return _change_status(briefing_id, lambda briefing, actor: services.cancel_briefing(briefing, actor, reason))
+    return _change_status(briefing_id, lambda briefing, actor: lifecycle.cancel_briefing(briefing, actor, reason))
 
 
 @blueprint.post("/briefings/<int:briefing_id>/open")
+@blueprint.arguments(OpenSchema, required=False)
 @blueprint.response(200, BriefingSchema)
-def open_briefing(briefing_id: int) -> dict[str, Any]:
-    """Open a scheduled briefing: it goes live."""
-    return _change_status(briefing_id, services.open_briefing)
+def open_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
+    """Open a scheduled briefing: it goes live. Before its day: 409 confirmation_required unless confirm_early."""
+    confirm_early = bool(body.get("confirm_early", False))
+    return _change_status(
+        briefing_id, lambda briefing, actor: lifecycle.open_briefing(briefing, actor, confirm_early=confirm_early)
+    )
 
 
 @blueprint.post("/briefings/<int:briefing_id>/close")
+@blueprint.arguments(CloseSchema, required=False)
 @blueprint.response(200, BriefingSchema)
-def close_briefing(briefing_id: int) -> dict[str, Any]:
-    """Close a live briefing."""
-    return _change_status(briefing_id, services.close_briefing)
+def close_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
+    """Close a live briefing. With people unrecorded: 409 confirmation_required (details.unrecorded) unless
+    confirm_unrecorded is at least that number."""
+    accepted = body.get("confirm_unrecorded")
+    return _change_status(
+        briefing_id, lambda briefing, actor: lifecycle.close_briefing(briefing, actor, confirm_unrecorded=accepted)
+    )
+
+
+@blueprint.post("/briefings/<int:briefing_id>/reopen")
+@blueprint.arguments(ReopenSchema)
+@blueprint.response(200, BriefingSchema)
+def reopen_briefing(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
+    """Reopen a briefing ended by mistake, with a reason, within the reopening window (reopen_until)."""
+    reason = body["reason"]
+    return _change_status(briefing_id, lambda briefing, actor: lifecycle.reopen_briefing(briefing, actor, reason))

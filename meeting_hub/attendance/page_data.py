@@ -31,15 +31,15 @@ ANSWER_EXCERPT = 240
 def briefing_to_take(viewer: User, now: datetime | None = None) -> Briefing | None:
     """Return the briefing whose roll-call the viewer should take now: the live one, else one starting today.
 
-    Today's briefings are looked at as well as the upcoming ones because a live briefing that runs past its planned
-    end is no longer "upcoming", and its roll-call must still be reachable.
+    Any live briefing counts, whatever its date: one opened early, run past its end or reopened must stay reachable.
     """
+    live = scheduling.live_briefings(viewer)
+    if live:
+        return live[0]
     today = local_today(now)
-    todays = scheduling.list_briefings(viewer, today, today)
-    for briefing in [*todays, *scheduling.upcoming_briefings(viewer, now)]:
-        if briefing.status == BriefingStatus.LIVE:
-            return briefing
-    return next((b for b in todays if b.status == BriefingStatus.SCHEDULED), None)
+    return next(
+        (b for b in scheduling.list_briefings(viewer, today, today) if b.status == BriefingStatus.SCHEDULED), None
+    )
 
 
 def roster_by_cell(viewer: User, endpoint_id: int) -> list[dict[str, Any]]:

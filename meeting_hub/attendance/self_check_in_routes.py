@@ -89,4 +89,6 @@ def switch(briefing_id: int) -> ResponseReturnValue:
         self_check_in.set_self_check_in(briefing, enabled, actor)
         db.session.commit()
         flash(_("Đã bật tự điểm danh bằng mã QR.") if enabled else _("Đã tắt tự điểm danh bằng mã QR."), "success")
+    if request.form.get("back") == "briefing":  # the switch on the briefing page
+        return redirect(url_for("scheduling.briefing_detail", briefing_id=briefing.id, _anchor="self-check-in"))
     return redirect(url_for("self_check_in.qr_sheet", briefing_id=briefing.id))

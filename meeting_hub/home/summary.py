@@ -12,12 +12,12 @@ from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.network.services import endpoint_counts
 from meeting_hub.scheduling.holidays import flagged_briefings
-from meeting_hub.scheduling.services import upcoming_briefings
+from meeting_hub.scheduling.services import live_briefings, upcoming_briefings
 
 
 def home_summary(user: User) -> dict[str, Any]:
     """Return what the user's home page shows."""
-    summary: dict[str, Any] = {"role": user.role, "upcoming": upcoming_briefings(user)}
+    summary: dict[str, Any] = {"role": user.role, "live": live_briefings(user), "upcoming": upcoming_briefings(user)}
     if user.role in (Role.ORGANIZER, Role.ADMIN):
         summary["flagged"] = flagged_briefings()
     if user.role == Role.OPERATOR and user.endpoint_id is not None:

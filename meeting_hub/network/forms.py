@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -27,9 +27,11 @@ class EndpointForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    """Choose the endpoint that absorbs this one."""
+    """Choose the endpoint that absorbs this one, once what the merge moves has been shown."""
 
     target_id = SelectField(_l("Sáp nhập vào"), coerce=int)
+    #: "1" once the person has seen what the merge moves; without it the merge page shows its confirmation.
+    confirmed = HiddenField()
 
 
 class CellForm(FlaskForm):

@@ -95,10 +95,8 @@ def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
     form = EndpointForm(obj=endpoint)
     if request.method == "GET":
         form.kind.data = endpoint.kind.value
-    merge_form = MergeForm()
-    merge_form.target_id.choices = [
-        SelectChoice(other.id, other.display_name) for other in services.list_endpoints() if other.id != endpoint.id
-    ]
+    merge_form = MergeForm(formdata=None)
+    merge_form.target_id.choices = _merge_targets(endpoint.id)
     if form.validate_on_submit():
         try:
             services.update_endpoint(endpoint, _endpoint_data(form), actor)
@@ -108,29 +106,40 @@ def endpoint_edit(endpoint_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Đã lưu điểm cầu %(name)s.", name=endpoint.name), "success")
             return redirect(url_for("network.endpoint_detail", endpoint_id=endpoint.id))
-    return render_template("network/endpoint_form.html", form=form, endpoint=endpoint, merge_form=merge_form)
+    moved = services.merge_consequence(endpoint) if endpoint.active else None
+    return render_template(
+        "network/endpoint_form.html", form=form, endpoint=endpoint, merge_form=merge_form, moved=moved
+    )
 
 
-@blueprint.post("/admin/endpoints/<int:endpoint_id>/merge")
+def _merge_targets(source_id: int) -> list[SelectChoice]:
+    return [SelectChoice(other.id, other.display_name) for other in services.list_endpoints() if other.id != source_id]
+
+
+@blueprint.route("/admin/endpoints/<int:endpoint_id>/merge", methods=["GET", "POST"])
 def endpoint_merge(endpoint_id: int) -> ResponseReturnValue:
-    """Merge an endpoint into another, keeping its history."""
+    """Show what merging an endpoint into another moves (GET, or a POST not confirmed yet), or merge it once
+    confirmed, keeping its history. The edit page shows the same confirmation in a modal."""
     actor = acting_user()
     source = services.get_endpoint(endpoint_id)
     form = MergeForm()
-    form.target_id.choices = [SelectChoice(other.id, other.display_name) for other in services.list_endpoints()]
-    if not form.validate_on_submit():
-        flash(_("Cần chọn điểm cầu nhận sáp nhập."), "danger")
-        return redirect(url_for("network.endpoint_edit", endpoint_id=endpoint_id))
-    target = services.get_endpoint(form.target_id.data)
-    try:
-        services.merge_endpoint(source, target, actor)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("network.endpoint_edit", endpoint_id=endpoint_id))
-    db.session.commit()
-    flash(_("Đã sáp nhập %(source)s vào %(target)s.", source=source.name, target=target.name), "success")
-    return redirect(url_for("network.endpoint_detail", endpoint_id=target.id))
+    form.target_id.choices = _merge_targets(source.id)
+    if request.method == "POST" and form.confirmed.data == "1":
+        if not form.validate_on_submit():
+            flash(_("Cần chọn điểm cầu nhận sáp nhập."), "danger")
+        else:
+            target = services.get_endpoint(form.target_id.data)
+            try:
+                services.merge_endpoint(source, target, actor)
+            except ServiceError as error:
+                show_refusal(form, error)
+            else:
+                db.session.commit()
+                flash(_("Đã sáp nhập %(source)s vào %(target)s.", source=source.name, target=target.name), "success")
+                return redirect(url_for("network.endpoint_detail", endpoint_id=target.id))
+    return render_template(
+        "network/merge_confirm.html", endpoint=source, merge_form=form, moved=services.merge_consequence(source)
+    )
 
 
 def _endpoint_data(form: EndpointForm) -> services.EndpointData:

@@ -133,6 +133,25 @@ def update_endpoint(endpoint: Endpoint, data: EndpointData, actor: User) -> Endp
     return endpoint
 
 
+@dataclass(frozen=True)
+class MergeConsequence:
+    """What merging an endpoint moves: its cells with their people, and its operators' accounts."""
+
+    cells: int
+    people: int
+    operators: int
+
+
+def merge_consequence(source: Endpoint) -> MergeConsequence:
+    """Count what merging the endpoint into another would move, for its confirmation and the audit log."""
+    cell_ids = [cell.id for cell in source.cells]
+    people = db.session.scalar(sa.select(sa.func.count(Person.id)).where(Person.cell_id.in_(cell_ids))) or 0
+    operators = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.endpoint_id == source.id, User.role == Role.OPERATOR)
+    )
+    return MergeConsequence(len(cell_ids), people, operators or 0)
+
+
 def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
     """Merge one endpoint into another: cells and operators move, the old endpoint stays with its history.
 
@@ -144,6 +163,7 @@ def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
         raise Conflict(_("Điểm cầu nhận sáp nhập phải đang hoạt động."))
     if source.merged_into_id is not None:
         raise Conflict(_("Điểm cầu này đã được sáp nhập trước đó."))
+    moved = merge_consequence(source)
     target_cell_names = {cell.name for cell in target.cells}
     for cell in list(source.cells):
         if cell.name in target_cell_names:
@@ -157,7 +177,15 @@ def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
     source.active = False
     source.merged_into_id = target.id
     source.merged_at = utcnow()
-    audit.record("endpoint.merge", actor, target=f"endpoint:{source.code}", into=target.code)
+    audit.record(
+        "endpoint.merge",
+        actor,
+        target=f"endpoint:{source.code}",
+        into=target.code,
+        cells=moved.cells,
+        people=moved.people,
+        operators=moved.operators,
+    )
 
 
 # Cells

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Person
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling.models import Briefing, briefing_endpoints
 
 
@@ -109,3 +110,12 @@ def briefing_counts(briefing_ids: list[int]) -> dict[tuple[int, int], Counts]:
     ):
         result[(briefing_id, endpoint_id)].count(None, n)
     return result
+
+
+def unrecorded_people(briefing: Briefing) -> int:
+    """Return how many people expected at the briefing have no record yet: the "chưa điểm danh" of its minutes."""
+    return total(briefing_counts([briefing.id]).values()).unrecorded
+
+
+# Closing a briefing states this number and asks for confirmation when it is not zero (scheduling.lifecycle).
+lifecycle.count_unrecorded_with(unrecorded_people)

@@ -1,9 +1,11 @@
 """The minutes (biên bản) of a briefing: what goes in them, the PDF on demand, and the frozen versions.
 
-Version 1 is frozen when the briefing closes. Scheduling does not know about reports (domains depend downward): this
-module watches the session for a briefing whose status becomes "ended" and freezes its minutes just before that
-transaction commits, whichever page, API call or command closed it. A correction by an organizer, with a reason,
-freezes the next version; older versions stay downloadable. The PDFs live in the instance folder's minutes/ directory.
+Version 1 is frozen when the briefing closes; if it is reopened (scheduling.lifecycle), closing it again freezes the
+next version, and version 1 stays exactly as it was at the first closing. Scheduling does not know about reports
+(domains depend downward): this module watches the session for a briefing whose status becomes "ended" and freezes
+its minutes just before that transaction commits, whichever page, API call or command closed it. A correction by an
+organizer, with a reason, freezes the next version; older versions stay downloadable. The PDFs live in the instance
+folder's minutes/ directory.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from meeting_hub.follow_up.models import Issue
 from meeting_hub.network.models import Endpoint, Person
 from meeting_hub.reports.attendance_counts import Counts, briefing_counts, total
 from meeting_hub.reports.models import MinutesVersion
-from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.scheduling.models import Briefing, BriefingReopening, BriefingStatus
 from meeting_hub.vietnamese import fold
 
 MINUTES_FOLDER = "minutes"
@@ -210,12 +212,17 @@ def _require_held(briefing: Briefing) -> None:
         raise Conflict(_("Buổi giao ban chưa diễn ra hoặc đã hủy: chưa có biên bản."))
 
 
-def render_minutes(briefing: Briefing, *, version: int | None = None, reason: str = "") -> bytes:
-    """Return the minutes as an A4 PDF, in the network's language; version None marks it as a draft."""
+def render_minutes(
+    briefing: Briefing, *, version: int | None = None, reason: str = "", reopened: bool = False
+) -> bytes:
+    """Return the minutes as an A4 PDF, in the network's language; version None marks it as a draft.
+
+    reopened: the version was frozen when the briefing closed again after a reopening (reason: why it was reopened).
+    """
     from meeting_hub.reports.minutes_pdf import render  # fpdf2 loads only when a PDF is made
 
     with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
-        return render(minutes_data(briefing), version=version, reason=reason)
+        return render(minutes_data(briefing), version=version, reason=reason, reopened=reopened)
 
 
 # Frozen versions
@@ -264,8 +271,10 @@ def read_version(minutes: MinutesVersion) -> bytes:
     return path.read_bytes()
 
 
-def _freeze(briefing: Briefing, number: int, actor_id: int | None, reason: str) -> MinutesVersion:
-    content = render_minutes(briefing, version=number, reason=reason)
+def _freeze(
+    briefing: Briefing, number: int, actor_id: int | None, reason: str, *, reopened: bool = False
+) -> MinutesVersion:
+    content = render_minutes(briefing, version=number, reason=reason, reopened=reopened)
     # Checked like an upload (our own renderer's output passes); removed again unless the version commits.
     stored = stored_files.store_pdf(io.BytesIO(content), minutes_folder(), len(content), "minutes")
     stored_name, sha256 = stored.stored_name, stored.sha256
@@ -294,6 +303,35 @@ def freeze_minutes(briefing: Briefing, actor: User | None = None) -> MinutesVers
     minutes = _freeze(briefing, 1, actor_id, "")
     audit.record("minutes.freeze", actor, target=f"briefing:{briefing.id}", version=1, sha256=minutes.sha256)
     return minutes
+
+
+def freeze_on_close(briefing: Briefing, actor: User | None = None) -> MinutesVersion:
+    """Freeze the minutes of a briefing that has just ended: version 1, or, when it had been reopened, the next
+    version (the earlier ones stay exactly as frozen). The caller commits."""
+    reopening = next((r for r in reversed(briefing.reopenings) if r.minutes_version is None), None)
+    latest = get_version(briefing)
+    if reopening is None or latest is None:
+        minutes = freeze_minutes(briefing, actor)
+    else:
+        actor_id = actor.id if actor is not None else briefing.status_changed_by_id
+        minutes = _freeze(briefing, latest.version + 1, actor_id, reopening.reason, reopened=True)
+        audit.record(
+            "minutes.freeze",
+            actor,
+            target=f"briefing:{briefing.id}",
+            version=minutes.version,
+            reopened=True,
+            reason=reopening.reason,
+            sha256=minutes.sha256,
+        )
+    if reopening is not None:
+        reopening.minutes_version = minutes.version
+    return minutes
+
+
+def reopened_versions(briefing: Briefing) -> dict[int, BriefingReopening]:
+    """Return {minutes version: the reopening it closed} for the versions frozen when the briefing closed again."""
+    return {r.minutes_version: r for r in briefing.reopenings if r.minutes_version is not None}
 
 
 def correct_minutes(briefing: Briefing, reason: str, actor: User) -> MinutesVersion:
@@ -352,7 +390,8 @@ def _note_ended_briefings(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _freeze_ended_briefings(session: Session) -> None:
-    """Freeze version 1 of the minutes of the briefings that ended in this transaction, before it commits."""
+    """Freeze the minutes of the briefings that ended in this transaction (version 1, or the next one after a
+    reopening), before it commits."""
     session.flush()  # a status set since the last flush is noted now
     ended = session.info.pop(_ENDED_KEY, None)
     if not ended:
@@ -361,7 +400,7 @@ def _freeze_ended_briefings(session: Session) -> None:
         briefing = session.get(Briefing, briefing_id)
         if briefing is not None and briefing.status == BriefingStatus.ENDED:
             closer = session.get(User, briefing.status_changed_by_id) if briefing.status_changed_by_id else None
-            freeze_minutes(briefing, closer)
+            freeze_on_close(briefing, closer)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -164,11 +164,21 @@ def _header(pdf: MinutesDocument, data: MinutesData) -> None:
     pdf.set_font(FONT_FAMILY, "", TEXT_SIZE)
 
 
-def _title(pdf: MinutesDocument, data: MinutesData, version: int | None, reason: str) -> None:
+def _title(pdf: MinutesDocument, data: MinutesData, version: int | None, reason: str, reopened: bool) -> None:
     pdf.text_line(_("BIÊN BẢN"), bold=True, size=15, align=Align.C)
     pdf.text_line(data.briefing.title, bold=True, size=12, align=Align.C)
     if version is None:
         pdf.text_line(_("(Bản nháp, chưa chốt: số liệu có thể còn thay đổi)"), size=SMALL_SIZE, align=Align.C)
+    elif reopened:
+        pdf.text_line(
+            _(
+                "(Phiên bản %(n)d, chốt khi kết thúc lại sau khi mở lại; lý do mở lại: %(reason)s)",
+                n=version,
+                reason=reason,
+            ),
+            size=SMALL_SIZE,
+            align=Align.C,
+        )
     elif version > 1:
         pdf.text_line(
             _("(Phiên bản %(n)d, đính chính: %(reason)s)", n=version, reason=reason), size=SMALL_SIZE, align=Align.C
@@ -355,7 +365,7 @@ def _closing(pdf: MinutesDocument, data: MinutesData) -> None:
     pdf.set_font(FONT_FAMILY, "", TEXT_SIZE)
 
 
-def render(data: MinutesData, *, version: int | None, reason: str = "") -> bytes:
+def render(data: MinutesData, *, version: int | None, reason: str = "", reopened: bool = False) -> bytes:
     """Lay the minutes out as an A4 PDF and return its bytes."""
     made = format_datetime(data.generated_at)
     if version is None:
@@ -368,7 +378,7 @@ def render(data: MinutesData, *, version: int | None, reason: str = "") -> bytes
     pdf.set_creator("Meeting Hub")
     pdf.add_page()
     _header(pdf, data)
-    _title(pdf, data, version, reason)
+    _title(pdf, data, version, reason, reopened)
     _time_and_place(pdf, data)
     _agenda(pdf, data)
     _attendance(pdf, data)

@@ -43,7 +43,8 @@ def _briefing_reports(briefing: Briefing) -> dict[str, Any]:
         return {}
     result: dict[str, Any] = {"can_export": ROSTER_READERS.allows(user)}
     if STAFF.allows(user):
-        result["minutes"] = minutes.get_version(briefing)
+        result["versions"] = minutes.list_versions(briefing)
+        result["reopened"] = minutes.reopened_versions(briefing)
         result["can_read_minutes"] = True
     return result
 
@@ -181,6 +182,7 @@ def minutes_page(briefing_id: int) -> ResponseReturnValue:
         "reports/minutes.html",
         briefing=briefing,
         versions=minutes.list_versions(briefing),
+        reopened=minutes.reopened_versions(briefing),
         can_correct=ORGANIZERS.allows(user) and briefing.status == BriefingStatus.ENDED,
         held=briefing.status in (BriefingStatus.LIVE, BriefingStatus.ENDED),
     )

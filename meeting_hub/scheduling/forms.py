@@ -1,4 +1,4 @@
-"""Forms of the scheduling pages: series, briefing, holiday, cancellation."""
+"""Forms of the scheduling pages: series, briefing, holiday, status changes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -15,7 +16,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from meeting_hub.date_fields import VietnameseDateField, VietnameseMonthField, VietnameseTimeField
 from meeting_hub.scheduling.recurrence import WEEK_LABELS, WEEKDAY_LABELS
@@ -88,10 +89,14 @@ class BriefingForm(FlaskForm):
     endpoint_ids = MultiCheckboxField(_l("Điểm cầu được mời"), coerce=int)
 
 
-class CancelForm(FlaskForm):
-    """Why a briefing is cancelled."""
+class StatusChangeForm(FlaskForm):
+    """A change of a briefing's status (open, close, cancel, reopen), sent from its confirmation step."""
 
-    reason = StringField(_l("Lý do hủy"), validators=[Optional(), Length(max=500)])
+    #: "1" once the person has been shown what the change will do; without it the page shows the confirmation step.
+    confirmed = HiddenField()
+    #: The number of unrecorded people the closing confirmation stated.
+    confirm_unrecorded = IntegerField(validators=[Optional(), NumberRange(min=0)], widget=HiddenInput())
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
 class HolidayForm(FlaskForm):

@@ -120,11 +120,38 @@ class Briefing(Base):
     )
     materials: Mapped[list[Material]] = relationship(back_populates="briefing", order_by="Material.id")
     status_changed_by: Mapped[User | None] = relationship()
+    reopenings: Mapped[list[BriefingReopening]] = relationship(
+        back_populates="briefing", order_by="BriefingReopening.reopened_at"
+    )
 
     @property
     def is_open(self) -> bool:
         """Tell whether the briefing is live (attendance and issues can be recorded)."""
         return self.status == BriefingStatus.LIVE
+
+    def touch_calendar(self, now: datetime | None = None) -> None:
+        """Record a change calendar apps must follow (time, place or status): raise SEQUENCE."""
+        self.ical_sequence += 1
+        self.updated_at = now or utcnow()
+
+
+class BriefingReopening(Base):
+    """A briefing ended by mistake and opened again, with the reason: its minutes get a new version when it closes."""
+
+    __tablename__ = "briefing_reopenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    briefing_id: Mapped[int] = mapped_column(sa.ForeignKey("briefings.id"), index=True)
+    #: When the briefing had ended, the closing this reopening undid.
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    #: The minutes version frozen when the briefing closed again; empty until then.
+    minutes_version: Mapped[int | None] = mapped_column()
+
+    briefing: Mapped[Briefing] = relationship(back_populates="reopenings")
+    reopened_by: Mapped[User | None] = relationship()
 
 
 class AgendaItem(Base):

@@ -1,4 +1,4 @@
-"""Pages: the calendar, series, briefings (with their status buttons) and holidays."""
+"""Pages: the calendar, series, briefings and holidays (status changes: lifecycle_routes.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.network.services import list_endpoints
 from meeting_hub.scheduling import holidays as holiday_service
-from meeting_hub.scheduling import services
+from meeting_hub.scheduling import lifecycle, lifecycle_routes, services
 from meeting_hub.scheduling.forms import (
     BriefingForm,
-    CancelForm,
     HolidayForm,
     HolidayRenameForm,
     HolidayRestoreForm,
@@ -48,6 +47,8 @@ ORGANIZING_ROLES = (Role.ORGANIZER, Role.ADMIN)
 def _scheduling_template_globals() -> dict[str, Any]:
     return {
         "briefing_status_labels": BRIEFING_STATUS_LABELS,
+        "briefing_phase": lifecycle.display_status,
+        "briefing_phase_labels": lifecycle.PHASE_LABELS,
         "long_date": _long_local_date,
         "long_day": format_long_date,
     }
@@ -319,59 +320,18 @@ def briefing_edit(briefing_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/briefings/<int:briefing_id>")
 def briefing_detail(briefing_id: int) -> ResponseReturnValue:
-    """Show a briefing: time, link, agenda, invited endpoints, materials, status buttons."""
+    """Show a briefing: its status controls first, then time, link, agenda, materials and invited endpoints."""
     user = acting_user()
     briefing = services.get_briefing(briefing_id, user)
+    steps = lifecycle_routes.lifecycle_steps(briefing) if user.role in ORGANIZING_ROLES else {}
     return render_template(
         "scheduling/briefing_detail.html",
         briefing=briefing,
         can_organize=user.role in ORGANIZING_ROLES,
+        steps=steps,
+        reopen_until=lifecycle.reopen_until(briefing) if lifecycle.can_reopen(briefing) else None,
         confirm_form=ConfirmForm(),
-        cancel_form=CancelForm(),
     )
-
-
-def _status_change(briefing_id: int, action: str) -> ResponseReturnValue:
-    actor = acting_user()
-    briefing = services.get_briefing(briefing_id)
-    form = CancelForm() if action == "cancel" else ConfirmForm()
-    if not form.validate_on_submit():
-        flash(_("Yêu cầu không hợp lệ, vui lòng thử lại."), "danger")
-        return redirect(url_for("scheduling.briefing_detail", briefing_id=briefing_id))
-    try:
-        if action == "open":
-            services.open_briefing(briefing, actor)
-            message = _("Buổi giao ban đã mở.")
-        elif action == "close":
-            services.close_briefing(briefing, actor)
-            message = _("Buổi giao ban đã kết thúc.")
-        else:
-            services.cancel_briefing(briefing, actor, form.reason.data or "")
-            message = _("Đã hủy buổi giao ban.")
-    except ServiceError as error:
-        show_refusal(None, error)
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("scheduling.briefing_detail", briefing_id=briefing_id))
-
-
-@blueprint.post("/briefings/<int:briefing_id>/open")
-def briefing_open(briefing_id: int) -> ResponseReturnValue:
-    """Open the briefing (it goes live)."""
-    return _status_change(briefing_id, "open")
-
-
-@blueprint.post("/briefings/<int:briefing_id>/close")
-def briefing_close(briefing_id: int) -> ResponseReturnValue:
-    """Close the live briefing."""
-    return _status_change(briefing_id, "close")
-
-
-@blueprint.post("/briefings/<int:briefing_id>/cancel")
-def briefing_cancel(briefing_id: int) -> ResponseReturnValue:
-    """Cancel a scheduled briefing."""
-    return _status_change(briefing_id, "cancel")
 
 
 # Holidays

@@ -1,4 +1,4 @@
-"""Scheduling: monthly series, their occurrences, single briefings and their status (holidays: holidays.py)."""
+"""Scheduling: monthly series, their occurrences and single briefings (status: lifecycle.py; holidays: holidays.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.clock import local_datetime, local_day_bounds, local_iso, local_today, local_zone
+from meeting_hub.clock import local_datetime, local_day_bounds, local_today, local_zone
 from meeting_hub.database import utcnow
 from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFailed
-from meeting_hub.event_log import log as event_log
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Endpoint
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling.holidays import holiday_name, holiday_names
 from meeting_hub.scheduling.models import (
     AgendaItem,
@@ -73,12 +73,6 @@ def _endpoints_by_ids(endpoint_ids: list[int]) -> list[Endpoint]:
             details={"endpoint_ids": _("Có điểm cầu đã ngừng hoạt động.")},
         )
     return endpoints
-
-
-def _touch_calendar(briefing: Briefing) -> None:
-    """Record a change calendar apps must follow (time, place or status): raise SEQUENCE."""
-    briefing.ical_sequence += 1
-    briefing.updated_at = utcnow()
 
 
 # Series
@@ -249,7 +243,7 @@ def update_series(series: BriefingSeries, data: SeriesData, actor: User, now: da
         if briefing.status != BriefingStatus.SCHEDULED or briefing.starts_at <= now or briefing.series_month is None:
             continue
         if briefing.series_month > last:
-            _set_status(briefing, BriefingStatus.CANCELLED, actor, now)
+            lifecycle.set_status(briefing, BriefingStatus.CANCELLED, actor, now)
             briefing.cancel_reason = _("Chuỗi giao ban được rút ngắn.")
             changed += 1
             continue
@@ -261,7 +255,7 @@ def update_series(series: BriefingSeries, data: SeriesData, actor: User, now: da
         briefing.title = occurrence_title(series.title, briefing.series_month)
         briefing.endpoints = list(invitees)
         if (briefing.starts_at, briefing.ends_at, briefing.video_link, briefing.room) != before:
-            _touch_calendar(briefing)
+            briefing.touch_calendar()
         else:
             briefing.updated_at = now
         changed += 1
@@ -425,68 +419,10 @@ def update_briefing(briefing: Briefing, data: BriefingData, actor: User) -> Brie
     if data.agenda is not None:
         briefing.agenda_items = _agenda_items(data.agenda)
     if (briefing.starts_at, briefing.ends_at, briefing.video_link, briefing.room) != calendar_before:
-        _touch_calendar(briefing)
+        briefing.touch_calendar()
     else:
         briefing.updated_at = utcnow()
     audit.record("briefing.update", actor, target=f"briefing:{briefing.id}")
-    return briefing
-
-
-_ALLOWED_TRANSITIONS = {
-    BriefingStatus.LIVE: {BriefingStatus.SCHEDULED},
-    BriefingStatus.ENDED: {BriefingStatus.LIVE},
-    BriefingStatus.CANCELLED: {BriefingStatus.SCHEDULED},
-}
-
-
-def _set_status(briefing: Briefing, status: BriefingStatus, actor: User, now: datetime | None = None) -> None:
-    briefing.status = status
-    briefing.status_changed_at = now or utcnow()
-    briefing.status_changed_by_id = actor.id
-    _touch_calendar(briefing)
-    # Dashboards and consoles learn that the briefing opened, closed or was cancelled.
-    event_log.append_event(
-        briefing.id,
-        "briefing",
-        {
-            "briefing_id": briefing.id,
-            "status": status.value,
-            "at": local_iso(briefing.status_changed_at),
-            "by": actor.username,
-        },
-    )
-
-
-def _transition(briefing: Briefing, status: BriefingStatus, actor: User) -> None:
-    if briefing.status not in _ALLOWED_TRANSITIONS[status]:
-        messages = {
-            BriefingStatus.LIVE: _("Chỉ mở được buổi giao ban đang ở trạng thái đã lên lịch."),
-            BriefingStatus.ENDED: _("Chỉ kết thúc được buổi giao ban đang diễn ra."),
-            BriefingStatus.CANCELLED: _("Chỉ hủy được buổi giao ban chưa diễn ra."),
-        }
-        raise Conflict(messages[status])
-    _set_status(briefing, status, actor)
-
-
-def open_briefing(briefing: Briefing, actor: User) -> Briefing:
-    """Open a scheduled briefing: it goes live; the caller commits."""
-    _transition(briefing, BriefingStatus.LIVE, actor)
-    audit.record("briefing.open", actor, target=f"briefing:{briefing.id}")
-    return briefing
-
-
-def close_briefing(briefing: Briefing, actor: User) -> Briefing:
-    """Close a live briefing; the caller commits."""
-    _transition(briefing, BriefingStatus.ENDED, actor)
-    audit.record("briefing.close", actor, target=f"briefing:{briefing.id}")
-    return briefing
-
-
-def cancel_briefing(briefing: Briefing, actor: User, reason: str = "") -> Briefing:
-    """Cancel a scheduled briefing; it stays in calendars as cancelled. The caller commits."""
-    _transition(briefing, BriefingStatus.CANCELLED, actor)
-    briefing.cancel_reason = reason.strip()[:500]
-    audit.record("briefing.cancel", actor, target=f"briefing:{briefing.id}", reason=briefing.cancel_reason)
     return briefing
 
 
@@ -559,18 +495,19 @@ def list_briefings(viewer: User, first_day: date, last_day: date, *, with_detail
     return list(db.session.scalars(_visible_to(statement, viewer)))
 
 
+def live_briefings(viewer: User) -> list[Briefing]:
+    """Return the live briefings the viewer may see, soonest first (a live one may run past its planned end)."""
+    statement = sa.select(Briefing).where(Briefing.status == BriefingStatus.LIVE).order_by(Briefing.starts_at)
+    return list(db.session.scalars(_visible_to(statement, viewer)))
+
+
 def upcoming_briefings(viewer: User, now: datetime | None = None, limit: int = 5) -> list[Briefing]:
-    """Return the live and next briefings the viewer may see, soonest first."""
+    """Return the scheduled briefings the viewer may see that have not ended yet, soonest first (live ones are not
+    "upcoming": live_briefings lists them)."""
     now = now or utcnow()
     statement = (
         sa.select(Briefing)
-        .where(
-            # A live briefing stays listed even when it runs past its planned end.
-            sa.or_(
-                Briefing.status == BriefingStatus.LIVE,
-                sa.and_(Briefing.ends_at >= now, Briefing.status == BriefingStatus.SCHEDULED),
-            )
-        )
+        .where(Briefing.ends_at >= now, Briefing.status == BriefingStatus.SCHEDULED)
         .order_by(Briefing.starts_at)
         .limit(limit)
     )

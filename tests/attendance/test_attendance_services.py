@@ -118,7 +118,7 @@ def test_leaders_and_responders_cannot_check_in(app: Flask, live: LiveBriefing) 
 def test_operators_only_check_in_while_live_organizers_may_correct_after(app: Flask, live: LiveBriefing) -> None:
     with app.app_context():
         briefing = scheduling.get_briefing(live.briefing_id)
-        scheduling.close_briefing(briefing, accounts.find_user("organizer"))
+        factories.close_briefing(briefing, accounts.find_user("organizer"))
         person_id = live.network.sao_do_people[0].id
         with pytest.raises(Conflict):
             services.record_check_in(briefing, _check_in(person_id), accounts.find_user("op-sao-do"))

@@ -96,7 +96,7 @@ def issues_around(app: Flask, live: LiveBriefing) -> LiveBriefing:
         earlier = scheduling.create_briefing(
             scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
         )
-        scheduling.open_briefing(earlier, organizer)
+        factories.open_briefing(earlier, organizer)
         for endpoint, name in ((network.sao_do, "Sao Đỏ"), (network.hoang_hoa_tham, "Hoàng Hoa Thám")):
             answered = db.session.get(follow_up.Issue, _raise(earlier.id, endpoint.id, f"Đã trả lời {name}"))
             late = db.session.get(follow_up.Issue, _raise(earlier.id, endpoint.id, f"Quá hạn {name}"))
@@ -105,7 +105,7 @@ def issues_around(app: Flask, live: LiveBriefing) -> LiveBriefing:
                 follow_up.assign_issue(issue, network.agency.id, None, leader)
             follow_up.answer_issue(answered, "Đã đo đạc lại, hai hộ thống nhất ranh giới.", responder)
             late.due_on = local_today() - timedelta(days=2)  # as if given long ago
-        scheduling.close_briefing(earlier, organizer)
+        factories.close_briefing(earlier, organizer)
         _raise(
             live.briefing_id,
             network.sao_do.id,
@@ -287,11 +287,11 @@ def test_a_live_briefing_running_past_its_end_is_still_the_one_to_take(
             scheduling.BriefingData(starts_at=start + timedelta(days=1), ends_at=start + timedelta(days=1, hours=2)),
             organizer,
         )
-        scheduling.open_briefing(overrunning, organizer)
+        factories.open_briefing(overrunning, organizer)
         db.session.commit()
         operator = accounts.find_user("op-sao-do")
         assert page_data.briefing_to_take(operator, now=start + timedelta(hours=2, minutes=30)) is overrunning
-        scheduling.close_briefing(overrunning, organizer)
+        factories.close_briefing(overrunning, organizer)
         # Later that day nothing is live and nothing else starts today.
         assert page_data.briefing_to_take(operator, now=start + timedelta(hours=3)) is None
 

@@ -70,7 +70,7 @@ def test_an_issue_raised_offline_survives_a_reload_is_sent_once_and_reaches_the_
     sign_in(dashboard, base_url, "organizer")
     briefing_id = _open_the_demo_briefing(dashboard, base_url)
     dashboard.goto(f"{base_url}/briefings/{briefing_id}/live")
-    expect(dashboard.locator("#connection")).to_have_text("Trực tiếp")
+    expect(dashboard.locator("#connection")).to_have_text("Đã kết nối")
     dashboard.evaluate("window.stillTheSamePage = true")
 
     _open_console(console, base_url, briefing_id)

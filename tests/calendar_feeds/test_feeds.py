@@ -15,6 +15,7 @@ from icalendar import Calendar, Event
 from meeting_hub.accounts.models import User
 from meeting_hub.clock import local_today
 from meeting_hub.extensions import db
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
@@ -177,7 +178,7 @@ def test_cancelled_briefing_stays_in_the_feed_as_cancelled(
     with app.app_context():
         organizer = db.session.get(User, network.organizer.id)
         assert organizer is not None
-        scheduling.cancel_briefing(scheduling.get_briefing(cancelled_id), organizer, "Trùng Hội nghị Thành ủy")
+        lifecycle.cancel_briefing(scheduling.get_briefing(cancelled_id), organizer, "Trùng Hội nghị Thành ủy")
         db.session.commit()
 
     after = events_by_uid(fetch_feed(client, token))

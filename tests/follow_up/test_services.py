@@ -115,7 +115,7 @@ def test_raising_needs_a_briefing_that_is_live_or_ended(app: Flask, follow_up: F
         with pytest.raises(Conflict):
             services.raise_issue(later, data, organizer)
         ended = scheduling.get_briefing(follow_up.briefing_id)
-        scheduling.close_briefing(ended, organizer)
+        factories.close_briefing(ended, organizer)
         # An operator's console may send what it kept offline after the briefing ended.
         result = services.raise_issue(ended, data, accounts.find_user("op-sao-do"))
         assert result.issue.status == IssueStatus.NEW
@@ -226,7 +226,7 @@ def test_report_back_lists_what_was_answered_since_and_what_is_overdue(app: Flas
         still_open = assigned_issue(follow_up, title="Còn đang xử lý")
         late = make_issue(follow_up.briefing_id, follow_up.network.hoang_hoa_tham.id, title="Quá hạn")
         services.assign_issue(late, follow_up.network.agency.id, local_today(), leader)
-        scheduling.close_briefing(past, organizer)
+        factories.close_briefing(past, organizer)
         start = utcnow() + timedelta(days=30)
         following = scheduling.create_briefing(
             scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer

@@ -61,7 +61,7 @@ def hold_briefing(network: factories.SmallNetwork, *, close: bool = True) -> Hel
         ),
         organizer,
     )
-    scheduling.open_briefing(briefing, organizer)
+    factories.open_briefing(briefing, organizer)
     db.session.commit()
 
     op_sao_do, op_hht, op_pha_lai = (accounts.find_user(n) for n in ("op-sao-do", "op-hoang-hoa-tham", "op-pha-lai"))
@@ -112,7 +112,7 @@ def hold_briefing(network: factories.SmallNetwork, *, close: bool = True) -> Hel
         organizer,
     )
     if close:
-        scheduling.close_briefing(briefing, organizer)
+        factories.close_briefing(briefing, organizer)
     db.session.commit()
     people = {p.full_name: p.id for p in [duc, hanh, thang, hue, viet]}
     return HeldBriefing(network, briefing.id, pha_lai.id, people)

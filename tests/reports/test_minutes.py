@@ -20,6 +20,7 @@ from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.reports import minutes
 from meeting_hub.reports.models import MinutesVersion
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from tests import factories
@@ -163,12 +164,15 @@ def test_closing_through_the_page_or_the_api_freezes_version_1(app: Flask, netwo
         other = scheduling.create_briefing(
             scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), organizer
         )
-        scheduling.open_briefing(other, organizer)
+        factories.open_briefing(other, organizer)
         db.session.commit()
         via_api = other.id
+        unrecorded = lifecycle.unrecorded_count(other)
     client = signed_in_client(app, "organizer")
-    assert client.post(f"/briefings/{via_page}/close").status_code == 302
-    assert client.post(f"/api/v1/briefings/{via_api}/close").status_code == 200
+    confirmed = {"close-confirmed": "1", "close-confirm_unrecorded": str(unrecorded)}
+    assert client.post(f"/briefings/{via_page}/close", data=confirmed).status_code == 302
+    closing = {"confirm_unrecorded": unrecorded}
+    assert client.post(f"/api/v1/briefings/{via_api}/close", json=closing).status_code == 200
     with app.app_context():
         for briefing_id in (via_page, via_api):
             versions = db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.briefing_id == briefing_id))
@@ -181,7 +185,7 @@ def test_a_rolled_back_close_leaves_no_version_and_no_file(app: Flask, network: 
     with app.app_context():
         briefing_id = hold_briefing(network, close=False).briefing_id
         briefing = scheduling.get_briefing(briefing_id)
-        scheduling.close_briefing(briefing, accounts.find_user("organizer"))
+        factories.close_briefing(briefing, accounts.find_user("organizer"))
         db.session.flush()
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count(MinutesVersion.id))) == 0
@@ -233,7 +237,8 @@ def test_the_minutes_page_lists_versions_and_takes_a_correction(app: Flask, held
     leader_page = signed_in_client(app, "leader").get(f"/briefings/{held.briefing_id}/minutes").get_data(as_text=True)
     assert "Lý do đính chính" not in leader_page  # leaders read; organizers correct
     detail = organizer.get(f"/briefings/{held.briefing_id}").get_data(as_text=True)
-    assert "Biên bản PDF (phiên bản 2)" in detail
+    assert f"/briefings/{held.briefing_id}/minutes.pdf?version=2" in detail  # every version on the briefing page
+    assert f"/briefings/{held.briefing_id}/minutes.pdf?version=1" in detail
 
 
 @pytest.mark.parametrize("username", ["op-sao-do", "responder"])

@@ -14,6 +14,7 @@ from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Person, PersonRole
 from meeting_hub.scheduling import services as scheduling
+from tests import factories
 from tests.attendance.conftest import signed_in_client
 from tests.reports.conftest import HeldBriefing, op_id
 
@@ -69,13 +70,13 @@ def test_leaders_home_lists_secretaries_who_missed_two_briefings_in_a_row(app: F
         second = scheduling.create_briefing(
             scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=1)), organizer
         )
-        scheduling.open_briefing(second, organizer)
+        factories.open_briefing(second, organizer)
         hanh = held.people["Trần Thị Hạnh"]  # excused at the first
         person = db.session.get(Person, hanh)
         assert person is not None
         person.role = PersonRole.SECRETARY
         attendance.record_check_in(second, attendance.CheckIn(hanh, AttendanceStatus.ABSENT, op_id()), organizer)
-        scheduling.close_briefing(second, organizer)
+        factories.close_briefing(second, organizer)
         db.session.commit()
     home = signed_in_client(app, "leader").get("/").get_data(as_text=True)
     assert "Bí thư chi bộ vắng nhiều buổi liên tiếp" in home

@@ -19,6 +19,7 @@ from meeting_hub.follow_up import services as follow_up
 from meeting_hub.follow_up.search import IssueFilters
 from meeting_hub.network.models import Cell, Endpoint, Person, PersonRole
 from meeting_hub.reports import statistics
+from meeting_hub.scheduling import lifecycle
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.recurrence import add_months
@@ -100,7 +101,7 @@ def history(app_ctx: Flask, network: factories.SmallNetwork) -> History:
         ),
         accounts.find_user("organizer"),
     )
-    scheduling.cancel_briefing(cancelled, accounts.find_user("organizer"))
+    lifecycle.cancel_briefing(cancelled, accounts.find_user("organizer"))
     db.session.commit()
     return History(month, a, b, p1, p2, p3, briefings)
 
@@ -191,7 +192,7 @@ def test_follow_up_figures_per_endpoint_category_and_agency(app_ctx: Flask, netw
     briefing = scheduling.create_briefing(
         scheduling.BriefingData(starts_at=day0, ends_at=day0 + timedelta(hours=2)), organizer
     )
-    scheduling.open_briefing(briefing, organizer)
+    factories.open_briefing(briefing, organizer)
 
     def issue(endpoint: Endpoint, category: str) -> follow_up.Issue:
         data = follow_up.IssueData(endpoint_id=endpoint.id, category=category, title="Ý kiến", client_op_id=op_id())

@@ -10,7 +10,7 @@ from flask import Flask
 
 from meeting_hub.errors import AccessDenied, Conflict, ValidationFailed
 from meeting_hub.extensions import db
-from meeting_hub.scheduling import holidays, services
+from meeting_hub.scheduling import holidays, lifecycle, services
 from meeting_hub.scheduling.models import BriefingStatus
 from meeting_hub.scheduling.recurrence import MonthlyRule
 from tests import factories
@@ -135,13 +135,13 @@ def test_status_transitions(app_ctx: Flask) -> None:
     )
     assert briefing.title == "Giao ban công tác tuyên giáo tháng 3/2026"
     with pytest.raises(Conflict):
-        services.close_briefing(briefing, network.organizer)
-    services.open_briefing(briefing, network.organizer)
+        factories.close_briefing(briefing, network.organizer)
+    factories.open_briefing(briefing, network.organizer)
     assert briefing.status == BriefingStatus.LIVE
     assert briefing.status_changed_by_id == network.organizer.id
     with pytest.raises(Conflict):
-        services.cancel_briefing(briefing, network.organizer)
-    services.close_briefing(briefing, network.organizer)
+        lifecycle.cancel_briefing(briefing, network.organizer)
+    factories.close_briefing(briefing, network.organizer)
     assert briefing.status == BriefingStatus.ENDED
     assert briefing.ical_sequence == 2
     with pytest.raises(Conflict):
@@ -156,7 +156,7 @@ def test_cancel_keeps_the_briefing_with_its_reason(app_ctx: Flask) -> None:
         ),
         network.organizer,
     )
-    services.cancel_briefing(briefing, network.organizer, "Trùng lịch họp Thành ủy")
+    lifecycle.cancel_briefing(briefing, network.organizer, "Trùng lịch họp Thành ủy")
     assert briefing.status == BriefingStatus.CANCELLED
     assert briefing.cancel_reason == "Trùng lịch họp Thành ủy"
     assert briefing in services.briefings_for_feed(network.leader)

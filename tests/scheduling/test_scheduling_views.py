@@ -131,15 +131,15 @@ def test_operator_sees_only_briefings_their_endpoint_is_invited_to(
     assert "Giao ban chuyên đề" in client.get("/calendar?month=2026-12").text
 
 
-def test_open_and_close_buttons_change_the_status(
+def test_open_and_close_buttons_change_the_status_once_confirmed(
     client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork, briefing_id: int
 ) -> None:
     auth.sign_in("organizer")
-    client.post(f"/briefings/{briefing_id}/open")
+    client.post(f"/briefings/{briefing_id}/open", data={"open-confirmed": "1"})
     assert "Đang diễn ra" in client.get(f"/briefings/{briefing_id}").text
-    refused = client.post(f"/briefings/{briefing_id}/cancel", follow_redirects=True)
-    assert "Chỉ hủy được buổi giao ban chưa diễn ra." in refused.text
-    client.post(f"/briefings/{briefing_id}/close")
+    refused = client.post(f"/briefings/{briefing_id}/cancel", data={"cancel-confirmed": "1"}, follow_redirects=True)
+    assert "Buổi giao ban đã đổi trạng thái" in refused.text
+    client.post(f"/briefings/{briefing_id}/close", data={"close-confirmed": "1", "close-confirm_unrecorded": "1"})
     assert "Đã kết thúc" in client.get(f"/briefings/{briefing_id}").text
 
 
@@ -231,13 +231,16 @@ def test_api_cancel_open_close_and_their_errors(
 ) -> None:
     headers = _bearer(app, "organizer")
     assert client.post(f"/api/v1/briefings/{briefing_id}/close", headers=headers).status_code == 409
-    opened = client.post(f"/api/v1/briefings/{briefing_id}/open", headers=headers)
+    opened = client.post(f"/api/v1/briefings/{briefing_id}/open", json={"confirm_early": True}, headers=headers)
     assert opened.json["status"] == "live"
     assert opened.json["status_changed_by"] == "organizer"
     conflict = client.post(f"/api/v1/briefings/{briefing_id}/cancel", json={"reason": "x"}, headers=headers)
     assert conflict.status_code == 409
     assert conflict.json["error"]["code"] == "conflict"
-    assert client.post(f"/api/v1/briefings/{briefing_id}/close", headers=headers).json["status"] == "ended"
+    closing = {"confirm_unrecorded": 1}  # Hoàng Hoa Thám's one person was never recorded
+    assert (
+        client.post(f"/api/v1/briefings/{briefing_id}/close", json=closing, headers=headers).json["status"] == "ended"
+    )
     assert client.get("/api/v1/briefings/99999", headers=headers).status_code == 404
 
 
