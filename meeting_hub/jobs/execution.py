@@ -131,7 +131,7 @@ def recover(app: Flask, *, starting: bool = False) -> list[int]:
         try:
             lost = runs.recover_lost_runs(
                 requeue_after_seconds=queue.requeue_after_seconds,
-                starting_worker=runs.worker_id() if starting else None,
+                starting=starting,
             )
             db.session.commit()
         finally:

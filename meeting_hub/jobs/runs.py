@@ -167,22 +167,25 @@ def _process_is_gone(worker: str | None, host: str) -> bool:
 
 
 def recover_lost_runs(
-    *, requeue_after_seconds: float, starting_worker: str | None = None, now: datetime | None = None
+    *, requeue_after_seconds: float, starting: bool = False, now: datetime | None = None
 ) -> list[tuple[int, str]]:
     """Queue again the runs a dead worker left running, and hand over again the queued runs nobody took.
 
-    A running run is lost when its lease has passed, when its worker was a process of this host that is gone (a
-    restart after kill -9 picks it up at once), or when it carries the name of the worker now starting (a restart in
+    A running run is lost when its lease has passed, or when its worker was a process of this host that is gone (a
+    restart after kill -9 picks it up at once). The runs of this very process are its own and alive, lease or not (a
+    CPU-bound job under gevent cannot renew it), except when this process is a worker just starting (a restart in
     place keeps the pid). Runs whose attempts are used up are marked failed instead. Returns (id, name) of the runs
     to hand to the queue; the caller commits, then hands them over.
     """
     now = now or utcnow()
-    host = socket.gethostname()
+    host, this_worker = socket.gethostname(), worker_id()
     to_push: list[tuple[int, str]] = []
     running = db.session.scalars(sa.select(JobRun).where(JobRun.status == JobStatus.RUNNING))
     for run in running:
-        lease_over = run.lease_until is not None and run.lease_until < now
-        if not (lease_over or run.worker == starting_worker or _process_is_gone(run.worker, host)):
+        if run.worker == this_worker:
+            if not starting:
+                continue
+        elif not ((run.lease_until is not None and run.lease_until < now) or _process_is_gone(run.worker, host)):
             continue
         run.last_error = f"worker {run.worker} stopped during attempt {run.attempts}"
         run.lease_until = None

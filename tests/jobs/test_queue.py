@@ -246,7 +246,12 @@ def test_lost_running_runs_are_queued_again(app: Flask) -> None:
             run.status, run.worker, run.lease_until, run.attempts = JobStatus.RUNNING, worker, lease, attempts
             made[label] = run.id
         db.session.commit()
-        lost = runs.recover_lost_runs(requeue_after_seconds=300, starting_worker=runs.worker_id(), now=now)
+        # The tick of a running worker leaves its own runs alone, even past their lease.
+        own_later = now + timedelta(minutes=5)
+        lost = runs.recover_lost_runs(requeue_after_seconds=300, now=own_later)
+        assert made["starting"] not in [run_id for run_id, _ in lost]
+        db.session.rollback()
+        lost = runs.recover_lost_runs(requeue_after_seconds=300, starting=True, now=now)
         db.session.commit()
         assert sorted(run_id for run_id, _ in lost) == sorted(made[k] for k in ("lease over", "dead here", "starting"))
         status = dict(db.session.execute(sa.select(JobRun.id, JobRun.status)).all())
