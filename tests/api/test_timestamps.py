@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 
 from meeting_hub.attendance.models import AttendanceRecord
+from meeting_hub.attendance.snapshot import _LocalIso
 from meeting_hub.clock import local_iso
 from meeting_hub.extensions import db
 from tests.attendance.conftest import (
@@ -128,3 +132,13 @@ def test_issue_times_over_the_api_and_the_socket(app: Flask, follow_up: FollowUp
     issue_events = [event for event in received_events(dashboard) if event["type"] == "issue"]
     assert len(issue_events) == 2
     _assert_local(issue_events, expected_keys={"at"})
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "America/New_York", "Australia/Adelaide", "Asia/Kathmandu"])
+def test_the_snapshot_s_fast_formatter_matches_astimezone_across_offset_changes(zone: str) -> None:
+    # Adelaide (+9:30/+10:30) changes its offset on a half hour in UTC: the cache must not span it.
+    to_text = _LocalIso(ZoneInfo(zone))
+    start = datetime(2026, 3, 1)
+    for step in range(0, 60 * 24 * 400, 7):  # every 7 minutes for 400 days: both changes of the year
+        value = start + timedelta(minutes=step, microseconds=step)
+        assert to_text(value) == value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).isoformat()
