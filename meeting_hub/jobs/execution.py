@@ -20,6 +20,7 @@ from meeting_hub.jobs import registry, runs
 from meeting_hub.jobs.models import JobRun, JobStatus
 from meeting_hub.jobs.outcomes import Outcome, report
 from meeting_hub.jobs.queue import JobQueue, push_runs, queue_of, time_of_day
+from meeting_hub.observability.logs import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def execute_run(app: Flask, run_id: int) -> Outcome:
     running in the ledger, and the tick hands it over again (requeue delay, or lease).
     """
     queue = queue_of(app)
-    with app.app_context():
+    with app.app_context(), log_context(job_id=f"job-{run_id}"):  # every line the run writes carries its id
         try:
             return _execute(queue, run_id)
         finally:

@@ -27,8 +27,10 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from meeting_hub import health
 from meeting_hub.extensions import db
-from meeting_hub.jobs import registry, runs
+from meeting_hub.jobs import outcomes, registry, runs
+from meeting_hub.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +117,15 @@ def _create_huey(app: Flask, backend: str) -> Huey:
     return Huey(name, results=False, utc=True, storage_class=SqliteStorage, filename=path)
 
 
+def _count_outcome(job: str, outcome: outcomes.Outcome) -> None:
+    metrics.record_job_outcome(job, outcome.value)
+
+
 def init_app(app: Flask) -> None:
     """Set up the app's queue from its settings and register the two Huey tasks every job goes through."""
+    # /healthz shows the backlog and its oldest run's age; /metrics counts every attempt by job and outcome.
+    health.register_check("jobs", runs.backlog_status)
+    outcomes.on_outcome(_count_outcome)
     from meeting_hub.jobs import execution, periodic  # noqa: F401 - periodic declares the daily jobs
 
     # Every setting is read here, so that a bad one stops the start rather than the worker at 07:00.
