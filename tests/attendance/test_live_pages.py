@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -317,11 +318,16 @@ def test_the_service_worker_is_public_uncached_and_scoped_to_the_site(client: Fl
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     settings = json.loads(response.text.split("\n", 1)[0].removeprefix("const SETTINGS = ").removesuffix(";"))
-    assert settings["shell"] == [
+    assert settings["shell"][:4] == [
         "/static/css/console.css",
         "/static/vendor/socket.io.min.js",
         "/static/js/live_client.js",
-        "/static/js/console.js",
+        "/static/js/console/main.js",
     ]
+    # Every module the console imports is kept, or the console cannot reopen offline.
+    modules = Path(__file__).resolve().parents[2] / "static" / "js" / "console"
+    assert {url for url in settings["shell"] if url.startswith("/static/js/console/")} == {
+        f"/static/js/console/{path.name}" for path in modules.glob("*.js")
+    }
     assert re.fullmatch(r"[0-9a-f]{16}", settings["version"])
     assert 'addEventListener("fetch"' in response.text
