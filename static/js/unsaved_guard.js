@@ -138,7 +138,13 @@
     box.setAttribute("role", "status");
     const text = document.createElement("span");
     text.className = "me-auto";
-    text.textContent = (texts.restored || "").replace("{time}", when.format(new Date(draft.savedAt)));
+    const parts = {};
+    for (const part of when.formatToParts(new Date(draft.savedAt))) {
+      parts[part.type] = part.value;
+    }
+    text.textContent = (texts.restored || "")
+      .replace("{time}", `${parts.hour}:${parts.minute}`)
+      .replace("{date}", `${parts.day}/${parts.month}/${parts.year}`);
     const discard = document.createElement("button");
     discard.type = "button";
     discard.className = "btn btn-sm btn-outline-secondary";
@@ -153,7 +159,12 @@
       box.remove();
     });
     box.append(text, discard);
-    form.prepend(box);
+    const heading = form.querySelector("h1, h2, h3, h4, h5, h6");
+    if (heading) {
+      heading.after(box);
+    } else {
+      form.prepend(box);
+    }
   }
 
   // form -> whether it holds edits not submitted

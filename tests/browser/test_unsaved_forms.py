@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
@@ -79,6 +80,7 @@ def test_an_answer_typed_when_the_session_expired_comes_back_after_signing_in(
     expect(responder.get_by_label("Nội dung trả lời")).to_have_value(answer)
     restored = responder.get_by_role("status").filter(has_text="Đã khôi phục nội dung bạn nhập dở")
     expect(restored).to_contain_text("chưa được gửi")
+    expect(restored).to_have_text(re.compile(r"lúc \d\d:\d\d ngày \d\d/\d\d/\d{4}, chưa được gửi"))
     screenshot(responder, "answer-restored-after-session-expired")
 
     # Sent for real this time: the draft is gone, the page no longer offers it.
