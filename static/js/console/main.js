@@ -279,9 +279,10 @@ document.getElementById("parked").addEventListener("click", (event) => {
   }
 });
 // Text typed and not yet in the outbox is kept on this device, but only this page sends it: say so before leaving.
-// Actions in the outbox are not asked about: they go out on their own as soon as the console is open again.
+// Actions in the outbox are not asked about: they go out on their own as soon as the console is open again. Reasons
+// that can no longer be saved (the roll-call has closed) are not asked about either: there is nothing left to do.
 window.addEventListener("beforeunload", (event) => {
-  if (rollCall.hasDrafts() || issues.hasText()) {
+  if ((rollCall.hasDrafts() && canRecord()) || issues.hasText()) {
     event.preventDefault();
     event.returnValue = ""; // Chromium before 119 needs it set
   }

@@ -6,6 +6,14 @@ import { forget, readStored, store } from "./storage.js";
 
 const ATTENDED = new Set(["present", "late"]);
 
+/** Whether typed fields say what a known check-in says already (spaces around the text do not count). */
+function sameText(typed, current) {
+  return (
+    typed.note.trim() === ((current && current.note) || "") &&
+    typed.substitute_name.trim() === ((current && current.substitute_name) || "")
+  );
+}
+
 export class RollCall {
   /** ctx: data, labels, state (ServerState), outbox, newOpId, format, fold, canRecord(), render(), notice(message). */
   constructor(ctx, draftsKey) {
@@ -135,11 +143,7 @@ export class RollCall {
   /** Remember what is typed on a row, or forget it when it is what the console has already. */
   keepDraft(row) {
     const typed = { note: row.note.value, substitute_name: row.substitute.value };
-    const current = this.effective(row.person.id);
-    const same =
-      typed.note.trim() === ((current && current.note) || "") &&
-      typed.substitute_name.trim() === ((current && current.substitute_name) || "");
-    if (same) {
+    if (sameText(typed, this.effective(row.person.id))) {
       delete this.drafts[row.person.id];
     } else {
       this.drafts[row.person.id] = typed;
@@ -293,7 +297,13 @@ export class RollCall {
   }
 
   renderFields(row, current, writable) {
-    const draft = this.drafts[row.person.id];
+    let draft = this.drafts[row.person.id];
+    if (draft && sameText(draft, current)) {
+      // What was typed is what the console has now (sent, or the same arrived from elsewhere): nothing unsaved.
+      delete this.drafts[row.person.id];
+      this.saveDrafts();
+      draft = undefined;
+    }
     // The fields show the draft when there is one; otherwise the record, refilled when it changed, unless the
     // operator is typing in them.
     const wanted = draft || {
