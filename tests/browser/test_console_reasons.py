@@ -9,8 +9,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Locator, Page, WebSocketRoute, expect
+from flask import Flask
+from playwright.sync_api import Browser, Dialog, Locator, Page, Route, WebSocketRoute, expect
 
+from tests import factories
+from tests.attendance.conftest import signed_in_client
 from tests.browser.conftest import LiveServer, RequestLog, screenshot, sign_in
 from tests.browser.test_live_attendance import (
     SYNC_TIMEOUT_MS,
@@ -339,3 +342,38 @@ def test_the_roll_call_is_on_the_first_screen_of_the_phone(page: Page, phone_pag
     first_person = console.locator("li.person").first.bounding_box()
     issues = console.locator("section.issues").bounding_box()
     assert first_person and issues and first_person["y"] < issues["y"]
+
+
+def test_the_waiting_page_goes_to_the_roll_call_once_the_briefing_opens(
+    app: Flask, network: factories.SmallNetwork, page: Page, phone_page: Page, base_url: str
+) -> None:
+    organizer, console = page, phone_page
+    sign_in(organizer, base_url, "organizer")
+    briefing_id = _open_the_demo_briefing(organizer, base_url)
+    # The shared demo server has its briefing open, so its /console never waits: the waiting page comes from an app
+    # of this test's own, with no briefing at all, and its poll answers "nothing yet" until the test says otherwise.
+    waiting_html = signed_in_client(app, "op-sao-do").get("/console").text
+    assert "Chưa có buổi giao ban nào đang diễn ra" in waiting_html
+    waiting_html = waiting_html.replace('data-poll-seconds="15"', 'data-poll-seconds="1"')
+    opened = {"yes": False}
+    asked: list[str] = []
+
+    def next_briefing(route: Route) -> None:
+        asked.append(route.request.url)
+        if opened["yes"]:
+            route.continue_()  # the live server's own answer: the demo briefing, open
+        else:
+            route.fulfill(json={"url": None})
+
+    sign_in(console, base_url, "op-sao-do")
+    console.route(f"{base_url}/console", lambda route: route.fulfill(body=waiting_html, content_type="text/html"))
+    console.route(f"{base_url}/console/next", next_briefing)
+    console.goto(f"{base_url}/console")
+    expect(console.get_by_role("heading", name="Chưa có buổi giao ban nào đang diễn ra")).to_be_visible()
+    _poll_until(console, lambda: len(asked) >= 2)
+    assert console.url == f"{base_url}/console"
+
+    opened["yes"] = True
+    console.wait_for_url(f"{base_url}/briefings/{briefing_id}/console", timeout=SYNC_TIMEOUT_MS)
+    expect(console.locator("#connection")).to_have_text("Đã kết nối")
+    expect(console.locator("li.person").first.get_by_role("button", name="Có mặt", exact=True)).to_be_enabled()
