@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Dialog, Locator, Page, Route, WebSocket
 
 from tests import factories
 from tests.attendance.conftest import signed_in_client
-from tests.browser.conftest import LiveServer, RequestLog, screenshot, sign_in
+from tests.browser.conftest import SCREENSHOT_DIR, LiveServer, RequestLog, screenshot, sign_in
 from tests.browser.test_live_attendance import (
     SYNC_TIMEOUT_MS,
     _assert_fits_the_phone,
@@ -319,7 +319,9 @@ def test_the_console_follows_the_briefing_closing_and_reopening_where_the_operat
     expect(bar).to_have_text("Buổi giao ban đã kết thúc lúc 11:05: không điểm danh thêm được.")
     expect(bar).to_be_in_viewport()
     expect(console.locator("li.person").first.get_by_role("button", name="Có mặt", exact=True)).to_be_disabled()
-    screenshot(console, "console-ended-mid-roster-phone")
+    # What the operator sees right then (a full-page shot would draw the sticky bar at the top of the page).
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-ended-mid-roster-phone.png"))
 
     briefing_event("live", "2026-12-03T04:20:00+00:00")
     expect(bar).to_be_hidden()

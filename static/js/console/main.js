@@ -222,6 +222,11 @@ let shownStatus = state.briefingStatus;
 /** Say what the briefing's state means for the roll-call, in the bar that stays on screen while scrolling. */
 function renderBriefingState() {
   const element = document.getElementById("briefing-state");
+  const changed = shownStatus !== state.briefingStatus;
+  if (changed) {
+    shownStatus = state.briefingStatus;
+    noticeText = ""; // a passing message belonged to the state before
+  }
   const at = formatTime(state.briefingStatusAt);
   const messages = {
     scheduled: labels.briefing_scheduled,
@@ -232,11 +237,9 @@ function renderBriefingState() {
   element.textContent = message;
   element.hidden = !message;
   element.dataset.status = state.briefingStatus;
-  if (shownStatus !== state.briefingStatus) {
+  if (changed && message) {
     // Closed, cancelled or reopened while the operator was looking elsewhere: the bar says it where they are, and
     // a screen reader hears it (the element is a live region).
-    shownStatus = state.briefingStatus;
-    noticeText = "";
     element.classList.remove("flash");
     void element.offsetWidth; // restart the animation
     element.classList.add("flash");
