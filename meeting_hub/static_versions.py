@@ -1,5 +1,6 @@
-"""Static URLs carry a hash of the file's content (`/static/js/console.js?v=3f2a9c1d`), so a long cache can never
-serve a stale script: a changed file gets a new URL. Such URLs are cached for a year; others for an hour."""
+"""Static URLs carry a hash of the file's content (`/static/js/live_client.js?v=3f2a9c1d`), so a long cache can
+never serve a stale script: a changed file gets a new URL. Such URLs are cached for a year. Others (the console's ES
+modules import each other by bare path) are revalidated on every use: a 304 costs little, a stale module breaks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 VERSIONED_MAX_AGE = 365 * 24 * 3600
-UNVERSIONED_MAX_AGE = 3600
 
 
 class StaticVersions:
@@ -56,5 +56,5 @@ def init_app(app: Flask) -> None:
                 response.cache_control.public = True
                 response.cache_control.immutable = True
             else:
-                response.cache_control.max_age = UNVERSIONED_MAX_AGE
+                response.cache_control.no_cache = True
         return response

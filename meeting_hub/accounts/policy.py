@@ -127,6 +127,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     # Live attendance (the console of an endpoint: its operators, or organizers acting for it; the service worker is
     # public: browsers re-fetch it on their own, even after sign-out, and it holds only static URLs)
     "attendance.console": ROSTER_READERS,
+    "attendance.console_next": ROSTER_READERS,
     "attendance.briefing_console": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
     "attendance.dashboard": STAFF,
     "attendance.console_service_worker": PUBLIC,

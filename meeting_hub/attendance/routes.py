@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -30,8 +30,22 @@ blueprint = Blueprint("attendance", __name__)
 
 DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
 #: What the console needs to open with no connection; the service worker keeps these (and the console's HTML).
-CONSOLE_SHELL_FILES = ("css/console.css", "vendor/socket.io.min.js", "js/live_client.js", "js/console.js")
+CONSOLE_SHELL_FILES = (
+    "css/console.css",
+    "vendor/socket.io.min.js",
+    "js/live_client.js",
+    "js/console/main.js",
+    "js/console/storage.js",
+    "js/console/state.js",
+    "js/console/connection.js",
+    "js/console/outbox.js",
+    "js/console/roll_call.js",
+    "js/console/issues.js",
+)
 SERVICE_WORKER_SOURCE = "js/console_sw.js"
+#: How often the "no briefing yet" page asks whether one has opened (a light JSON request; a 1,000-endpoint network
+#: waiting at once makes about 70 requests a second at this pace).
+WAITING_POLL_SECONDS = 15
 
 
 @blueprint.get("/console")
@@ -43,7 +57,27 @@ def console() -> ResponseReturnValue:
         if user.role == Role.OPERATOR:
             return redirect(url_for("attendance.briefing_console", briefing_id=briefing.id))
         return redirect(url_for("attendance.dashboard", briefing_id=briefing.id))
-    return render_template("attendance/no_briefing.html", upcoming=scheduling.upcoming_briefings(user))
+    return render_template(
+        "attendance/no_briefing.html",
+        upcoming=scheduling.upcoming_briefings(user),
+        poll_seconds=WAITING_POLL_SECONDS,
+    )
+
+
+@blueprint.get("/console/next")
+def console_next() -> ResponseReturnValue:
+    """Tell the waiting page where to go once there is a briefing to take: {"url": ...}, or {"url": null}."""
+    user = acting_user()
+    briefing = page_data.briefing_to_take(user)
+    if briefing is None:
+        url = None
+    elif user.role == Role.OPERATOR:
+        url = url_for("attendance.briefing_console", briefing_id=briefing.id)
+    else:
+        url = url_for("attendance.dashboard", briefing_id=briefing.id)
+    response = jsonify({"url": url})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _console_endpoint_id(user: User, briefing: Briefing) -> int | None:
@@ -69,7 +103,14 @@ def briefing_console(briefing_id: int) -> ResponseReturnValue:
     endpoint = get_endpoint(endpoint_id, user)
     snapshot = attendance_snapshot(briefing, endpoint.id)
     data: dict[str, Any] = {
-        "briefing": {"id": briefing.id, "title": briefing.title, "status": briefing.status.value},
+        "briefing": {
+            "id": briefing.id,
+            "title": briefing.title,
+            "status": briefing.status.value,
+            "status_changed_at": briefing.status_changed_at.isoformat() if briefing.status_changed_at else None,
+        },
+        "briefing_url": url_for("api_scheduling.get_briefing", briefing_id=briefing.id),
+        "time_zone": current_app.config["TIMEZONE"],
         "endpoint": {"id": endpoint.id, "name": endpoint.display_name},
         "user": user.username,
         "reports_link": user.role == Role.OPERATOR,

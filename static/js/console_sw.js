@@ -13,14 +13,29 @@ const CONSOLE_PATH = /^\/(console|briefings\/\d+\/console)$/;
 const NETWORK_TIMEOUT_MS = 8000;
 // The page /console (which redirects) shows offline as the console kept last.
 const LATEST_PAGE_KEY = "/console";
-const SHELL = new Set(SETTINGS.shell);
+// Shell URLs carry a content hash (?v=...); ES modules import each other by bare path. Each file is kept under its
+// path, and SETTINGS.version changes with any shell file, so a kept copy is always the current one.
+const shellPath = (url) => new URL(url, self.location.href).pathname;
+const SHELL = new Set(SETTINGS.shell.map(shellPath));
+
+async function keepShell(cache) {
+  await Promise.all(
+    SETTINGS.shell.map(async (url) => {
+      // "no-cache": revalidate against the HTTP cache (a 304 when the page has just loaded the same files).
+      const response = await fetch(new Request(url, { cache: "no-cache" }));
+      if (!response.ok) {
+        throw new Error(`${url}: ${response.status}`);
+      }
+      await cache.put(shellPath(url), response);
+    }),
+  );
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(SHELL_CACHE)
-      // "no-cache": revalidate against the HTTP cache (a 304 when the page has just loaded the same files).
-      .then((cache) => cache.addAll(SETTINGS.shell.map((url) => new Request(url, { cache: "no-cache" }))))
+      .then(keepShell)
       .then(() => self.skipWaiting()),
   );
 });

@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from meeting_hub.extensions import db
 from meeting_hub.follow_up import services as follow_up
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
-from tests.attendance.conftest import LiveBriefing, signed_in_client
+from tests.attendance.conftest import LiveBriefing, make_live_briefing_with_pha_lai, signed_in_client
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -274,6 +275,49 @@ def test_console_without_a_briefing_today_lists_the_coming_ones(app: Flask, netw
         assert "Giao ban quý I" in page.text
 
 
+def test_the_waiting_page_polls_for_the_briefing_to_take(app: Flask, network: factories.SmallNetwork) -> None:
+    page = signed_in_client(app, "op-sao-do").get("/console")
+    assert 'data-next-url="/console/next"' in page.text
+    assert "/static/js/console_wait.js" in page.text
+    for username in ("op-sao-do", "leader"):
+        response = signed_in_client(app, username).get("/console/next")
+        assert response.status_code == 200
+        assert response.json == {"url": None}
+        assert response.headers["Cache-Control"] == "no-store"
+    assert signed_in_client(app, "responder").get("/console/next").status_code == 403
+    assert app.test_client().get("/console/next").status_code in (302, 401)
+
+
+def test_once_a_briefing_opens_the_waiting_page_is_sent_to_it(app: Flask, live: LiveBriefing) -> None:
+    operator = signed_in_client(app, "op-sao-do").get("/console/next")
+    assert operator.json == {"url": console_url(live.briefing_id)}
+    leader = signed_in_client(app, "leader").get("/console/next")
+    assert leader.json == {"url": f"/briefings/{live.briefing_id}/live"}
+
+
+def test_an_operators_home_leads_to_the_live_roll_call_first(app: Flask, network: factories.SmallNetwork) -> None:
+    client = signed_in_client(app, "op-sao-do")
+    assert "Điểm danh ngay" not in client.get("/").text
+    with app.app_context():
+        live = make_live_briefing_with_pha_lai(network)
+    home = client.get("/").text
+    assert "Buổi giao ban đang diễn ra" in home
+    assert f'href="{console_url(live.briefing_id)}">Điểm danh ngay' in home
+    # First on the page: before the list of coming briefings.
+    assert home.index("Điểm danh ngay") < home.index("Buổi giao ban sắp tới")
+    assert "Điểm danh ngay" not in signed_in_client(app, "leader").get("/").text
+
+
+def test_the_console_embeds_its_briefings_status_time_and_the_networks_time_zone(
+    app: Flask, live: LiveBriefing
+) -> None:
+    data = embedded(signed_in_client(app, "op-sao-do").get(console_url(live.briefing_id)).text, "console-data")
+    assert data["time_zone"] == "Asia/Ho_Chi_Minh"
+    assert data["briefing_url"] == f"/api/v1/briefings/{live.briefing_id}"
+    assert data["briefing"]["status"] == "live"
+    assert datetime.fromisoformat(data["briefing"]["status_changed_at"]).utcoffset() is not None
+
+
 def test_a_live_briefing_running_past_its_end_is_still_the_one_to_take(
     app: Flask, network: factories.SmallNetwork
 ) -> None:
@@ -317,13 +361,19 @@ def test_the_service_worker_is_public_uncached_and_scoped_to_the_site(client: Fl
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     settings = json.loads(response.text.split("\n", 1)[0].removeprefix("const SETTINGS = ").removesuffix(";"))
-    # Versioned static URLs (meeting_hub/static_versions.py): the worker caches exactly what the console asks for.
+    # Versioned static URLs (meeting_hub/static_versions.py); the worker keeps each under its path.
     assert all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in settings["shell"])
-    assert [url.split("?")[0] for url in settings["shell"]] == [
+    shell = [url.split("?")[0] for url in settings["shell"]]
+    assert shell[:4] == [
         "/static/css/console.css",
         "/static/vendor/socket.io.min.js",
         "/static/js/live_client.js",
-        "/static/js/console.js",
+        "/static/js/console/main.js",
     ]
+    # Every module the console imports is kept, or the console cannot reopen offline.
+    modules = Path(__file__).resolve().parents[2] / "static" / "js" / "console"
+    assert {url for url in shell if url.startswith("/static/js/console/")} == {
+        f"/static/js/console/{path.name}" for path in modules.glob("*.js")
+    }
     assert re.fullmatch(r"[0-9a-f]{16}", settings["version"])
     assert 'addEventListener("fetch"' in response.text

@@ -258,3 +258,27 @@ def test_endpoint_names_changed_later_do_not_change_a_frozen_version(app: Flask,
         endpoint.name = "Phả Lại mới"
         db.session.commit()
         assert minutes.read_version(minutes.list_versions(briefing)[0]) == before
+
+
+def test_a_reason_sent_after_the_status_is_what_the_minutes_print(
+    app: Flask, network: factories.SmallNetwork, tmp_path: Path
+) -> None:
+    # The console's order: "excused" tapped first, the reason typed next and sent as a new check-in with the same
+    # status and its own client_op_id; then the reason corrected once more.
+    with app.app_context():
+        held = hold_briefing(network, close=False)
+        briefing = scheduling.get_briefing(held.briefing_id)
+        operator = accounts.find_user("op-pha-lai")
+        viet = held.people["Bùi Xuân Việt"]
+        for note in ("", "Đi công tác huyện", "Đi công tác tỉnh"):
+            check_in = attendance.CheckIn(viet, AttendanceStatus.EXCUSED, op_id(), note=note)
+            attendance.record_check_in(briefing, check_in, operator)
+            db.session.commit()
+        scheduling.close_briefing(briefing, accounts.find_user("organizer"))
+        db.session.commit()
+    text = pdf_text(
+        signed_in_client(app, "leader").get(f"/api/v1/briefings/{held.briefing_id}/minutes.pdf").data, tmp_path
+    )
+    row = next(line for line in text.splitlines() if "Bùi Xuân Việt" in line)
+    assert "Đi công tác tỉnh" in row
+    assert "Đi công tác huyện" not in text
