@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_WEBSOCKET_DEFLATE": "never",
     # Behind nginx: trust one proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
     "TRUST_PROXY": False,
+    # Compress pages, styles, scripts and JSON in the app (meeting_hub/http_compression.py): on for `meeting-hub run`,
+    # which has no proxy in front; may be turned off behind an nginx that compresses (deploy/nginx.conf).
+    "HTTP_COMPRESSION": True,
     "LIVE_COALESCE_MS": 25,
     # Connections each process keeps to PostgreSQL, and how many more it may open at a peak (SQLite: not used).
     "DATABASE_POOL_SIZE": 20,

@@ -56,6 +56,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     # Infrastructure
     "static": PUBLIC,
     "health.healthz": PUBLIC,
+    "favicon.favicon": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     # Home
     "home.index": SIGNED_IN,
