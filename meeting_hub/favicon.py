@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, send_from_directory
-from flask.typing import ResponseReturnValue
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
 
 blueprint = Blueprint("favicon", __name__)
 
@@ -11,9 +13,16 @@ blueprint = Blueprint("favicon", __name__)
 MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
+@lru_cache(maxsize=1)
+def _icon(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()
+
+
 @blueprint.get("/favicon.ico")
-def favicon() -> ResponseReturnValue:
-    """Serve the ICO version of the mark (pages link the SVG one)."""
-    return send_from_directory(
-        current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=MAX_AGE_SECONDS
-    )
+def favicon() -> Response:
+    """Serve the ICO version of the mark (pages link the SVG one), cacheable and revalidated by its ETag."""
+    response = Response(_icon(current_app.static_folder or ""), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)

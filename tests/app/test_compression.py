@@ -120,11 +120,12 @@ def test_compression_can_be_left_to_a_proxy(tmp_path: Path) -> None:
 
 
 def test_the_favicon_is_served_at_the_root_and_linked_from_pages(client: FlaskClient) -> None:
-    with client.get("/favicon.ico") as icon:
-        assert icon.status_code == 200
-        assert icon.mimetype == "image/vnd.microsoft.icon"
-        assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO directory
-        assert "max-age" in icon.headers["Cache-Control"]
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO directory
+    assert "max-age" in icon.headers["Cache-Control"]
+    assert client.get("/favicon.ico", headers={"If-None-Match": icon.headers["ETag"]}).status_code == 304
     page = client.get("/sign-in")
     assert 'rel="icon" href="/static/favicon.svg"' in page.text
     with client.get("/static/favicon.svg") as svg:
