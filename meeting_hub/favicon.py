@@ -25,4 +25,5 @@ def favicon() -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

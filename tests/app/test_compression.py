@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from meeting_hub import create_app
+from meeting_hub.http_compression import _file_cache
 from tests.conftest import AuthActions, base_config
 
 BROWSER_ENCODINGS = {"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -52,12 +53,24 @@ def test_pages_go_out_in_brotli_to_browsers_and_gzip_to_the_rest(demo_client: Fl
     assert gzip.decompress(older.data) == plain.data
 
 
-def test_static_files_are_compressed_whole_and_answer_conditional_requests(client: FlaskClient) -> None:
-    plain = client.get(BOOTSTRAP_CSS, headers={"Accept-Encoding": "identity"})
+def _plain(client: FlaskClient, url: str) -> bytes:
+    """Return a static file as sent to a client that takes no compression (a file stream, closed here)."""
+    with client.get(url, headers={"Accept-Encoding": "identity"}) as response:
+        assert "Content-Encoding" not in response.headers
+        return response.data
+
+
+def test_static_files_are_compressed_once_at_the_highest_level(client: FlaskClient) -> None:
+    plain = _plain(client, BOOTSTRAP_CSS)
     compressed = client.get(BOOTSTRAP_CSS, headers=BROWSER_ENCODINGS)
     assert compressed.headers["Content-Encoding"] == "br"
-    assert brotli.decompress(compressed.data) == plain.data
-    assert len(compressed.data) < len(plain.data) / 4
+    assert brotli.decompress(compressed.data) == plain
+    assert len(compressed.data) < len(brotli.compress(plain, quality=4))  # level 11, not the pages' level
+    assert (BOOTSTRAP_CSS, compressed.headers["ETag"].strip('"').removesuffix(":br"), "br") in _file_cache
+    assert client.get(BOOTSTRAP_CSS, headers=BROWSER_ENCODINGS).data == compressed.data
+    older = client.get(BOOTSTRAP_CSS, headers={"Accept-Encoding": "gzip;q=1, br;q=0"})
+    assert older.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(older.data) == plain
     # The validator names the encoding, so a cached compressed copy is revalidated without being sent again.
     assert compressed.headers["ETag"].endswith(':br"')
     again = client.get(BOOTSTRAP_CSS, headers={**BROWSER_ENCODINGS, "If-None-Match": compressed.headers["ETag"]})
@@ -66,11 +79,11 @@ def test_static_files_are_compressed_whole_and_answer_conditional_requests(clien
 
 
 def test_a_byte_range_is_a_range_of_the_file_itself(client: FlaskClient) -> None:
-    plain = client.get(BOOTSTRAP_CSS, headers={"Accept-Encoding": "identity"})
+    plain = _plain(client, BOOTSTRAP_CSS)
     part = client.get(BOOTSTRAP_CSS, headers={**BROWSER_ENCODINGS, "Range": "bytes=100-199"})
     assert part.status_code == 206
     assert "Content-Encoding" not in part.headers
-    assert part.data == plain.data[100:200]
+    assert part.data == plain[100:200]
     part.close()  # werkzeug's test client leaves a partial file response open
 
 

@@ -152,6 +152,10 @@ def test_problems_first_filters_search_and_group_totals(
     expect(page.locator("#tiles-shown")).to_have_text(f"Đang hiện {WARDS + COMMUNES}/{WARDS + COMMUNES} điểm cầu")
     assert _smallest_text(page) == []
     screenshot(page, "dashboard-demo")
+    # On a phone-sized window the controls wrap and nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "dashboard-demo-phone")
 
 
 def test_times_and_numbers_in_an_english_browser(browser: Browser, base_url: str) -> None:
