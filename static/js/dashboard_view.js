@@ -62,6 +62,7 @@
           seen: tile.querySelector(".tile-seen"),
           bar: tile.querySelector(".progress-bar"),
           signal: "none",
+          texts: null,
           share: 1,
           barWidth: "",
         });
@@ -69,6 +70,26 @@
         this.shown.push(tile);
       });
       container.append(fragment);
+      // "Updated N seconds ago" changes every second on every tile: write it only on the tiles on screen (and those
+      // about to be), and bring a tile up to date when it scrolls into view.
+      this.onScreen = new Set();
+      this.observer = new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            const view = this.views.get(Number(entry.target.dataset.endpointId));
+            if (entry.isIntersecting) {
+              this.onScreen.add(view);
+              this.writeSignal(view);
+            } else {
+              this.onScreen.delete(view);
+            }
+          }
+        },
+        { rootMargin: "400px 0px" },
+      );
+      for (const view of this.views.values()) {
+        this.observer.observe(view.tile);
+      }
     }
 
     /** Show an endpoint's counts (an object with COUNTS) on its tile. */
@@ -88,15 +109,26 @@
     /** Show an endpoint's signal: its class ("none", "stale", "degraded", "ok"), badge and "last heard" text. */
     showSignal(endpointId, signal, badgeText, badgeClass, seenText) {
       const view = this.views.get(endpointId);
-      setText(view.badge, badgeText);
-      if (view.badge.className !== badgeClass) {
-        view.badge.className = badgeClass;
-      }
-      setText(view.seen, seenText);
+      view.texts = { badgeText, badgeClass, seenText };
       if (view.signal !== signal) {
         view.tile.dataset.signal = signal;
         view.signal = signal;
       }
+      if (this.onScreen.has(view)) {
+        this.writeSignal(view);
+      }
+    }
+
+    /** Write the last signal texts given for a tile. */
+    writeSignal(view) {
+      if (!view.texts) {
+        return;
+      }
+      setText(view.badge, view.texts.badgeText);
+      if (view.badge.className !== view.texts.badgeClass) {
+        view.badge.className = view.texts.badgeClass;
+      }
+      setText(view.seen, view.texts.seenText);
     }
 
     /** Return whether an endpoint passes the filter {chip, threshold, group, words}. */
