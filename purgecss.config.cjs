@@ -17,8 +17,8 @@ module.exports = {
   fontFace: true,
   safelist: {
     standard: ["html", "body", "show", "showing", "hide", "hiding", "fade", "collapsing", "active", "disabled"],
-    // Classes that templates build from a value ("text-bg-{{ colour }}", "alert-{{ category }}"): every theme colour.
-    deep: [],
+    // Classes that templates build from a value ("text-bg-{{ colour }}", "alert-{{ category }}"): every theme colour;
+    // and whole components Bootstrap's JS drives.
     greedy: [
       /^(text-bg|alert|btn|btn-outline|bg|text|border|link|badge|table|list-group-item|link-underline)-(primary|secondary|success|danger|warning|info|light|dark|body|brand)/,
       /^(is|was)-(valid|invalid|validated)/,
