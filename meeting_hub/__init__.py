@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cli,
         config,
         health,
+        http_compression,
         http_errors,
         models,
         resources,
@@ -43,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.attendance.self_check_in_routes import blueprint as self_check_in_blueprint
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from meeting_hub.favicon import blueprint as favicon_blueprint
     from meeting_hub.follow_up.routes import blueprint as follow_up_blueprint
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.jobs import init_app as init_jobs
@@ -70,6 +72,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = url_converters.IdConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
 
+    # First registered, so its after_request hook runs last: it compresses what every other hook has finished.
+    http_compression.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -103,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     static_versions.init_app(app)
     http_errors.init_app(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(favicon_blueprint)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(network_blueprint)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -19,3 +20,5 @@ babel = Babel()
 # Limits are declared per route (sign-in); nothing is limited by default.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 socketio = SocketIO()
+# Bound by meeting_hub.http_compression, which decides what is compressed.
+compress = Compress()

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # HTTP
     #: Trust one reverse proxy's X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). Never without a proxy.
     trust_proxy: bool = False
+    #: Compress responses in the app (brotli or gzip); off only behind a proxy that compresses them itself.
+    http_compression: bool = True
     session_cookie_secure: bool = False
     sign_in_rate_limit: str = "10 per minute"
     ratelimit_storage_uri: str = "memory://"

@@ -58,6 +58,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "health.healthz": PUBLIC,
     # Public at the HTTP level; the view answers only METRICS_ALLOWED_NETWORKS (loopback by default).
     "observability.metrics": PUBLIC,
+    "favicon.favicon": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
     # Home
     "home.index": SIGNED_IN,

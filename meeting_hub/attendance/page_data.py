@@ -1,21 +1,24 @@
-"""What the live pages embed: the briefing an operator should take, the roster by cell, names and recent events, and
-the console's part of the follow-up (categories, the issues raised at the endpoint, its report-back)."""
+"""What the live pages embed: the briefing an operator should take, the roster by cell, the dashboard's endpoints and
+their groups, names and recent events, and the console's part of the follow-up (categories, the issues raised at the
+endpoint, its report-back)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import url_for
 
 from meeting_hub.accounts.models import User
+from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS, LINK_STATUS_LABELS
 from meeting_hub.clock import local_today
 from meeting_hub.event_log import log
 from meeting_hub.follow_up import search, summary
 from meeting_hub.follow_up import services as follow_up
 from meeting_hub.follow_up.models import ISSUE_STATUS_LABELS, Issue
-from meeting_hub.network.models import PERSON_ROLE_LABELS, PersonRole
+from meeting_hub.network.models import ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS, Endpoint, PersonRole
 from meeting_hub.network.services import list_people
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
@@ -61,6 +64,47 @@ def roster_by_cell(viewer: User, endpoint_id: int) -> list[dict[str, Any]]:
             }
         )
     return list(cells.values())
+
+
+@dataclass(frozen=True)
+class EndpointGroup:
+    """A set of endpoints the dashboard counts together."""
+
+    key: str
+    name: str
+
+
+def endpoint_group(endpoint: Endpoint) -> EndpointGroup:
+    """Return the group the dashboard counts an endpoint under.
+
+    Endpoints have no group of their own yet (provinces come with a later change): until then, their kind (phường or
+    xã). A group model plugs in here; the dashboard only knows each endpoint's group key and the groups' names.
+    """
+    return EndpointGroup(key=f"kind-{endpoint.kind.value}", name=str(ENDPOINT_KIND_LABELS[endpoint.kind]))
+
+
+def dashboard_endpoints(viewer: User, briefing: Briefing) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Return the briefing's endpoints as the dashboard lists them (by name, with group, search key and the console
+    link of those who may check in for them) and their groups, by name."""
+    can_check_in = viewer.role in (Role.ORGANIZER, Role.ADMIN)
+    groups: dict[str, EndpointGroup] = {}
+    endpoints = []
+    for endpoint in sorted(briefing.endpoints, key=lambda endpoint: (fold(endpoint.name), endpoint.id)):
+        group = endpoint_group(endpoint)
+        groups.setdefault(group.key, group)
+        endpoints.append(
+            {
+                "id": endpoint.id,
+                "name": endpoint.display_name,
+                "group": group.key,
+                "key": f"{fold(endpoint.display_name)} {endpoint.code} {fold(endpoint.party_committee_name)}",
+                "console_url": url_for("attendance.briefing_console", briefing_id=briefing.id, endpoint_id=endpoint.id)
+                if can_check_in
+                else None,
+            }
+        )
+    ordered = sorted(groups.values(), key=lambda group: fold(group.name))
+    return endpoints, [{"key": group.key, "name": group.name} for group in ordered]
 
 
 def person_names(viewer: User, endpoint_ids: list[int]) -> dict[int, str]:

@@ -24,7 +24,6 @@ from meeting_hub.errors import NotFound
 from meeting_hub.network.services import get_endpoint
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
-from meeting_hub.vietnamese import fold
 
 blueprint = Blueprint("attendance", __name__)
 
@@ -134,22 +133,13 @@ def dashboard(briefing_id: int) -> ResponseReturnValue:
     """Show the live dashboard: a tile per invited endpoint, network totals and the latest events."""
     user = acting_user()
     briefing = scheduling.get_briefing(briefing_id, user)
-    endpoints = sorted(briefing.endpoints, key=lambda endpoint: fold(endpoint.name))
-    can_check_in = user.role in (Role.ORGANIZER, Role.ADMIN)
+    endpoints, groups = page_data.dashboard_endpoints(user, briefing)
     data: dict[str, Any] = {
         "briefing": {"id": briefing.id, "title": briefing.title, "status": briefing.status.value},
-        "endpoints": [
-            {
-                "id": endpoint.id,
-                "name": endpoint.display_name,
-                "console_url": url_for("attendance.briefing_console", briefing_id=briefing.id, endpoint_id=endpoint.id)
-                if can_check_in
-                else None,
-            }
-            for endpoint in endpoints
-        ],
+        "endpoints": endpoints,
+        "groups": groups,
         "snapshot": attendance_snapshot(briefing),
-        "names": page_data.person_names(user, [endpoint.id for endpoint in endpoints]),
+        "names": page_data.person_names(user, [endpoint["id"] for endpoint in endpoints]),
         "recent_events": page_data.recent_events(briefing),
         "stale_after_seconds": services.stale_after().total_seconds(),
         "server_time": local_iso(utcnow()),
