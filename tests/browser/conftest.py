@@ -113,12 +113,12 @@ def _run_setup(command: list[str], env: dict[str, str], workdir: Path) -> None:
 
 
 # Straight to the local server, whatever *_proxy variables the machine has.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _healthy(url: str) -> bool:
     try:
-        with _DIRECT.open(f"{url}/healthz", timeout=2) as response:
+        with DIRECT.open(f"{url}/healthz", timeout=2) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -450,7 +450,7 @@ def demo_briefings(browser: Browser, live_server: LiveServer) -> DemoBriefings:
                 multipart={
                     "csrf_token": token,
                     "title": "Thông tin tuyên giáo tháng này",
-                    "file": {"name": "thong-tin-tuyen-giao.pdf", "mimeType": "application/pdf", "buffer": _sample_pdf()},
+                    "file": {"name": "tai-lieu.pdf", "mimeType": "application/pdf", "buffer": _sample_pdf()},
                 },
             )
             assert uploaded.ok, uploaded.text()

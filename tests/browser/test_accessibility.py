@@ -8,10 +8,13 @@ serious violation fails, as does any console error, uncaught script error or sub
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
+import urllib.error
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +32,7 @@ from meeting_hub.follow_up.models import Issue, IssueCategory
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.scheduling.models import BriefingSeries
 from tests.browser.conftest import (
+    DIRECT,
     AxeViolation,
     DemoBriefings,
     LiveServer,
@@ -118,14 +122,15 @@ def demo_ids(live_server: LiveServer) -> DemoIds:
             category_id = session.scalars(sa.select(IssueCategory.id).order_by(IssueCategory.id)).first()
             series_id = session.scalars(sa.select(BriefingSeries.id).order_by(BriefingSeries.id)).first()
             first_of_each_status = (
-                sa.select(sa.func.min(Issue.id)).group_by(Issue.status).union(
-                    sa.select(sa.func.min(Issue.id)).where(Issue.endpoint_id == endpoint.id)
-                )
+                sa.select(sa.func.min(Issue.id))
+                .group_by(Issue.status)
+                .union(sa.select(sa.func.min(Issue.id)).where(Issue.endpoint_id == endpoint.id))
             )
             issues = session.execute(
                 sa.select(Issue.id, Issue.endpoint_id, Issue.agency_id).where(Issue.id.in_(first_of_each_status))
             ).all()
-            assert cell and person and responder.agency_id and category_id and series_id, "the demo network is incomplete"
+            assert cell is not None and person is not None, "the demo's endpoint has no cell or no people"
+            assert responder.agency_id and category_id and series_id, "the demo has no agency, category or series"
             return DemoIds(
                 endpoint_id=endpoint.id,
                 cell_id=cell.id,
@@ -241,8 +246,8 @@ class Findings:
 
     def add_violations(self, found: list[AxeViolation]) -> None:
         for violation in found:
-            for selector, html in violation.nodes:
-                key = (violation.rule, f"{violation.impact}: {violation.summary}", html)
+            for selector, snippet in violation.nodes:
+                key = (violation.rule, f"{violation.impact}: {violation.summary}", snippet)
                 _, pages = self.violations.setdefault(key, (selector, []))
                 if violation.page not in pages:
                     pages.append(violation.page)
@@ -328,3 +333,48 @@ def _sign_in_with_errors(page: Page, base_url: str, findings: Findings) -> None:
     page.wait_for_load_state()
     findings.add_violations(run_axe(page, "/sign-in (refused)"))
     findings.problems.extend(f"/sign-in (refused): {problem}" for problem in problems.take())
+
+
+def _icon_of(page_html: str, page_url: str) -> str | None:
+    """Return the URL of the page's icon: its <link rel="icon">, else the /favicon.ico browsers ask for; None for an
+    inline (data:) icon."""
+    for tag in re.findall(r"<link\b[^>]*>", page_html):
+        rel = re.search(r'\brel="([^"]*)"', tag)
+        href = re.search(r'\bhref="([^"]*)"', tag)
+        if rel and href and "icon" in rel.group(1).split():
+            target = html.unescape(href.group(1))
+            return None if target.startswith("data:") else urljoin(page_url, target)
+    return urljoin(page_url, "/favicon.ico")
+
+
+def test_every_page_has_an_icon_that_loads(
+    browser: Browser, live_server: LiveServer, url_map_app: Flask, demo_ids: DemoIds, demo_briefings: DemoBriefings
+) -> None:
+    """No page makes the browser ask for an icon that is not there (a 404 in every server log, on every page)."""
+    base_url = live_server.url
+    icons: dict[str, list[str]] = {}
+    for role in [None, *ACCOUNTS]:
+        context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        try:
+            page = context.new_page()
+            if role is not None:
+                sign_in(page, base_url, ACCOUNTS[role])
+            for path in pages_for(url_map_app, role, demo_ids, demo_briefings, every_variant=False):
+                response = page.request.get(f"{base_url}{path}")
+                if response.headers.get("content-type", "").startswith("text/html"):
+                    icon = _icon_of(response.text(), response.url)
+                    if icon and path not in icons.setdefault(icon, []):
+                        icons[icon].append(path)
+        finally:
+            context.close()
+    missing = []
+    for icon, paths in sorted(icons.items()):
+        try:
+            with DIRECT.open(icon, timeout=10) as answer:  # icons are public: browsers ask without the session
+                kind = answer.headers.get("Content-Type", "")
+                status = answer.status
+        except urllib.error.HTTPError as error:
+            kind, status = error.headers.get("Content-Type", ""), error.code
+        if status != 200 or not kind.startswith("image/"):
+            missing.append(f"{icon}: {status} {kind}, asked by {len(paths)} pages, e.g. {paths[:4]}")
+    assert not missing, "icons that do not load:\n" + "\n".join(missing)
