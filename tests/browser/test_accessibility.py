@@ -299,8 +299,14 @@ def test_every_page_is_accessible_and_clean(
     base_url = live_server.url
     # In English, one page per route: the second language checks wording and formats, not each object again.
     paths = pages_for(url_map_app, role, demo_ids, demo_briefings, every_variant=language == "vi")
+    # Operators work from a phone: their pages are checked at phone size (what shows there differs from a desktop).
+    phone = role == Role.OPERATOR
     context = browser.new_context(
-        locale=LANGUAGES[language], timezone_id="Asia/Ho_Chi_Minh", viewport={"width": 1280, "height": 900}
+        locale=LANGUAGES[language],
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": 360, "height": 740} if phone else {"width": 1280, "height": 900},
+        is_mobile=phone,
+        has_touch=phone,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
