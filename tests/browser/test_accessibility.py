@@ -32,6 +32,8 @@ from meeting_hub.follow_up.models import Issue, IssueCategory
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.scheduling.models import BriefingSeries
 from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     DIRECT,
     AxeViolation,
     DemoBriefings,
@@ -99,6 +101,18 @@ def url_map_app(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: py
     """An app built only for its URL map (the live server runs the same code)."""
     monkeypatch_module.setenv("MEETING_HUB_INSTANCE_PATH", str(tmp_path_factory.mktemp("url-map-instance")))
     return create_app({"TESTING": True, "SECRET_KEY": "url-map", "DATABASE_URL": "sqlite://"})
+
+
+@pytest.fixture(scope="module")
+def english_browser(browser: Browser) -> Iterator[Browser]:
+    """The same Chromium started in English (--lang sets its own widgets' language, as on an English computer)."""
+    english = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--lang=en-US"], headless=True
+    )
+    try:
+        yield english
+    finally:
+        english.close()
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +303,7 @@ def _walk(page: Page, base_url: str, paths: list[str], findings: Findings) -> No
 @pytest.mark.parametrize("role", [None, *ACCOUNTS], ids=lambda role: role.value if role else "signed-out")
 def test_every_page_is_accessible_and_clean(
     browser: Browser,
+    english_browser: Browser,
     live_server: LiveServer,
     url_map_app: Flask,
     demo_ids: DemoIds,
@@ -301,7 +316,7 @@ def test_every_page_is_accessible_and_clean(
     paths = pages_for(url_map_app, role, demo_ids, demo_briefings, every_variant=language == "vi")
     # Operators work from a phone: their pages are checked at phone size (what shows there differs from a desktop).
     phone = role == Role.OPERATOR
-    context = browser.new_context(
+    context = (english_browser if language == "en" else browser).new_context(
         locale=LANGUAGES[language],
         timezone_id="Asia/Ho_Chi_Minh",
         viewport={"width": 360, "height": 740} if phone else {"width": 1280, "height": 900},
