@@ -330,6 +330,9 @@ def test_every_page_is_accessible_and_clean(
             # The sign-in page's own switch sets the language of the signed-out pages.
             page.goto(f"{base_url}/sign-in?lang={language}")
             paths = [*paths, MISSING_PAGE]
+            # A working share link is the PDF itself, for anyone who has the link.
+            shared = page.request.get(demo_briefings.share_url)
+            assert shared.ok and shared.headers["content-type"] == "application/pdf", shared.headers
         else:
             sign_in(page, base_url, ACCOUNTS[role])
             if language != "vi":
@@ -399,3 +402,36 @@ def test_every_page_has_an_icon_that_loads(
         if status != 200 or not kind.startswith("image/"):
             missing.append(f"{icon}: {status} {kind}, asked by {len(paths)} pages, e.g. {paths[:4]}")
     assert not missing, "icons that do not load:\n" + "\n".join(missing)
+
+
+def test_the_gate_sees_a_violation_a_console_error_a_script_error_and_a_missing_file(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The walk's own instruments: each kind of problem it must report is reported."""
+    context = browser.new_context(locale="vi-VN")
+    try:
+        page = context.new_page()
+        problems = watch_problems(page)
+        page.goto(f"{live_server.url}/sign-in")
+        page.evaluate(
+            """() => {
+                const faint = document.createElement("p");
+                faint.textContent = "Chữ mờ khó đọc";
+                faint.style.color = "#bbbbbb";
+                document.querySelector("main").append(faint);
+                const image = document.createElement("img");
+                image.src = "/static/khong-co-tep-nay.png";
+                image.alt = "";
+                document.body.append(image);
+                console.error("lỗi thử");
+                setTimeout(() => { throw new Error("lỗi kịch bản thử"); });
+            }"""
+        )
+        page.wait_for_load_state("networkidle")
+        assert [violation.rule for violation in run_axe(page)] == ["color-contrast"]
+        found = "\n".join(problems.take())
+        assert "console error: lỗi thử" in found
+        assert "uncaught error: lỗi kịch bản thử" in found
+        assert "404 on image" in found and "khong-co-tep-nay.png" in found
+    finally:
+        context.close()
