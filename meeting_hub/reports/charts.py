@@ -92,9 +92,12 @@ def bar_chart(
         parts.append(f'<p class="text-body-secondary small">{escape(empty_text)}</p></figure>')
         return Markup("".join(parts))
     height = len(bars) * ROW_HEIGHT
+    # An image may not hold links (its content is hidden from assistive technology): a chart whose rows lead
+    # somewhere is a group of links instead, each named by its row.
+    linked = any(bar.href for bar in bars)
     parts.append(
-        f'<svg class="chart-svg" width="100%" height="{height}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
+        f'<svg class="chart-svg" width="100%" height="{height}" role="{"group" if linked else "img"}" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
     )
     for n, bar in enumerate(bars):
         y = n * ROW_HEIGHT
@@ -117,7 +120,10 @@ def bar_chart(
             x += width
         body = "".join(row)
         if bar.href:
+            # Named by its content (label, figure, each segment's title), as a sighted reader sees it.
             body = f'<a href="{escape(bar.href)}">{body}</a>'
+        elif linked:
+            body = f'<g role="img" aria-label="{escape(bar.label)}: {escape(bar.value_text)}">{body}</g>'
         parts.append(f"<g>{body}</g>")
     parts.append("</svg></figure>")
     return Markup("".join(parts))
