@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 
@@ -42,6 +42,24 @@ class UserForm(FlaskForm):
     def role_value(self) -> Role:
         """Return the chosen role."""
         return Role(self.role.data)
+
+
+class ChangePasswordForm(FlaskForm):
+    """The user's current password and the new one, typed twice (the rules are in password_rules.py)."""
+
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Cần nhập mật khẩu hiện tại.")), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(_l("Cần nhập mật khẩu mới.")), Length(max=200)]
+    )
+    confirm_password = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Cần nhập lại mật khẩu mới.")),
+            EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp nhau.")),
+        ],
+    )
 
 
 class LanguageForm(FlaskForm):

@@ -12,21 +12,25 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from meeting_hub.accounts import services
-from meeting_hub.accounts.access import acting_user
-from meeting_hub.accounts.forms import ConfirmForm, LanguageForm, SignInForm, TokenForm, UserForm
+from meeting_hub.accounts import password_rules, passwords, services
+from meeting_hub.accounts.access import acting_user, has_remember_cookie, sign_in_limit
+from meeting_hub.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LanguageForm,
+    SignInForm,
+    TokenForm,
+    UserForm,
+)
 from meeting_hub.accounts.models import AuditEvent
 from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
+from meeting_hub.http_errors import audit_refusal
 from meeting_hub.network import services as network
 from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("accounts", __name__)
-
-
-def _sign_in_limit() -> str:
-    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
 
 
 def _is_safe_next(target: str | None) -> bool:
@@ -37,7 +41,7 @@ def _is_safe_next(target: str | None) -> bool:
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
 def sign_in() -> ResponseReturnValue:
     """Show the sign-in form and sign the user in."""
     if request.args.get("lang") in current_app.config["LANGUAGES"]:
@@ -48,17 +52,20 @@ def sign_in() -> ResponseReturnValue:
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
+            if user.must_change_password:
+                flash(_("Mật khẩu này do người khác đặt cho bạn. Vui lòng đổi mật khẩu trước khi tiếp tục."), "warning")
+                return redirect(url_for("accounts.change_password"))
             target = request.args.get("next") or ""
             return redirect(target if _is_safe_next(target) else url_for("home.index"))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
-    return render_template("accounts/sign_in.html", form=form)
+    return render_template("accounts/sign_in.html", form=form, demo=services.demo_install())
 
 
 @blueprint.errorhandler(RateLimitExceeded)
 def sign_in_rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
     """Explain the sign-in limit on the sign-in page itself."""
     flash(_("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
-    return render_template("accounts/sign_in.html", form=SignInForm()), 429
+    return render_template("accounts/sign_in.html", form=SignInForm(), demo=services.demo_install()), 429
 
 
 @blueprint.post("/sign-out")
@@ -82,6 +89,28 @@ def profile() -> ResponseReturnValue:
         tokens=services.list_api_tokens(user),
         new_token=session.pop("new_token", None),
     )
+
+
+@blueprint.route("/profile/password", methods=["GET", "POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
+def change_password() -> ResponseReturnValue:
+    """Change the user's own password (also the forced change at first sign-in); other sessions end."""
+    user = acting_user()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            passwords.change_own_password(user, form.current_password.data or "", form.new_password.data or "")
+        except ValidationFailed as error:
+            show_refusal(form, error)
+            audit_refusal(error)
+            db.session.commit()
+        else:
+            db.session.commit()
+            # The session version was raised: sign this session in again so only the others end.
+            login_user(user, remember=has_remember_cookie())
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form, user=user, rules=password_rules.RULES)
 
 
 @blueprint.post("/profile/language")
@@ -157,8 +186,10 @@ def user_create() -> ResponseReturnValue:
     actor = acting_user()
     form = _user_form(UserForm())
     if form.validate_on_submit():
+        data = _user_data(form)
+        data.must_change_password = True  # the admin chose this password: the user replaces it at first sign-in
         try:
-            user = services.create_user(_user_data(form), actor)
+            user = services.create_user(data, actor)
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
