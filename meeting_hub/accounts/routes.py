@@ -153,10 +153,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 
 def _user_form(form: UserForm) -> UserForm:
-    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(e.id, e.display_name) for e in network.list_endpoints()
-    ]
-    form.agency_id.choices = [SelectChoice(0, "—")] + [SelectChoice(a.id, a.name) for a in network.list_agencies()]
+    form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in network.list_endpoints()]
+    form.agency_id.choices = [SelectChoice(a.id, a.name) for a in network.list_agencies()]
     return form
 
 
@@ -206,8 +204,8 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     form = _user_form(UserForm(obj=user) if request.method == "GET" else UserForm())
     if request.method == "GET":
-        form.endpoint_id.data = user.endpoint_id or 0
-        form.agency_id.data = user.agency_id or 0
+        form.endpoint_id.data = user.endpoint_id
+        form.agency_id.data = user.agency_id
         form.role.data = user.role.value
     if form.validate_on_submit():
         try:

@@ -23,7 +23,7 @@ from meeting_hub.errors import NotFound
 from meeting_hub.network.services import get_endpoint
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 blueprint = Blueprint("attendance", __name__)
 
@@ -92,7 +92,7 @@ def dashboard(briefing_id: int) -> ResponseReturnValue:
     """Show the live dashboard: a tile per invited endpoint, network totals and the latest events."""
     user = acting_user()
     briefing = scheduling.get_briefing(briefing_id, user)
-    endpoints = sorted(briefing.endpoints, key=lambda endpoint: fold(endpoint.name))
+    endpoints = sorted(briefing.endpoints, key=lambda endpoint: sort_key(endpoint.name))
     can_check_in = user.role in (Role.ORGANIZER, Role.ADMIN)
     data: dict[str, Any] = {
         "briefing": {"id": briefing.id, "title": briefing.title, "status": briefing.status.value},

@@ -25,6 +25,7 @@ from meeting_hub.clock import local_today
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import attachments, notifications, search, services, summary
+from meeting_hub.follow_up.agency_suggestion import suggest_agency
 from meeting_hub.follow_up.forms import (
     AnswerForm,
     AssignForm,
@@ -191,7 +192,7 @@ def bulk_assign() -> ResponseReturnValue:
     back = back if back.startswith("/issues") else url_for("follow_up.issue_list")
     ids = [int(value) for value in request.form.getlist("issue_ids") if value.isdigit() and int(value) < 2**31]
     if not form.validate_on_submit():
-        flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
+        flash(form.agency_id.errors[0] if form.agency_id.errors else _("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
         return redirect(back)
     try:
         assigned = services.bulk_assign(ids, form.agency_id.data, form.due_on.data, user)
@@ -253,6 +254,7 @@ def _render_issue(issue: Issue, user: User, **overrides: FlaskForm) -> str:
         timeline=services.timeline(issue),
         overdue=is_overdue(issue, local_today()),
         forms=forms,
+        suggestion=suggest_agency(issue.category_id, excluding_issue_id=issue.id) if "assign" in forms else None,
     )
 
 

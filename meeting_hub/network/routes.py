@@ -63,7 +63,7 @@ def endpoint_detail(endpoint_id: int) -> ResponseReturnValue:
     return render_template(
         "network/endpoint_detail.html",
         endpoint=endpoint,
-        cells=[cell for cell in endpoint.cells if cell.active or user.role == Role.ADMIN],
+        cells=[cell for cell in services.sorted_cells(endpoint.cells) if cell.active or user.role == Role.ADMIN],
         people_by_cell=people_by_cell,
         q=query,
         cell_form=CellForm(),
@@ -204,7 +204,7 @@ def _person_form(form: PersonForm, endpoint_id: int | None) -> PersonForm:
         SelectChoice(cell.id, f"{endpoint.name} — {cell.name}")
         for endpoint in endpoints
         if endpoint_id is None or endpoint.id == endpoint_id
-        for cell in endpoint.cells
+        for cell in services.sorted_cells(endpoint.cells)
         if cell.active
     ]
     return form
@@ -274,9 +274,7 @@ def agency_list() -> ResponseReturnValue:
 
 
 def _agency_form(form: AgencyForm) -> AgencyForm:
-    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(e.id, e.display_name) for e in services.list_endpoints()
-    ]
+    form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in services.list_endpoints()]
     return form
 
 
