@@ -20,7 +20,7 @@ from meeting_hub.database import utcnow
 from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Endpoint
-from meeting_hub.vietnamese import search_terms
+from meeting_hub.vietnamese import search_terms, sort_key
 
 _password_hasher = PasswordHasher()
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -266,8 +266,8 @@ def demo_install() -> DemoInstall | None:
 
 
 def list_users(query: str | None = None) -> list[User]:
-    """Return users matching a diacritics-insensitive query, by username."""
-    statement = sa.select(User).order_by(User.username)
+    """Return users matching a diacritics-insensitive query, in Vietnamese order of name."""
+    statement = sa.select(User)
     for term in search_terms(query):
         statement = statement.where(User.search_text.contains(term))
-    return list(db.session.scalars(statement))
+    return sorted(db.session.scalars(statement), key=lambda user: (sort_key(user.display_name), user.username))

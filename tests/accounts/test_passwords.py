@@ -124,8 +124,8 @@ def test_admin_created_user_must_change_at_first_sign_in(
             "language": "vi",
             "password": "tam-thoi-2026",
             "active": "y",
-            "endpoint_id": "0",
-            "agency_id": "0",
+            "endpoint_id": "",
+            "agency_id": "",
         },
     )
     assert response.status_code == 302, response.text
@@ -163,8 +163,8 @@ def test_admin_reset_sets_must_change_and_ends_sessions(
             "language": "vi",
             "password": "dat-lai-2026",
             "active": "y",
-            "endpoint_id": "0",
-            "agency_id": "0",
+            "endpoint_id": "",
+            "agency_id": "",
         },
     )
     assert response.status_code == 302, response.text
