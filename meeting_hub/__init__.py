@@ -21,7 +21,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from meeting_hub import async_mode, cli, config, health, http_errors, models, url_converters, web  # noqa: F401 - models
+    from meeting_hub import (  # noqa: F401 - models
+        async_mode,
+        audit_targets,
+        cli,
+        config,
+        health,
+        http_errors,
+        models,
+        url_converters,
+        web,
+    )
     from meeting_hub.accounts import access
     from meeting_hub.accounts.routes import blueprint as accounts_blueprint
     from meeting_hub.api import register_api
@@ -80,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     access.init_app(app)
+    audit_targets.register()
     web.init_app(app)
     http_errors.init_app(app)
     app.register_blueprint(health.blueprint)

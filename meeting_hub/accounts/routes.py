@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,8 +11,10 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
+from meeting_hub.accounts import audit_log as audit_log_view
 from meeting_hub.accounts import password_rules, passwords, services
 from meeting_hub.accounts.access import acting_user, has_remember_cookie, sign_in_limit
+from meeting_hub.accounts.audit_log import AuditFilters
 from meeting_hub.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -22,8 +23,6 @@ from meeting_hub.accounts.forms import (
     TokenForm,
     UserForm,
 )
-from meeting_hub.accounts.models import AuditEvent
-from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
 from meeting_hub.http_errors import audit_refusal
@@ -233,18 +232,26 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/admin/audit")
 def audit_log() -> ResponseReturnValue:
-    """Show the latest audit events, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    page_size = int(current_app.config["PAGE_SIZE"])
-    events = list(
-        db.session.scalars(
-            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size + 1)
-        )
+    """Show the audit log, newest first, filtered by who, what and when."""
+    args = request.args
+    texts = {name: args.get(name, "")[:64] for name in ("actor", "action", "first_day", "last_day")}
+    errors: dict[str, str] = {}
+    try:
+        filters = AuditFilters.from_text(**texts)
+    except ValidationFailed as error:
+        errors = dict(error.details or {})
+        filters = AuditFilters(texts["actor"].strip(), texts["action"].strip())
+    page = audit_log_view.search_events(
+        filters, args.get("page", 1, type=int) or 1, int(current_app.config["PAGE_SIZE"])
     )
     return render_template(
         "accounts/audit_log.html",
-        events=events[:page_size],
         page=page,
-        has_next=len(events) > page_size,
-        Role=Role,
+        events=audit_log_view.show_events(page.events),
+        texts=texts,
+        errors=errors,
+        query={key: value for key, value in texts.items() if value},
+        action_labels=audit_log_view.ACTION_LABELS,
+        action_groups=audit_log_view.ACTION_GROUPS,
+        usernames=[user.username for user in services.list_users()],
     )
