@@ -78,7 +78,8 @@ def demo_command(if_empty: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_roster_command(file: Path) -> None:
-    """Import people from a CSV or XLSX file with the header endpoint_code,cell,full_name,role,phone."""
+    """Import people from a CSV or XLSX file headed "mã điểm cầu,chi bộ,họ và tên,chức vụ,số điện thoại" (or the
+    English endpoint_code,cell,full_name,role,phone)."""
     from meeting_hub.extensions import db
     from meeting_hub.network.roster_import import import_roster
 

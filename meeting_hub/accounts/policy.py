@@ -87,6 +87,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "network.agency_create": ADMIN,
     "network.agency_edit": ADMIN,
     "network.roster_import": ADMIN,
+    "network.roster_template": ADMIN,
     # Scheduling (everyone signed in reads the calendar, filtered to what concerns them; organizers edit)
     "scheduling.calendar": SIGNED_IN,
     "scheduling.series_list": STAFF,

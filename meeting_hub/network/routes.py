@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -23,6 +23,7 @@ from meeting_hub.network.forms import (
 )
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
 from meeting_hub.network.roster_import import import_roster
+from meeting_hub.network.roster_template import template_csv, template_xlsx
 from meeting_hub.network.services import endpoint_counts
 from meeting_hub.web import show_refusal
 
@@ -344,3 +345,15 @@ def roster_import() -> ResponseReturnValue:
             db.session.rollback()
             flash(_("Tệp có lỗi nên chưa nhập dòng nào. Hãy sửa các dòng dưới đây rồi nhập lại."), "danger")
     return render_template("network/roster_import.html", form=form, result=result, confirm_form=ConfirmForm())
+
+
+@blueprint.get("/admin/roster-import/template.<any(csv, xlsx):file_format>")
+def roster_template(file_format: str) -> ResponseReturnValue:
+    """Download the roster template (Vietnamese header, an example row) as CSV or XLSX."""
+    if file_format == "csv":
+        content, mimetype = template_csv(), "text/csv; charset=utf-8"
+    else:
+        content, mimetype = template_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=mau-danh-sach-bi-thu.{file_format}"
+    return response
