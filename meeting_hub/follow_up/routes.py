@@ -425,9 +425,11 @@ def raise_issue(briefing_id: int) -> ResponseReturnValue:
 def notification_list() -> ResponseReturnValue:
     """List the user's latest notifications."""
     user = acting_user()
+    items = notifications.recent(user)
     return render_template(
         "follow_up/notifications.html",
-        items=notifications.recent(user),
+        items=items,
+        pending=notifications.pending_ids(user, [item.id for item in items]),
         labels=NOTIFICATION_LABELS,
         form=FlaskForm(),
     )
