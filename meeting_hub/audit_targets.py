@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from meeting_hub.accounts.audit_log import TargetLink, register_target_kind
+from meeting_hub.accounts.audit_log import TargetLink, register_detail_values, register_target_kind
 from meeting_hub.accounts.models import ApiToken, User
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
-from meeting_hub.follow_up.models import Issue, IssueCategory
+from meeting_hub.follow_up.models import ISSUE_ACTION_LABELS, ISSUE_STATUS_LABELS, Issue, IssueCategory
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, Holiday, Material
 
@@ -138,3 +138,7 @@ def register() -> None:
     register_target_kind("issue", _l("Ý kiến"), _issues)
     register_target_kind("issue_category", _l("Lĩnh vực"), _issue_categories)
     register_target_kind("file", _l("Tệp"), _files)
+    statuses = {status.value: label for status, label in ISSUE_STATUS_LABELS.items()}
+    for key in ("from", "to", "status"):
+        register_detail_values(key, statuses)
+    register_detail_values("step", {action.value: label for action, label in ISSUE_ACTION_LABELS.items()})

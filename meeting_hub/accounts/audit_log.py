@@ -255,11 +255,18 @@ class TargetKind:
 
 
 _target_kinds: dict[str, TargetKind] = {}
+#: Labels of coded detail values, by detail key ("to": {"assigned": "Đã giao xử lý"}), registered by the domains.
+_detail_values: dict[str, dict[str, LazyString]] = {}
 
 
 def register_target_kind(kind: str, label: LazyString, resolve: Resolver) -> None:
     """Teach the log how to show targets of one kind."""
     _target_kinds[kind] = TargetKind(label, resolve)
+
+
+def register_detail_values(key: str, labels: dict[str, LazyString]) -> None:
+    """Teach the log the labels of the coded values a detail field holds (statuses, steps)."""
+    _detail_values.setdefault(key, {}).update(labels)
 
 
 @dataclass
@@ -287,6 +294,8 @@ def _detail_value(key: str, value: Any) -> str:
         for role, label in ROLE_LABELS.items():
             if role.value == value:
                 return str(label)
+    if isinstance(value, str) and value in _detail_values.get(key, {}):
+        return str(_detail_values[key][value])
     if key == "due_on" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         return datetime.strptime(value, "%Y-%m-%d").strftime("%d/%m/%Y")
     if value is None:

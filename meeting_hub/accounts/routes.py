@@ -51,8 +51,7 @@ def sign_in() -> ResponseReturnValue:
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
-            if user.must_change_password:
-                flash(_("Mật khẩu này do người khác đặt cho bạn. Vui lòng đổi mật khẩu trước khi tiếp tục."), "warning")
+            if user.must_change_password:  # the change form says why
                 return redirect(url_for("accounts.change_password"))
             target = request.args.get("next") or ""
             return redirect(target if _is_safe_next(target) else url_for("home.index"))

@@ -132,3 +132,15 @@ def test_only_admins_read_the_log(client: FlaskClient, auth: AuthActions, networ
     assert client.get("/admin/audit").status_code == 403
     with client.application.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "access.denied")) == 1
+
+
+def test_coded_details_read_in_vietnamese(
+    app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
+) -> None:
+    with app.app_context():
+        audit.record("issue.assign", None, actor_name="leader", target="issue:1", to="assigned", due_on="2026-12-10")
+        db.session.commit()
+    auth.sign_in("admin")
+    page = client.get("/admin/audit?action=issue.assign").text
+    assert "sang:</span> Đã giao xử lý" in page
+    assert "hạn:</span> 10/12/2026" in page
