@@ -347,7 +347,8 @@ def roster_import() -> ResponseReturnValue:
     return render_template("network/roster_import.html", form=form, result=result, confirm_form=ConfirmForm())
 
 
-@blueprint.get("/admin/roster-import/template.<any(csv, xlsx):file_format>")
+@blueprint.get("/admin/roster-import/template.csv", defaults={"file_format": "csv"})
+@blueprint.get("/admin/roster-import/template.xlsx", defaults={"file_format": "xlsx"})
 def roster_template(file_format: str) -> ResponseReturnValue:
     """Download the roster template (Vietnamese header, an example row) as CSV or XLSX."""
     if file_format == "csv":
