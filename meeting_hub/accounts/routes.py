@@ -61,7 +61,14 @@ def sign_in() -> ResponseReturnValue:
 
 @blueprint.errorhandler(RateLimitExceeded)
 def sign_in_rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
-    """Explain the sign-in limit on the sign-in page itself."""
+    """Explain the limit on the page itself (sign-in, or the password change form)."""
+    if request.endpoint == "accounts.change_password":
+        flash(_("Bạn đã thử đổi mật khẩu quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
+        form = ChangePasswordForm(formdata=None)
+        page = render_template(
+            "accounts/change_password.html", form=form, user=acting_user(), rules=password_rules.RULES
+        )
+        return page, 429
     flash(_("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
     return render_template("accounts/sign_in.html", form=SignInForm(), demo=services.demo_install()), 429
 

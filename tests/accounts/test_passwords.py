@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from meeting_hub import create_app
 from meeting_hub.accounts import password_rules, passwords
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import AuditEvent, User
@@ -13,7 +16,7 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 from tests import factories
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, base_config
 
 NEW_PASSWORD = "xanh-la-cay-mua-thu"
 
@@ -227,3 +230,23 @@ def test_sign_in_page_of_a_demo_install_says_so(app: Flask, client: FlaskClient)
     assert "bản cài đặt demo" in page
     assert accounts.DEMO_PASSWORD in page
     assert "không bị yêu cầu đổi mật khẩu" in page
+
+
+def test_password_change_is_rate_limited_like_sign_in(tmp_path: Path) -> None:
+    config = base_config(tmp_path, f"sqlite:///{tmp_path / 'limited.db'}")
+    config.update(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="3 per minute")
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        factories.make_user(username="lan")
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).sign_in("lan")
+    for _attempt in range(3):
+        assert _change(client, "wrong-guess", NEW_PASSWORD).status_code == 200
+    blocked = _change(client, factories.PASSWORD, NEW_PASSWORD)
+    assert blocked.status_code == 429
+    assert "đổi mật khẩu quá nhiều lần" in blocked.text
+    assert "Mật khẩu hiện tại" in blocked.text  # still the change form, not the sign-in page
+    api = client.post("/api/v1/me/password", json={"current_password": "x", "new_password": NEW_PASSWORD})
+    assert api.status_code in (422, 429)
