@@ -52,6 +52,7 @@ from meeting_hub.network.models import Agency
 from meeting_hub.network.services import list_agencies, list_endpoints, list_people
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import get_briefing
+from meeting_hub.vietnamese import sort_key
 from meeting_hub.web import show_refusal
 
 # cli_group=None: `meeting-hub notify-overdue`, not `meeting-hub follow_up notify-overdue`.
@@ -374,7 +375,10 @@ def queue() -> ResponseReturnValue:
 
 def _raise_form(user: User, briefing: Briefing, formdata: MultiDict[str, str] | None) -> RaiseForm:
     form = RaiseForm(formdata=formdata) if formdata is not None else RaiseForm(formdata=None)
-    invited = [e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id]
+    invited = sorted(
+        (e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id),
+        key=lambda e: sort_key(e.name),
+    )
     form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in invited]
     endpoint_ids = {e.id for e in invited}
     people = [p for p in list_people(user) if p.cell.endpoint_id in endpoint_ids] if len(invited) <= 50 else []
