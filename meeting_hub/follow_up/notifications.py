@@ -118,9 +118,10 @@ def still_needs(user: User) -> sa.ColumnElement[bool]:
 
 
 def unread_count(user: User) -> int:
-    """Return how many unread notices of the user still need them (the bell's figure)."""
+    """Return how many issues the user has unread notices about that still need them (the bell's figure: two
+    notices about one issue, "returned" then "assigned" again, are one thing to do)."""
     count = db.session.scalar(
-        sa.select(sa.func.count(Notification.id))
+        sa.select(sa.func.count(sa.distinct(Notification.issue_id)))
         .join(Issue, Issue.id == Notification.issue_id)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None), still_needs(user))
     )
