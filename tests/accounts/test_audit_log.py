@@ -123,7 +123,7 @@ def test_log_is_paginated(app: Flask, client: FlaskClient, auth: AuthActions, ne
     first = client.get("/admin/audit?action=holiday.add").text
     assert "12 sự kiện" in first and "trang 1/3" in first
     last = client.get("/admin/audit?action=holiday.add&page=3").text
-    assert last.count("font-monospace\">holiday.add<") == 2
+    assert last.count('font-monospace">holiday.add<') == 2
     assert "page=2" in last and "action=holiday.add" in last
 
 
