@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from meeting_hub import (  # noqa: F401 - models registers the tables
         async_mode,
+        audit_targets,
         cli,
         config,
         health,
@@ -102,6 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observe_requests(app)
 
     access.init_app(app)
+    audit_targets.register()
     web.init_app(app)
     security_headers.init_app(app)
     static_versions.init_app(app)

@@ -141,10 +141,18 @@ def restore_command(archive: Path, overwrite: bool) -> None:
 
 
 @click.command("demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the database already has users; for setup scripts: the demo accounts it creates must "
+    "change their password at first sign-in.",
+)
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
-    """Load the Chí Linh demo network, accounts (password demo12345) and briefings."""
+    """Load the Chí Linh demo network, accounts (password demo12345) and briefings.
+
+    Loaded on purpose (without --if-empty), the demo accounts keep the published password.
+    """
     from meeting_hub.demo import DemoRefused, has_users, load_demo
     from meeting_hub.extensions import db
 
@@ -152,7 +160,7 @@ def demo_command(if_empty: bool) -> None:
         click.echo("Cơ sở dữ liệu đã có người dùng: bỏ qua dữ liệu demo.")
         return
     try:
-        report = load_demo()
+        report = load_demo(require_password_change=if_empty)
     except DemoRefused as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -165,7 +173,8 @@ def demo_command(if_empty: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_roster_command(file: Path) -> None:
-    """Import people from a CSV or XLSX file with the header endpoint_code,cell,full_name,role,phone."""
+    """Import people from a CSV or XLSX file headed "mã điểm cầu,chi bộ,họ và tên,chức vụ,số điện thoại" (or the
+    English endpoint_code,cell,full_name,role,phone)."""
     from meeting_hub.extensions import db
     from meeting_hub.network.roster_import import import_roster
 
@@ -199,6 +208,11 @@ def import_roster_command(file: Path) -> None:
 @click.option("--endpoint", "endpoint_code", default=None, help="Endpoint code, for an operator.")
 @click.option("--agency", "agency_name", default=None, help="Agency name, for a responder.")
 @click.option("--password", default=None, help="Password (asked for when omitted).")
+@click.option(
+    "--must-change-password",
+    is_flag=True,
+    help="Make the user replace this password at first sign-in (when you chose it for someone else).",
+)
 @with_appcontext
 def create_user_command(
     username: str,
@@ -207,6 +221,7 @@ def create_user_command(
     endpoint_code: str | None,
     agency_name: str | None,
     password: str | None,
+    must_change_password: bool,
 ) -> None:
     """Create a user account."""
     import sqlalchemy as sa
@@ -233,6 +248,7 @@ def create_user_command(
         endpoint_id=endpoint_id,
         agency_id=agency_id,
         password=password,
+        must_change_password=must_change_password,
     )
     try:
         user = services.create_user(data, None)

@@ -28,7 +28,7 @@ from meeting_hub.scheduling.models import Briefing, BriefingSeries
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months
 from meeting_hub.scheduling.services import DEFAULT_SERIES_TITLE
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = accounts.DEMO_PASSWORD
 
 #: The 19 endpoints of Chí Linh as of 2022 (Resolution 623/NQ-UBTVQH14): (code, name, kind).
 ENDPOINTS: list[tuple[str, str, EndpointKind]] = [
@@ -157,8 +157,12 @@ def random_person_name(rng: random.Random) -> str:
     return f"{rng.choice(_FAMILY_NAMES)} {rng.choice(_FEMALE_MIDDLE)} {rng.choice(_FEMALE_GIVEN)}"
 
 
-def load_demo() -> list[str]:
-    """Load (or complete) the demo; refuse a database with users the demo did not create. The caller commits."""
+def load_demo(*, require_password_change: bool = False) -> list[str]:
+    """Load (or complete) the demo; refuse a database with users the demo did not create. The caller commits.
+
+    Demo accounts share a published password: loaded on purpose (`meeting-hub demo`) they keep it; loaded
+    automatically by a setup script (`--if-empty`), each must replace it at its first sign-in.
+    """
     foreign = sorted(set(db.session.scalars(sa.select(User.username))) - demo_usernames())
     if foreign:
         raise DemoRefused(
@@ -169,7 +173,7 @@ def load_demo() -> list[str]:
     endpoints = _load_endpoints()
     cells, people = _load_cells_and_people(endpoints)
     agencies = _load_agencies(endpoints)
-    users = _load_accounts(endpoints, agencies)
+    users = _load_accounts(endpoints, agencies, require_password_change)
     report = [
         f"Điểm cầu: {len(endpoints)}, chi bộ: {cells}, người: {people}, cơ quan: {len(agencies)}, tài khoản: {users}.",
     ]
@@ -177,6 +181,8 @@ def load_demo() -> list[str]:
     report.append(f"Ngày lễ, Tết: đã thêm {len(seeded)} ngày.")
     report.extend(_load_briefings())
     report.append(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
+    if require_password_change:
+        report.append("Mỗi tài khoản demo phải đổi mật khẩu ở lần đăng nhập đầu tiên.")
     return report
 
 
@@ -225,7 +231,7 @@ def _load_agencies(endpoints: dict[str, Endpoint]) -> dict[str, Agency]:
     return existing
 
 
-def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) -> int:
+def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency], require_password_change: bool) -> int:
     existing = set(db.session.scalars(sa.select(User.username)))
     wanted: list[accounts.UserData] = [
         accounts.UserData(
@@ -234,6 +240,7 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) 
             role=role,
             agency_id=agencies[RESPONDER_AGENCY].id if role == Role.RESPONDER else None,
             password=DEMO_PASSWORD,
+            must_change_password=require_password_change,
         )
         for username, display_name, role in STAFF_ACCOUNTS
     ]
@@ -245,11 +252,12 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency]) 
                 role=Role.OPERATOR,
                 endpoint_id=endpoint.id,
                 password=DEMO_PASSWORD,
+                must_change_password=require_password_change,
             )
         )
     for data in wanted:
         if data.username not in existing:
-            accounts.create_user(data, None)
+            accounts.create_user(data, None).demo_account = True
     return len(wanted)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,16 @@ from meeting_hub.errors import AccessDenied, ServiceError
 from meeting_hub.extensions import csrf, db, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: What a user who must change their password may still reach with their session (public routes aside).
+PASSWORD_CHANGE_ROUTES = frozenset(
+    {
+        "accounts.change_password",
+        "accounts.sign_out",
+        "accounts.set_language",
+        "api_accounts.me",
+        "api_accounts.change_password",
+    }
+)
 
 
 class NotSignedIn(ServiceError):
@@ -20,6 +31,13 @@ class NotSignedIn(ServiceError):
 
     code = "unauthorized"
     http_status = 401
+
+
+class PasswordChangeRequired(ServiceError):
+    """The session's user must change their password first (the API answers 403, pages lead to the change form)."""
+
+    code = "password_change_required"
+    http_status = 403
 
 
 def bearer_token() -> str | None:
@@ -48,10 +66,17 @@ def acting_user() -> User:
 @login_manager.user_loader
 def _load_user_from_session(user_id: str) -> User | None:
     # A request that carries a bearer token is judged by the token alone, never by a cookie next to it.
-    if bearer_token() is not None or not user_id.isdigit():
+    if bearer_token() is not None:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    # The id is "<user id>:<session version>" (User.get_id): a session signed before the version was raised
+    # (password change, reset, deactivation) no longer loads; a bare id, from before versions existed, neither.
+    raw_id, _sep, raw_version = user_id.partition(":")
+    if not raw_id.isdigit() or not raw_version.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_version != int(raw_version):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -85,6 +110,23 @@ def authorize_request() -> None:
     raise AccessDenied(_("Bạn không có quyền truy cập chức năng này."))
 
 
+def require_password_change() -> ResponseReturnValue | None:
+    """Lead a session whose user must change their password to the change form (the API answers 403).
+
+    Bearer tokens are not held back: a token is its own credential, made after the change (the profile page is
+    out of reach before it) or by the server's administrator on the command line; see docs/api.md.
+    """
+    user = signed_in_user()
+    if user is None or not user.must_change_password or g.get("authenticated_by_token"):
+        return None
+    rule = rule_for(request.endpoint)
+    if rule is None or rule.public or request.endpoint in PASSWORD_CHANGE_ROUTES:
+        return None
+    if request.path.startswith("/api/"):
+        raise PasswordChangeRequired(_("Bạn cần đổi mật khẩu trước khi tiếp tục."))
+    return redirect(url_for("accounts.change_password"))
+
+
 def check_csrf() -> None:
     """Require a CSRF token on every state-changing request made with a browser session."""
     if request.method in SAFE_METHODS or g.get("authenticated_by_token"):
@@ -94,10 +136,21 @@ def check_csrf() -> None:
     csrf.protect(apply_exemptions=True)
 
 
+def sign_in_limit() -> str:
+    """Return the rate limit of sign-in and password changes (guesses of a password)."""
+    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
+
+
+def has_remember_cookie() -> bool:
+    """Tell whether the browser holds a remember-me cookie (kept when the session is signed in again)."""
+    return str(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")) in request.cookies
+
+
 def init_app(app: Flask) -> None:
     """Install the authentication and authorisation hooks; policy first, so an anonymous POST gets 401, not 400."""
     login_manager.login_view = "accounts.sign_in"
     # "basic", not "strong": an operator's phone changes address on a mobile network and must stay signed in.
     login_manager.session_protection = "basic"
     app.before_request(authorize_request)
+    app.before_request(require_password_change)
     app.before_request(check_csrf)

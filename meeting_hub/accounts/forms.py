@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
+from meeting_hub.choice_fields import ChosenSelectField
 
 LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
@@ -32,9 +33,14 @@ class UserForm(FlaskForm):
     display_name = StringField(
         _l("Họ tên hiển thị"), validators=[DataRequired(_l("Cần nhập họ tên hiển thị.")), Length(max=200)]
     )
-    role = SelectField(_l("Vai trò"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
-    endpoint_id = SelectField(_l("Điểm cầu (cán bộ điểm cầu)"), coerce=int, validators=[Optional()])
-    agency_id = SelectField(_l("Cơ quan (người trả lời)"), coerce=int, validators=[Optional()])
+    role = ChosenSelectField(
+        _l("Vai trò"),
+        coerce=str,
+        required=_l("Cần chọn vai trò."),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+    )
+    endpoint_id = ChosenSelectField(_l("Điểm cầu (cán bộ điểm cầu)"))
+    agency_id = ChosenSelectField(_l("Cơ quan (người trả lời)"))
     language = SelectField(_l("Ngôn ngữ"), choices=LANGUAGE_CHOICES)
     password = PasswordField(_l("Mật khẩu"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
@@ -42,6 +48,24 @@ class UserForm(FlaskForm):
     def role_value(self) -> Role:
         """Return the chosen role."""
         return Role(self.role.data)
+
+
+class ChangePasswordForm(FlaskForm):
+    """The user's current password and the new one, typed twice (the rules are in password_rules.py)."""
+
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Cần nhập mật khẩu hiện tại.")), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(_l("Cần nhập mật khẩu mới.")), Length(max=200)]
+    )
+    confirm_password = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Cần nhập lại mật khẩu mới.")),
+            EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp nhau.")),
+        ],
+    )
 
 
 class LanguageForm(FlaskForm):

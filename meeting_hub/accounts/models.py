@@ -29,6 +29,13 @@ class User(Base):
     #: The agency a responder answers for; empty for every other role.
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Set when someone else chose the password (an admin, the demo): every page leads to the change form until done.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Part of the session id (get_id): raising it ends every session and remember-me cookie signed before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Created by `meeting-hub demo` with the published demo password (the sign-in page of a demo install says so).
+    demo_account: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     language: Mapped[str] = mapped_column(sa.String(8), default="vi")
     #: Secret part of the personal calendar feed URL; replaced when the user resets it.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -53,7 +60,12 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Return the session id: the user id and the session version, so a raised version ends older sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every session and remember-me cookie of the user (the caller signs the current one in again)."""
+        self.session_version = (self.session_version or 1) + 1
 
     def has_role(self, *roles: Role) -> bool:
         """Tell whether the user holds one of the given roles."""

@@ -67,6 +67,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "accounts.sign_out": SIGNED_IN,
     "accounts.profile": SIGNED_IN,
     "accounts.set_language": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
     "accounts.create_token": SIGNED_IN,
     "accounts.revoke_token": SIGNED_IN,
     "accounts.user_list": ADMIN,
@@ -89,6 +90,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "network.agency_create": ADMIN,
     "network.agency_edit": ADMIN,
     "network.roster_import": ADMIN,
+    "network.roster_template": ADMIN,
     # Scheduling (everyone signed in reads the calendar, filtered to what concerns them; organizers edit)
     "scheduling.calendar": SIGNED_IN,
     "scheduling.series_list": STAFF,
@@ -163,6 +165,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "reports.confirm_receipt": only(Role.OPERATOR),
     # API
     "api_accounts.me": SIGNED_IN,
+    "api_accounts.change_password": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
     "api_network.endpoint_people": ROSTER_READERS,
     "api_network.agencies": SIGNED_IN,

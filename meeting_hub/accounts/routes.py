@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,21 +11,25 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from meeting_hub.accounts import services
-from meeting_hub.accounts.access import acting_user
-from meeting_hub.accounts.forms import ConfirmForm, LanguageForm, SignInForm, TokenForm, UserForm
-from meeting_hub.accounts.models import AuditEvent
-from meeting_hub.accounts.roles import Role
+from meeting_hub.accounts import audit_log as audit_log_view
+from meeting_hub.accounts import password_rules, passwords, services
+from meeting_hub.accounts.access import acting_user, has_remember_cookie, sign_in_limit
+from meeting_hub.accounts.audit_log import AuditFilters
+from meeting_hub.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LanguageForm,
+    SignInForm,
+    TokenForm,
+    UserForm,
+)
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
+from meeting_hub.http_errors import audit_refusal
 from meeting_hub.network import services as network
 from meeting_hub.web import show_refusal
 
 blueprint = Blueprint("accounts", __name__)
-
-
-def _sign_in_limit() -> str:
-    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
 
 
 def _is_safe_next(target: str | None) -> bool:
@@ -37,7 +40,7 @@ def _is_safe_next(target: str | None) -> bool:
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
 def sign_in() -> ResponseReturnValue:
     """Show the sign-in form and sign the user in."""
     if request.args.get("lang") in current_app.config["LANGUAGES"]:
@@ -48,17 +51,26 @@ def sign_in() -> ResponseReturnValue:
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
+            if user.must_change_password:  # the change form says why
+                return redirect(url_for("accounts.change_password"))
             target = request.args.get("next") or ""
             return redirect(target if _is_safe_next(target) else url_for("home.index"))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
-    return render_template("accounts/sign_in.html", form=form)
+    return render_template("accounts/sign_in.html", form=form, demo=services.demo_install())
 
 
 @blueprint.errorhandler(RateLimitExceeded)
 def sign_in_rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
-    """Explain the sign-in limit on the sign-in page itself."""
+    """Explain the limit on the page itself (sign-in, or the password change form)."""
+    if request.endpoint == "accounts.change_password":
+        flash(_("Bạn đã thử đổi mật khẩu quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
+        form = ChangePasswordForm(formdata=None)
+        page = render_template(
+            "accounts/change_password.html", form=form, user=acting_user(), rules=password_rules.RULES
+        )
+        return page, 429
     flash(_("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng đợi một phút rồi thử lại."), "danger")
-    return render_template("accounts/sign_in.html", form=SignInForm()), 429
+    return render_template("accounts/sign_in.html", form=SignInForm(), demo=services.demo_install()), 429
 
 
 @blueprint.post("/sign-out")
@@ -82,6 +94,28 @@ def profile() -> ResponseReturnValue:
         tokens=services.list_api_tokens(user),
         new_token=session.pop("new_token", None),
     )
+
+
+@blueprint.route("/profile/password", methods=["GET", "POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
+def change_password() -> ResponseReturnValue:
+    """Change the user's own password (also the forced change at first sign-in); other sessions end."""
+    user = acting_user()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            passwords.change_own_password(user, form.current_password.data or "", form.new_password.data or "")
+        except ValidationFailed as error:
+            show_refusal(form, error)
+            audit_refusal(error)
+            db.session.commit()
+        else:
+            db.session.commit()
+            # The session version was raised: sign this session in again so only the others end.
+            login_user(user, remember=has_remember_cookie())
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form, user=user, rules=password_rules.RULES)
 
 
 @blueprint.post("/profile/language")
@@ -124,10 +158,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 
 def _user_form(form: UserForm) -> UserForm:
-    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(e.id, e.display_name) for e in network.list_endpoints()
-    ]
-    form.agency_id.choices = [SelectChoice(0, "—")] + [SelectChoice(a.id, a.name) for a in network.list_agencies()]
+    form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in network.list_endpoints()]
+    form.agency_id.choices = [SelectChoice(a.id, a.name) for a in network.list_agencies()]
     return form
 
 
@@ -157,8 +189,10 @@ def user_create() -> ResponseReturnValue:
     actor = acting_user()
     form = _user_form(UserForm())
     if form.validate_on_submit():
+        data = _user_data(form)
+        data.must_change_password = True  # the admin chose this password: the user replaces it at first sign-in
         try:
-            user = services.create_user(_user_data(form), actor)
+            user = services.create_user(data, actor)
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
@@ -175,8 +209,8 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     form = _user_form(UserForm(obj=user) if request.method == "GET" else UserForm())
     if request.method == "GET":
-        form.endpoint_id.data = user.endpoint_id or 0
-        form.agency_id.data = user.agency_id or 0
+        form.endpoint_id.data = user.endpoint_id
+        form.agency_id.data = user.agency_id
         form.role.data = user.role.value
     if form.validate_on_submit():
         try:
@@ -204,18 +238,26 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/admin/audit")
 def audit_log() -> ResponseReturnValue:
-    """Show the latest audit events, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    page_size = int(current_app.config["PAGE_SIZE"])
-    events = list(
-        db.session.scalars(
-            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * page_size).limit(page_size + 1)
-        )
+    """Show the audit log, newest first, filtered by who, what and when."""
+    args = request.args
+    texts = {name: args.get(name, "")[:64] for name in ("actor", "action", "first_day", "last_day")}
+    errors: dict[str, str] = {}
+    try:
+        filters = AuditFilters.from_text(**texts)
+    except ValidationFailed as error:
+        errors = dict(error.details or {})
+        filters = AuditFilters(texts["actor"].strip(), texts["action"].strip())
+    page = audit_log_view.search_events(
+        filters, args.get("page", 1, type=int) or 1, int(current_app.config["PAGE_SIZE"])
     )
     return render_template(
         "accounts/audit_log.html",
-        events=events[:page_size],
         page=page,
-        has_next=len(events) > page_size,
-        Role=Role,
+        events=audit_log_view.show_events(page.events),
+        texts=texts,
+        errors=errors,
+        query={key: value for key, value in texts.items() if value},
+        action_labels=audit_log_view.ACTION_LABELS,
+        action_groups=audit_log_view.ACTION_GROUPS,
+        usernames=[user.username for user in services.list_users()],
     )

@@ -14,17 +14,19 @@ from flask_babel import gettext as _
 
 from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import ApiToken, User
+from meeting_hub.accounts.password_rules import password_problem
 from meeting_hub.accounts.roles import Role
 from meeting_hub.database import utcnow
 from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Endpoint
-from meeting_hub.vietnamese import search_terms
+from meeting_hub.vietnamese import search_terms, sort_key
 
 _password_hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 API_TOKEN_PREFIX = "mh_"
+#: The published password of the demo accounts (meeting_hub/demo.py), shown on the sign-in page of a demo install.
+DEMO_PASSWORD = "demo12345"
 
 
 def hash_password(password: str) -> str:
@@ -54,6 +56,14 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def set_password(user: User, password: str, *, must_change: bool) -> None:
+    """Store a new password (already checked against the rules) and end every session of the user."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.password_changed_at = utcnow()
+    user.end_sessions()
+
+
 @dataclass
 class UserData:
     """What an admin fills in for a user; password is only required on creation."""
@@ -66,6 +76,8 @@ class UserData:
     language: str = "vi"
     password: str | None = None
     active: bool = True
+    #: Whether the user must replace this password at the next sign-in (it was chosen by someone else).
+    must_change_password: bool = False
 
 
 def _validate_user(data: UserData, existing: User | None) -> None:
@@ -80,8 +92,9 @@ def _validate_user(data: UserData, existing: User | None) -> None:
         errors["display_name"] = _("Cần nhập họ tên hiển thị.")
     if existing is None and not data.password:
         errors["password"] = _("Cần đặt mật khẩu.")
-    if data.password and len(data.password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH)
+    problem = password_problem(data.password, data.username) if data.password else None
+    if problem is not None:
+        errors["password"] = problem
     if data.role == Role.OPERATOR and (data.endpoint_id is None or db.session.get(Endpoint, data.endpoint_id) is None):
         errors["endpoint_id"] = _("Cán bộ điểm cầu phải thuộc một điểm cầu.")
     if data.role == Role.RESPONDER and (data.agency_id is None or db.session.get(Agency, data.agency_id) is None):
@@ -106,17 +119,25 @@ def create_user(data: UserData, actor: User | None) -> User:
         agency_id=data.agency_id if data.role == Role.RESPONDER else None,
         language=data.language,
         active=data.active,
+        must_change_password=data.must_change_password,
         feed_token=secrets.token_urlsafe(24),
     )
     user.refresh_search_text()
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor, target=f"user:{user.username}", role=user.role.value)
+    audit.record(
+        "user.create",
+        actor,
+        target=f"user:{user.username}",
+        role=user.role.value,
+        must_change=user.must_change_password,
+    )
     return user
 
 
 def update_user(user: User, data: UserData, actor: User) -> User:
-    """Change a user's profile, role or password; the caller commits."""
+    """Change a user's profile, role or password (a new password is a reset: the user must change it and their
+    sessions end); the caller commits."""
     data.username = data.username.strip().lower()
     _validate_user(data, user)
     user.username = data.username
@@ -126,9 +147,11 @@ def update_user(user: User, data: UserData, actor: User) -> User:
     user.agency_id = data.agency_id if data.role == Role.RESPONDER else None
     user.language = data.language
     if data.password:
-        user.password_hash = hash_password(data.password)
+        set_password(user, data.password, must_change=True)
+        audit.record("password.reset", actor, target=f"user:{user.username}")
     if user.active and not data.active:
         revoke_all_tokens(user)
+        user.end_sessions()
     user.active = data.active
     user.refresh_search_text()
     audit.record("user.update", actor, target=f"user:{user.username}", role=user.role.value, active=user.active)
@@ -141,6 +164,7 @@ def deactivate_user(user: User, actor: User) -> None:
         raise Conflict(_("Bạn không thể tự khóa tài khoản của mình."))
     user.active = False
     revoke_all_tokens(user)
+    user.end_sessions()
     audit.record("user.deactivate", actor, target=f"user:{user.username}")
 
 
@@ -220,9 +244,30 @@ def set_language(user: User, language: str) -> None:
     user.language = language
 
 
+@dataclass(frozen=True)
+class DemoInstall:
+    """What the sign-in page of a demo install says: an example account, and whether demo passwords must change."""
+
+    example_username: str
+    must_change: bool
+    password: str = DEMO_PASSWORD
+
+
+def demo_install() -> DemoInstall | None:
+    """Describe the demo accounts still on the published password, or None when there are none."""
+    rows = db.session.execute(
+        sa.select(User.username, User.must_change_password)
+        .where(User.demo_account.is_(True), User.active.is_(True), User.password_changed_at.is_(None))
+        .order_by(User.id)
+    ).all()
+    if not rows:
+        return None
+    return DemoInstall(example_username=rows[0].username, must_change=any(row.must_change_password for row in rows))
+
+
 def list_users(query: str | None = None) -> list[User]:
-    """Return users matching a diacritics-insensitive query, by username."""
-    statement = sa.select(User).order_by(User.username)
+    """Return users matching a diacritics-insensitive query, in Vietnamese order of name."""
+    statement = sa.select(User)
     for term in search_terms(query):
         statement = statement.where(User.search_text.contains(term))
-    return list(db.session.scalars(statement))
+    return sorted(db.session.scalars(statement), key=lambda user: (sort_key(user.display_name), user.username))

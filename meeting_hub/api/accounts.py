@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, g
+from flask_login import login_user
 from flask_smorest import Blueprint
 
+from meeting_hub.accounts import passwords
+from meeting_hub.accounts.access import has_remember_cookie, sign_in_limit
 from meeting_hub.api.common import caller
+from meeting_hub.extensions import db, limiter
 from meeting_hub.public_links import external_url
 
 blueprint = Blueprint("api_accounts", __name__, description="The signed-in user")
@@ -24,6 +28,7 @@ class MeSchema(ma.Schema):
     endpoint_id = ma.fields.Integer(allow_none=True)
     agency_id = ma.fields.Integer(allow_none=True)
     language = ma.fields.String()
+    must_change_password = ma.fields.Boolean(required=True)
     calendar_feed_url = ma.fields.String(allow_none=True)
 
 
@@ -45,5 +50,27 @@ def me() -> dict[str, Any]:
         "endpoint_id": user.endpoint_id,
         "agency_id": user.agency_id,
         "language": user.language,
+        "must_change_password": user.must_change_password,
         "calendar_feed_url": feed_url,
     }
+
+
+class PasswordChangeBody(ma.Schema):
+    """The caller's current password and the new one (rules: docs/accounts.md)."""
+
+    current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+@blueprint.post("/me/password")
+@limiter.limit(sign_in_limit)
+@blueprint.arguments(PasswordChangeBody)
+@blueprint.response(204)
+def change_password(body: dict[str, Any]) -> None:
+    """Change the caller's password; every session of the caller ends, but this one (API tokens stay valid)."""
+    user = caller()
+    passwords.change_own_password(user, body["current_password"], body["new_password"])
+    db.session.commit()
+    if not g.get("authenticated_by_token"):
+        # The session version was raised: keep the session that made the change.
+        login_user(user, remember=has_remember_cookie())

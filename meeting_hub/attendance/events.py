@@ -80,6 +80,8 @@ def _caller(connection: Connection) -> Caller | None:
         return cached
     user = db.session.get(User, connection.user_id)
     caller = None
+    if user is not None and connection.session_version not in (None, user.session_version):
+        user = None  # the session that opened the socket was ended (password change or reset, deactivation)
     if user is not None and user.active:
         languages = current_app.config["LANGUAGES"]
         language = user.language if user.language in languages else str(current_app.config["DEFAULT_LANGUAGE"])
@@ -129,14 +131,22 @@ def _audit_refusal(caller: Caller, entry: AuditEntry) -> None:
 def on_connect(auth: Any = None) -> None:
     """Accept a connection with a valid API token (auth.token) or a signed-in session; refuse anything else."""
     token = auth.get("token") if isinstance(auth, dict) else None
+    by_token = isinstance(token, str) and bool(token)
     user = accounts.user_for_api_token(token) if isinstance(token, str) and token else signed_in_user()
     if user is None or not user.active:
         db.session.rollback()
         raise ConnectionRefusedError("unauthorized")
+    if not by_token and user.must_change_password:
+        db.session.rollback()
+        raise ConnectionRefusedError("password_change_required")
     db.session.commit()  # keeps the token's last_used_at
     config = current_app.config
     connections.add(
-        _request_sid(), user.id, float(config["LIVE_EVENTS_PER_SECOND"]), float(config["LIVE_EVENTS_BURST"])
+        _request_sid(),
+        user.id,
+        float(config["LIVE_EVENTS_PER_SECOND"]),
+        float(config["LIVE_EVENTS_BURST"]),
+        session_version=None if by_token else user.session_version,
     )
 
 

@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from meeting_hub.choice_fields import ChosenSelectField
 from meeting_hub.date_fields import VietnameseDateField
 from meeting_hub.follow_up.models import ISSUE_PRIORITY_LABELS
 from meeting_hub.follow_up.services import MAX_REASON_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
@@ -19,9 +20,9 @@ REQUIRED = _l("Trường này là bắt buộc.")
 class RaiseForm(FlaskForm):
     """An issue raised from the floor (organizers) or at an endpoint (operators)."""
 
-    endpoint_id = SelectField(_l("Điểm cầu"), coerce=int)
+    endpoint_id = ChosenSelectField(_l("Điểm cầu"), required=_l("Cần chọn điểm cầu nêu ý kiến."))
     person_id = SelectField(_l("Người nêu ý kiến"), coerce=int, validators=[Optional()])
-    category = SelectField(_l("Lĩnh vực"))
+    category = ChosenSelectField(_l("Lĩnh vực"), coerce=str, required=_l("Cần chọn lĩnh vực của ý kiến."))
     priority = SelectField(
         _l("Mức độ"), choices=[SelectChoice(p.value, label) for p, label in ISSUE_PRIORITY_LABELS.items()]
     )
@@ -34,7 +35,7 @@ class RaiseForm(FlaskForm):
 class AssignForm(FlaskForm):
     """The agency and due date of an assignment."""
 
-    agency_id = SelectField(_l("Cơ quan xử lý"), coerce=int)
+    agency_id = ChosenSelectField(_l("Cơ quan xử lý"), required=_l("Cần chọn cơ quan xử lý."))
     due_on = VietnameseDateField(_l("Hạn xử lý"), validators=[Optional()])
     comment = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=MAX_REASON_LENGTH)])
 

@@ -3,6 +3,10 @@
 Assigned and returned issues notify the responders of the agency; answers notify the leaders. Overdue notices are made
 by `meeting-hub notify-overdue`, run once a day (cron or a systemd timer, see docs/follow-up.md): one per user, issue
 and due date, so running it twice changes nothing. Overdue counts on the pages are always computed live.
+
+A notice is done when its user acts on the issue (every workflow step marks the actor's notices of that issue read),
+and the bell counts only the unread notices whose issue still waits for that user (`still_needs`): an answered issue
+no longer needs the other responders of the agency, a closed one no longer needs the leaders.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.event_log.log import upsert_insert
 from meeting_hub.extensions import db
-from meeting_hub.follow_up.models import Issue, Notification, NotificationKind
+from meeting_hub.follow_up.models import Issue, IssueStatus, Notification, NotificationKind
 from meeting_hub.follow_up.workflow import DUE_STATUSES
 
 #: How many notifications the bell's page lists.
@@ -93,12 +97,57 @@ def notify_overdue(now: datetime | None = None) -> int:
     return created
 
 
+def still_needs(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition (on Notification joined to Issue) that the notice's issue still waits for this user."""
+    own_agency = Issue.agency_id == user.agency_id if user.agency_id is not None else sa.false()
+    overdue_concerns_user = own_agency if user.role == Role.RESPONDER else sa.true()
+    return sa.or_(
+        sa.and_(
+            Notification.kind.in_([NotificationKind.ASSIGNED, NotificationKind.RETURNED]),
+            Issue.status == IssueStatus.ASSIGNED,
+            own_agency,
+        ),
+        sa.and_(Notification.kind == NotificationKind.ANSWERED, Issue.status == IssueStatus.ANSWERED),
+        sa.and_(
+            Notification.kind == NotificationKind.OVERDUE,
+            Issue.status.in_(DUE_STATUSES),
+            Issue.due_on == Notification.due_on,
+            overdue_concerns_user,
+        ),
+    )
+
+
 def unread_count(user: User) -> int:
-    """Return how many notices the user has not opened."""
+    """Return how many issues the user has unread notices about that still need them (the bell's figure: two
+    notices about one issue, "returned" then "assigned" again, are one thing to do)."""
     count = db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        sa.select(sa.func.count(sa.distinct(Notification.issue_id)))
+        .join(Issue, Issue.id == Notification.issue_id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), still_needs(user))
     )
     return count or 0
+
+
+def pending_ids(user: User, notification_ids: list[int]) -> set[int]:
+    """Return which of these notices of the user still need them (read or not)."""
+    if not notification_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Notification.id)
+            .join(Issue, Issue.id == Notification.issue_id)
+            .where(Notification.id.in_(notification_ids), Notification.user_id == user.id, still_needs(user))
+        )
+    )
+
+
+def mark_done(issue: Issue, user: User, now: datetime | None = None) -> None:
+    """Mark the user's notices of this issue read: they acted on it. The caller commits."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.issue_id == issue.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
 
 
 def recent(user: User, limit: int = RECENT_LIMIT) -> list[Notification]:

@@ -26,6 +26,7 @@ from meeting_hub.date_fields import day_from_query
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import attachments, notifications, search, services, summary
+from meeting_hub.follow_up.agency_suggestion import suggest_agency
 from meeting_hub.follow_up.forms import (
     AnswerForm,
     AssignForm,
@@ -52,6 +53,7 @@ from meeting_hub.network.models import Agency
 from meeting_hub.network.services import list_agencies, list_endpoints, list_people
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import get_briefing
+from meeting_hub.vietnamese import sort_key
 from meeting_hub.web import show_refusal
 
 # cli_group=None: `meeting-hub notify-overdue`, not `meeting-hub follow_up notify-overdue`.
@@ -201,7 +203,9 @@ def bulk_assign() -> ResponseReturnValue:
     back = back if back.startswith("/issues") else url_for("follow_up.issue_list")
     ids = [int(value) for value in request.form.getlist("issue_ids") if value.isdigit() and int(value) < 2**31]
     if not form.validate_on_submit():
-        if form.due_on.errors:
+        if form.agency_id.errors:
+            flash(form.agency_id.errors[0], "danger")
+        elif form.due_on.errors:
             flash(_("Hạn xử lý: %(error)s", error=form.due_on.errors[0]), "danger")
         else:
             flash(_("Chọn cơ quan xử lý và hạn hợp lệ."), "danger")
@@ -267,6 +271,7 @@ def _render_issue(issue: Issue, user: User, **overrides: FlaskForm) -> str:
         timeline=services.timeline(issue),
         overdue=is_overdue(issue, local_today()),
         forms=forms,
+        suggestion=suggest_agency(issue.category_id, excluding_issue_id=issue.id) if "assign" in forms else None,
     )
 
 
@@ -386,7 +391,10 @@ def queue() -> ResponseReturnValue:
 
 def _raise_form(user: User, briefing: Briefing, formdata: MultiDict[str, str] | None) -> RaiseForm:
     form = RaiseForm(formdata=formdata) if formdata is not None else RaiseForm(formdata=None)
-    invited = [e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id]
+    invited = sorted(
+        (e for e in briefing.endpoints if user.role != Role.OPERATOR or e.id == user.endpoint_id),
+        key=lambda e: sort_key(e.name),
+    )
     form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in invited]
     endpoint_ids = {e.id for e in invited}
     people = [p for p in list_people(user) if p.cell.endpoint_id in endpoint_ids] if len(invited) <= 50 else []
@@ -437,9 +445,11 @@ def raise_issue(briefing_id: int) -> ResponseReturnValue:
 def notification_list() -> ResponseReturnValue:
     """List the user's latest notifications."""
     user = acting_user()
+    items = notifications.recent(user)
     return render_template(
         "follow_up/notifications.html",
-        items=notifications.recent(user),
+        items=items,
+        pending=notifications.pending_ids(user, [item.id for item in items]),
         labels=NOTIFICATION_LABELS,
         form=FlaskForm(),
     )

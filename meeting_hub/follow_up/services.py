@@ -391,6 +391,7 @@ def _record_step(
         **fields,
     )
     db.session.add(step)
+    notifications.mark_done(issue, actor, now)  # acting on the issue answers the actor's notices of it
     detail: dict[str, Any] = {"from": from_status.value if from_status else None, "to": issue.status.value}
     if issue.agency_id is not None and action == IssueAction.ASSIGN:
         detail.update(agency_id=issue.agency_id, due_on=issue.due_on)

@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from meeting_hub.choice_fields import ChosenSelectField
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
 
 REQUIRED = _l("Trường này là bắt buộc.")
@@ -29,7 +30,7 @@ class EndpointForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Choose the endpoint that absorbs this one, once what the merge moves has been shown."""
 
-    target_id = SelectField(_l("Sáp nhập vào"), coerce=int)
+    target_id = ChosenSelectField(_l("Sáp nhập vào"), required=_l("Cần chọn điểm cầu nhận sáp nhập."))
     #: "1" once the person has seen what the merge moves; without it the merge page shows its confirmation.
     confirmed = HiddenField()
 
@@ -48,7 +49,7 @@ class PersonForm(FlaskForm):
     """A person of a cell."""
 
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    cell_id = SelectField(_l("Chi bộ"), coerce=int)
+    cell_id = ChosenSelectField(_l("Chi bộ"), required=_l("Cần chọn chi bộ."))
     role = SelectField(
         _l("Vai trò"), choices=[SelectChoice(role.value, label) for role, label in PERSON_ROLE_LABELS.items()]
     )
@@ -60,7 +61,7 @@ class AgencyForm(FlaskForm):
     """A handling agency."""
 
     name = StringField(_l("Tên cơ quan"), validators=[DataRequired(REQUIRED), Length(max=300)])
-    endpoint_id = SelectField(_l("Thuộc điểm cầu (nếu có)"), coerce=int)
+    endpoint_id = ChosenSelectField(_l("Thuộc điểm cầu (nếu có)"), placeholder=_l("— Không thuộc điểm cầu nào —"))
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=32)])
     active = BooleanField(_l("Đang hoạt động"), default=True)

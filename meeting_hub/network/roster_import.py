@@ -1,9 +1,15 @@
-"""Roster import: people from a CSV or XLSX file, validated whole before anything is written."""
+"""Roster import: people from a CSV or XLSX file, validated whole before anything is written.
+
+The header may be in Vietnamese (mã điểm cầu, chi bộ, họ và tên, chức vụ, số điện thoại) or the English codes
+(endpoint_code, cell, full_name, role, phone), in any order, matched ignoring case and diacritics; roles likewise
+(bí thư, phó bí thư, đảng viên or secretary, deputy, member). A template is offered by roster_template.py.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +25,34 @@ from meeting_hub.network.services import PHONE_PATTERN
 from meeting_hub.vietnamese import fold, normalize_name
 
 HEADER = ("endpoint_code", "cell", "full_name", "role", "phone")
+#: The header the template file uses, in the order of HEADER.
+VIETNAMESE_HEADER = ("mã điểm cầu", "chi bộ", "họ và tên", "chức vụ", "số điện thoại")
+#: Every accepted spelling of each column, folded (lower case, no diacritics, single spaces).
+HEADER_ALIASES: dict[str, frozenset[str]] = {
+    "endpoint_code": frozenset({"endpoint_code", "ma diem cau", "ma diem", "ma don vi"}),
+    "cell": frozenset({"cell", "chi bo", "ten chi bo"}),
+    "full_name": frozenset({"full_name", "ho va ten", "ho ten"}),
+    "role": frozenset({"role", "chuc vu", "vai tro"}),
+    "phone": frozenset({"phone", "so dien thoai", "dien thoai", "sdt", "so dt"}),
+}
+#: Columns a file may leave out (every phone then counts as not given).
+OPTIONAL_COLUMNS = frozenset({"phone"})
+#: Every accepted word for each role, folded.
+ROLE_WORDS: dict[str, PersonRole] = {
+    "secretary": PersonRole.SECRETARY,
+    "bi thu": PersonRole.SECRETARY,
+    "bi thu chi bo": PersonRole.SECRETARY,
+    "deputy": PersonRole.DEPUTY,
+    "pho bi thu": PersonRole.DEPUTY,
+    "pho bi thu chi bo": PersonRole.DEPUTY,
+    "member": PersonRole.MEMBER,
+    "dang vien": PersonRole.MEMBER,
+}
 MAX_ROWS = 100_000
+MAX_COLUMNS = 50
+MAX_CELL_LENGTH = 300
+#: What an .xlsx may unpack to: a few MB of XML per 100,000 rows; more is a zip bomb, not a roster.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,8 +97,47 @@ class RosterFileError(Exception):
     """The file cannot be read at all (wrong format, wrong header)."""
 
 
-def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) of a CSV or XLSX file after checking its header."""
+@dataclass(frozen=True)
+class Columns:
+    """Where each column is in the file (None: not there), and its title as the file writes it."""
+
+    positions: dict[str, int | None]
+    titles: dict[str, str]
+
+    def pick(self, row: list[str]) -> list[str]:
+        """Return the row's values in the order of HEADER ("" for a missing column or cell)."""
+        values = []
+        for name in HEADER:
+            position = self.positions[name]
+            values.append(row[position].strip() if position is not None and position < len(row) else "")
+        return values
+
+
+def match_header(header: list[str]) -> Columns:
+    """Find the columns in a header row, in Vietnamese or English, ignoring case, diacritics and order."""
+    positions: dict[str, int | None] = dict.fromkeys(HEADER)
+    titles = dict(zip(HEADER, HEADER, strict=True))
+    for index, title in enumerate(header):
+        folded = fold(title)
+        for name, aliases in HEADER_ALIASES.items():
+            if folded in aliases and positions[name] is None:
+                positions[name], titles[name] = index, title.strip()
+    missing = [name for name in HEADER if positions[name] is None and name not in OPTIONAL_COLUMNS]
+    if missing:
+        names = ", ".join(VIETNAMESE_HEADER[HEADER.index(name)] for name in missing)
+        raise RosterFileError(
+            _(
+                "Dòng tiêu đề thiếu cột: %(missing)s. Dòng tiêu đề cần có: %(vi)s (hoặc %(en)s).",
+                missing=names,
+                vi=", ".join(VIETNAMESE_HEADER),
+                en=",".join(HEADER),
+            )
+        )
+    return Columns(positions, titles)
+
+
+def read_rows(filename: str, content: bytes) -> tuple[Columns, Iterator[tuple[int, list[str]]]]:
+    """Return the columns of a CSV or XLSX file and its non-empty rows as (line number, values in HEADER order)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         rows = _csv_rows(content)
@@ -75,11 +147,16 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[str]]]:
         raise RosterFileError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
     iterator = iter(rows)
     header = next(iterator, None)
-    if header is None or tuple(cell.strip().lower() for cell in header[: len(HEADER)]) != HEADER:
-        raise RosterFileError(_("Dòng tiêu đề phải là: %(header)s", header=",".join(HEADER)))
-    for line_number, row in enumerate(iterator, start=2):
-        if any(cell.strip() for cell in row):
-            yield line_number, row
+    if header is None:
+        raise RosterFileError(_("Tệp trống."))
+    columns = match_header(header)
+
+    def values() -> Iterator[tuple[int, list[str]]]:
+        for line_number, row in enumerate(iterator, start=2):
+            if any(cell.strip() for cell in row):
+                yield line_number, columns.pick(row)
+
+    return columns, values()
 
 
 def _csv_rows(content: bytes) -> Iterable[list[str]]:
@@ -93,13 +170,38 @@ def _csv_rows(content: bytes) -> Iterable[list[str]]:
 def _xlsx_rows(content: bytes) -> Iterable[list[str]]:
     from openpyxl import load_workbook  # imported here: only imports need it, and it is slow to load
 
+    _check_xlsx_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        # read_only pads every row to the declared <dimension>: a tiny file may claim 16,384 columns by 1,048,576
+        # rows. Refuse a declared size no roster has before reading a row.
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
     except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
         raise RosterFileError(_("Không đọc được tệp Excel (.xlsx).")) from error
-    sheet = workbook.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
+    if declared_rows > MAX_ROWS + 1 or declared_columns > MAX_COLUMNS:
+        raise RosterFileError(
+            _(
+                "Trang tính khai báo %(rows)d dòng × %(columns)d cột, "
+                "vượt giới hạn %(max_rows)d dòng, %(max_columns)d cột.",
+                rows=declared_rows,
+                columns=declared_columns,
+                max_rows=MAX_ROWS,
+                max_columns=MAX_COLUMNS,
+            )
+        )
+    for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
         yield ["" if value is None else _cell_text(value) for value in values]
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise RosterFileError(_("Không đọc được tệp Excel (.xlsx).")) from error
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise RosterFileError(_("Tệp Excel giải nén ra quá lớn: đây không phải một danh sách thông thường."))
 
 
 def _cell_text(value: object) -> str:
@@ -109,8 +211,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[RosterRow], list[RowError]]:
-    """Check every row against the network; return the good rows and every error found."""
+def validate_rows(
+    rows: Iterable[tuple[int, list[str]]], columns: Columns | None = None
+) -> tuple[list[RosterRow], list[RowError]]:
+    """Check every row (values in HEADER order) against the network; return the good rows and every error found,
+    each naming its column as the file's header does."""
+    titles = columns.titles if columns is not None else dict(zip(HEADER, HEADER, strict=True))
     endpoints = {endpoint.code: endpoint for endpoint in db.session.scalars(sa.select(Endpoint))}
     valid: list[RosterRow] = []
     errors: list[RowError] = []
@@ -121,7 +227,14 @@ def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[RosterRow
             break
         cells = [value.strip() for value in raw] + [""] * (len(HEADER) - len(raw))
         code, cell_name, full_name, role_text, phone = cells[: len(HEADER)]
-        row_errors: list[RowError] = []
+        row_errors: list[RowError] = [
+            RowError(line, name, _("Ô dài quá %(n)d ký tự.", n=MAX_CELL_LENGTH))
+            for name, value in zip(HEADER, cells, strict=False)
+            if len(value) > MAX_CELL_LENGTH
+        ]
+        if row_errors:
+            errors.extend(_titled(row_errors, titles))
+            continue
         endpoint = endpoints.get(code.lower())
         if not code:
             row_errors.append(RowError(line, "endpoint_code", _("Thiếu mã điểm cầu.")))
@@ -137,17 +250,23 @@ def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[RosterRow
         if role is None:
             row_errors.append(
                 RowError(
-                    line, "role", _("Vai trò “%(role)s” không hợp lệ (secretary, deputy, member).", role=role_text)
+                    line,
+                    "role",
+                    _(
+                        "Chức vụ “%(role)s” không hợp lệ: ghi bí thư, phó bí thư hoặc đảng viên "
+                        "(hoặc secretary, deputy, member).",
+                        role=role_text,
+                    ),
                 )
             )
         if phone and not PHONE_PATTERN.match(phone):
             row_errors.append(RowError(line, "phone", _("Số điện thoại “%(phone)s” không hợp lệ.", phone=phone)))
         if row_errors or endpoint is None or role is None:
-            errors.extend(row_errors)
+            errors.extend(_titled(row_errors, titles))
             continue
         key = (endpoint.id, fold(cell_name), fold(full_name))
         if key in seen:
-            errors.append(RowError(line, "full_name", _("Trùng với dòng %(line)d.", line=seen[key])))
+            errors.append(RowError(line, titles["full_name"], _("Trùng với dòng %(line)d.", line=seen[key])))
             continue
         seen[key] = line
         valid.append(
@@ -156,11 +275,14 @@ def validate_rows(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[RosterRow
     return valid, errors
 
 
+def _titled(errors: list[RowError], titles: dict[str, str]) -> list[RowError]:
+    """Name each error's column as the file's header does (chức vụ, or role)."""
+    return [RowError(error.line, titles.get(error.column, error.column), error.message) for error in errors]
+
+
 def _parse_role(text: str) -> PersonRole | None:
-    try:
-        return PersonRole(text.strip().lower())
-    except ValueError:
-        return None
+    """Read a role in Vietnamese or as the English code, ignoring case and diacritics."""
+    return ROLE_WORDS.get(fold(text))
 
 
 def guess_cell_kind(name: str) -> CellKind:
@@ -186,9 +308,13 @@ def import_roster(
     """
     result = ImportResult()
     try:
-        rows, errors = validate_rows(read_rows(filename, content))
+        columns, raw_rows = read_rows(filename, content)
+        rows, errors = validate_rows(raw_rows, columns)
     except RosterFileError as error:
         result.errors.append(RowError(1, "", str(error)))
+        return result
+    except csv.Error as error:  # a NUL byte, an unclosed quote at the end
+        result.errors.append(RowError(1, "", _("Tệp CSV hỏng, không đọc được: %(reason)s", reason=str(error))))
         return result
     result.rows = len(rows) + len({error.line for error in errors})
     if errors:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -23,6 +23,7 @@ from meeting_hub.network.forms import (
 )
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
 from meeting_hub.network.roster_import import import_roster
+from meeting_hub.network.roster_template import template_csv, template_xlsx
 from meeting_hub.network.services import endpoint_counts
 from meeting_hub.web import show_refusal
 
@@ -63,7 +64,7 @@ def endpoint_detail(endpoint_id: int) -> ResponseReturnValue:
     return render_template(
         "network/endpoint_detail.html",
         endpoint=endpoint,
-        cells=[cell for cell in endpoint.cells if cell.active or user.role == Role.ADMIN],
+        cells=[cell for cell in services.sorted_cells(endpoint.cells) if cell.active or user.role == Role.ADMIN],
         people_by_cell=people_by_cell,
         q=query,
         cell_form=CellForm(),
@@ -213,7 +214,7 @@ def _person_form(form: PersonForm, endpoint_id: int | None) -> PersonForm:
         SelectChoice(cell.id, f"{endpoint.name} — {cell.name}")
         for endpoint in endpoints
         if endpoint_id is None or endpoint.id == endpoint_id
-        for cell in endpoint.cells
+        for cell in services.sorted_cells(endpoint.cells)
         if cell.active
     ]
     return form
@@ -283,9 +284,7 @@ def agency_list() -> ResponseReturnValue:
 
 
 def _agency_form(form: AgencyForm) -> AgencyForm:
-    form.endpoint_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(e.id, e.display_name) for e in services.list_endpoints()
-    ]
+    form.endpoint_id.choices = [SelectChoice(e.id, e.display_name) for e in services.list_endpoints()]
     return form
 
 
@@ -355,3 +354,16 @@ def roster_import() -> ResponseReturnValue:
             db.session.rollback()
             flash(_("Tệp có lỗi nên chưa nhập dòng nào. Hãy sửa các dòng dưới đây rồi nhập lại."), "danger")
     return render_template("network/roster_import.html", form=form, result=result, confirm_form=ConfirmForm())
+
+
+@blueprint.get("/admin/roster-import/template.csv", defaults={"file_format": "csv"})
+@blueprint.get("/admin/roster-import/template.xlsx", defaults={"file_format": "xlsx"})
+def roster_template(file_format: str) -> ResponseReturnValue:
+    """Download the roster template (Vietnamese header, an example row) as CSV or XLSX."""
+    if file_format == "csv":
+        content, mimetype = template_csv(), "text/csv; charset=utf-8"
+    else:
+        content, mimetype = template_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=mau-danh-sach-bi-thu.{file_format}"
+    return response

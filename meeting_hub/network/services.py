@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,7 +19,7 @@ from meeting_hub.database import Base, utcnow
 from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
-from meeting_hub.vietnamese import fold, normalize_name, search_terms
+from meeting_hub.vietnamese import fold, normalize_name, search_terms, sort_key
 
 ENDPOINT_CODE_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{8,20}$")
@@ -64,7 +65,7 @@ def list_endpoints(
     for term in search_terms(query):
         statement = statement.where(Endpoint.search_text.contains(term))
     # Wards first, then communes, each in Vietnamese alphabetical order (the database sorts "Đ" after "Z").
-    return sorted(db.session.scalars(statement), key=lambda e: (e.kind != EndpointKind.WARD, fold(e.name)))
+    return sorted(db.session.scalars(statement), key=lambda e: (e.kind != EndpointKind.WARD, sort_key(e.name)))
 
 
 def get_endpoint(endpoint_id: int, viewer: User | None = None) -> Endpoint:
@@ -304,7 +305,6 @@ def list_people(
         .join(Person.cell)
         .join(Cell.endpoint)
         .options(sa.orm.contains_eager(Person.cell).contains_eager(Cell.endpoint))
-        .order_by(Endpoint.name, Cell.name, Person.full_name)
     )
     if endpoint_id is not None:
         statement = statement.where(Cell.endpoint_id == endpoint_id)
@@ -316,13 +316,18 @@ def list_people(
                 Person.search_text.contains(term), Cell.search_text.contains(term), Endpoint.search_text.contains(term)
             )
         )
-    if limit is not None:
-        statement = statement.limit(limit)
     role_order = {PersonRole.SECRETARY: 0, PersonRole.DEPUTY: 1, PersonRole.MEMBER: 2}
-    return sorted(
+    people = sorted(
         db.session.scalars(statement),
-        key=lambda p: (fold(p.cell.endpoint.name), fold(p.cell.name), role_order[p.role], fold(p.full_name)),
+        key=lambda p: (
+            sort_key(p.cell.endpoint.name),
+            sort_key(p.cell.name),
+            role_order[p.role],
+            sort_key(p.full_name),
+        ),
     )
+    # Cut after sorting: the database's order by name is not the Vietnamese one.
+    return people if limit is None else people[:limit]
 
 
 # Agencies
@@ -396,13 +401,18 @@ def get_agency(agency_id: int) -> Agency:
 
 
 def list_agencies(query: str | None = None, include_inactive: bool = False) -> list[Agency]:
-    """Return agencies matching a diacritics-free query, by name."""
-    statement = sa.select(Agency).order_by(Agency.name)
+    """Return agencies matching a diacritics-free query, in Vietnamese order of name."""
+    statement = sa.select(Agency)
     if not include_inactive:
         statement = statement.where(Agency.active.is_(True))
     for term in search_terms(query):
         statement = statement.where(Agency.search_text.contains(term))
-    return list(db.session.scalars(statement))
+    return sorted(db.session.scalars(statement), key=lambda agency: sort_key(agency.name))
+
+
+def sorted_cells(cells: Iterable[Cell]) -> list[Cell]:
+    """Return cells in Vietnamese order of name."""
+    return sorted(cells, key=lambda cell: sort_key(cell.name))
 
 
 def endpoint_counts(endpoint_ids: list[int] | None = None) -> dict[int, dict[str, int]]:

@@ -41,6 +41,9 @@ class Connection:
 
     user_id: int
     bucket: TokenBucket
+    #: The user's session version when a browser session opened it (None for a token): a later password change or
+    #: reset raises the version, and the connection stops being served at the next reading of the user.
+    session_version: int | None = None
     caller: Any = None
     caller_read_at: float = 0.0
 
@@ -52,10 +55,10 @@ class ConnectionRegistry:
         self._connections: dict[str, Connection] = {}
         self._lock = threading.Lock()
 
-    def add(self, sid: str, user_id: int, rate: float, burst: float) -> None:
+    def add(self, sid: str, user_id: int, rate: float, burst: float, session_version: int | None = None) -> None:
         """Remember who opened the connection."""
         with self._lock:
-            self._connections[sid] = Connection(user_id, TokenBucket(rate, burst))
+            self._connections[sid] = Connection(user_id, TokenBucket(rate, burst), session_version)
 
     def get(self, sid: str) -> Connection | None:
         """Return the connection, if it is known."""

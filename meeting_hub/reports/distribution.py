@@ -17,7 +17,7 @@ from meeting_hub.network.models import Endpoint
 from meeting_hub.reports.models import MaterialReceipt
 from meeting_hub.scheduling.models import Briefing, Material, briefing_endpoints
 from meeting_hub.scheduling.services import get_briefing
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 
 @dataclass
@@ -83,7 +83,8 @@ def distribution(briefing: Briefing) -> dict[int, MaterialDistribution]:
     )
     for material_id, item in result.items():
         item.missing = sorted(
-            (endpoint for endpoint in invited if endpoint.id not in received[material_id]), key=lambda e: fold(e.name)
+            (endpoint for endpoint in invited if endpoint.id not in received[material_id]),
+            key=lambda e: sort_key(e.name),
         )
     return result
 

@@ -29,7 +29,7 @@ from meeting_hub.follow_up.exports import Cell, to_csv, xlsx_value
 from meeting_hub.network.models import PERSON_ROLE_LABELS, Endpoint, Person
 from meeting_hub.network.models import Cell as PartyCell
 from meeting_hub.scheduling.models import Briefing, briefing_endpoints
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 VIA_LABELS = {
     CheckInVia.OPERATOR: _l("Cán bộ điểm cầu"),
@@ -86,7 +86,8 @@ def attendance_rows(briefing: Briefing, only_endpoint: int | None = None) -> lis
         shown_endpoint = recording_endpoints[record.endpoint_id] if record is not None else endpoint
         result.append(AttendanceRow(shown_endpoint, person, cell, record))
     return sorted(
-        result, key=lambda r: (fold(r.endpoint.name), fold(r.cell.name), fold(r.person.full_name), r.person.id)
+        result,
+        key=lambda r: (sort_key(r.endpoint.name), sort_key(r.cell.name), sort_key(r.person.full_name), r.person.id),
     )
 
 

@@ -38,7 +38,7 @@ from meeting_hub.network.models import Endpoint, Person
 from meeting_hub.reports.attendance_counts import Counts, briefing_counts, total
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling.models import Briefing, BriefingReopening, BriefingStatus
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 MINUTES_FOLDER = "minutes"
 MAX_REASON_LENGTH = 2_000
@@ -137,9 +137,9 @@ def _attendance(briefing: Briefing) -> list[EndpointAttendance]:
         elif record.substitute_name:
             row.substitutes.append(Substitute(record.substitute_name, person.full_name, person.cell.name))
     for row in rows.values():
-        row.absentees.sort(key=lambda a: (fold(a.cell), fold(a.name)))
-        row.substitutes.sort(key=lambda s: (fold(s.cell), fold(s.instead_of)))
-    return sorted(rows.values(), key=lambda row: fold(row.endpoint.name))
+        row.absentees.sort(key=lambda a: (sort_key(a.cell), sort_key(a.name)))
+        row.substitutes.sort(key=lambda s: (sort_key(s.cell), sort_key(s.instead_of)))
+    return sorted(rows.values(), key=lambda row: sort_key(row.endpoint.name))
 
 
 def link_problems(briefing: Briefing) -> list[LinkProblem]:
@@ -175,7 +175,7 @@ def link_problems(briefing: Briefing) -> list[LinkProblem]:
     problems = [
         LinkProblem(endpoints[endpoint_id], status, since, until) for endpoint_id, status, since, until in stretches
     ]
-    return sorted(problems, key=lambda problem: (problem.since, fold(problem.endpoint.name)))
+    return sorted(problems, key=lambda problem: (problem.since, sort_key(problem.endpoint.name)))
 
 
 def raised_issues(briefing: Briefing) -> list[Issue]:

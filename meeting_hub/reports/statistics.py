@@ -29,7 +29,7 @@ from meeting_hub.network.models import Cell, Endpoint, Person, PersonRole
 from meeting_hub.reports.attendance_counts import Counts, briefing_counts, total
 from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
 from meeting_hub.scheduling.recurrence import add_months
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 #: How many of the latest held briefings the absence flags look back over.
 FLAG_LOOKBACK_BRIEFINGS = 12
@@ -142,7 +142,7 @@ def attendance_statistics(last_month: date, months: int | None = None) -> Attend
         last_month=last_day.replace(day=1),
         briefings=briefing_rows,
         months=list(month_rows.values()),
-        endpoints=sorted(by_endpoint.values(), key=lambda row: fold(row.endpoint.name)),
+        endpoints=sorted(by_endpoint.values(), key=lambda row: sort_key(row.endpoint.name)),
     )
 
 
@@ -329,7 +329,7 @@ def absence_flags(threshold: int | None = None) -> list[FlaggedSecretary]:
             run.append((briefing, status))
         if len(run) >= threshold:
             flagged.append(FlaggedSecretary(person, endpoints[endpoint_id], run))
-    return sorted(flagged, key=lambda f: (-f.streak, fold(f.endpoint.name), fold(f.person.full_name)))
+    return sorted(flagged, key=lambda f: (-f.streak, sort_key(f.endpoint.name), sort_key(f.person.full_name)))
 
 
 # Follow-up

@@ -24,7 +24,7 @@ from meeting_hub.reports.charts import (
     trend_chart,
 )
 from meeting_hub.reports.statistics import AttendanceStatistics, IssueFigures, IssueStatistics
-from meeting_hub.vietnamese import fold
+from meeting_hub.vietnamese import sort_key
 
 
 def percent(rate: float | None) -> str:
@@ -50,7 +50,7 @@ def attendance_by_endpoint(stats: AttendanceStatistics, link: Callable[[int], st
     """Return each endpoint's attendance rate, highest first, with present and late stacked."""
     rows = sorted(
         (row for row in stats.endpoints if row.counts.expected),
-        key=lambda row: (-(row.counts.attendance_rate or 0), fold(row.endpoint.name)),
+        key=lambda row: (-(row.counts.attendance_rate or 0), sort_key(row.endpoint.name)),
     )
     bars = [
         Bar(

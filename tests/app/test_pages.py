@@ -92,7 +92,7 @@ def test_admin_creates_edits_and_deactivates_a_user(demo_client: FlaskClient) ->
             "display_name": "Cán bộ mới",
             "role": "operator",
             "endpoint_id": "1",
-            "agency_id": "0",
+            "agency_id": "",
             "language": "vi",
             "password": "mat-khau-dai",
             "active": "y",

@@ -162,14 +162,14 @@ def test_the_bell_counts_unread_notifications(app: Flask, follow_up: FollowUp) -
         db.session.commit()
     responder = signed_in_client(app, "responder")
     home = _text(responder.get("/"))
-    assert "Thông báo: 1 chưa đọc" in home
+    assert "Thông báo: 1 việc đang chờ bạn" in home
     assert "mới giao" in home  # the queue figures on the home page
     notices = _text(responder.get("/notifications"))
     assert "Ý kiến mới giao cho cơ quan của bạn" in notices
     link = re.search(r'href="(/notifications/\d+)"', notices)
     assert link is not None
     assert responder.get(link.group(1)).status_code == 302
-    assert "Thông báo: 0 chưa đọc" in _text(responder.get("/"))
+    assert "Thông báo: 0 việc đang chờ bạn" in _text(responder.get("/"))
 
 
 def test_leaders_home_shows_the_overdue_count(app: Flask, follow_up: FollowUp) -> None:

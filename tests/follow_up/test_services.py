@@ -186,14 +186,18 @@ def test_notifications_follow_the_steps(app: Flask, follow_up: FollowUp) -> None
         services.assign_issue(issue, follow_up.network.other_agency.id, None, accounts.find_user("leader"))
         assert _notices("responder-qldt") == [("assigned", issue.id)]
         db.session.commit()
-        responder = accounts.find_user("responder")
-        assert notifications.unread_count(responder) == 2
-        first = notifications.recent(responder)[-1]
-        assert notifications.open_notification(first.id, responder) == issue.id
+        # The first agency's notices no longer count: it answered (done) and the issue went elsewhere.
+        assert notifications.unread_count(accounts.find_user("responder")) == 0
+        other = accounts.find_user("responder-qldt")
+        assert notifications.unread_count(other) == 1
+        first = notifications.recent(other)[-1]
         assert notifications.open_notification(first.id, accounts.find_user("leader")) is None
-        assert notifications.unread_count(responder) == 1
-        notifications.mark_all_read(responder)
-        assert notifications.unread_count(responder) == 0
+        assert notifications.open_notification(first.id, other) == issue.id
+        assert notifications.unread_count(other) == 0
+        services.assign_issue(issue, follow_up.network.agency.id, None, accounts.find_user("leader"))
+        assert notifications.unread_count(accounts.find_user("responder")) == 1  # assigned back: waits again
+        notifications.mark_all_read(accounts.find_user("responder"))
+        assert notifications.unread_count(accounts.find_user("responder")) == 0
 
 
 def test_notify_overdue_tells_once_per_due_date(app: Flask, follow_up: FollowUp) -> None:

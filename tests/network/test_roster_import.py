@@ -151,7 +151,7 @@ def test_admin_ui_reports_bad_rows_in_vietnamese(
     )
     assert response.status_code == 200
     assert "chưa nhập dòng nào" in response.text
-    assert "Vai trò “boss” không hợp lệ" in response.text
+    assert "Chức vụ “boss” không hợp lệ" in response.text
     good = client.post(
         "/admin/roster-import",
         data={"file": (io.BytesIO(GOOD_CSV.encode()), "roster.csv")},

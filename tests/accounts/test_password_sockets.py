@@ -1,0 +1,60 @@
+"""Live sockets follow password changes: a socket opened by an ended session stops being served, a session that must
+change its password cannot open one, a token's socket goes on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from meeting_hub.accounts import passwords
+from meeting_hub.accounts import services as accounts
+from meeting_hub.extensions import db
+from tests import factories
+from tests.attendance.conftest import (
+    LiveBriefing,
+    make_live_briefing_with_pha_lai,
+    socket_client,
+    stamp,
+    token_for,
+)
+
+
+@pytest.fixture
+def live(app: Flask, network: factories.SmallNetwork) -> LiveBriefing:
+    """A live briefing on the small network (as in tests/attendance)."""
+    with app.app_context():
+        return make_live_briefing_with_pha_lai(network)
+
+
+def _check_in(client: Any, live: LiveBriefing, index: int) -> dict[str, Any]:
+    message = {
+        "briefing_id": live.briefing_id,
+        "person_id": live.network.sao_do_people[index].id,
+        "status": "present",
+        "client_op_id": stamp(),
+    }
+    ack: dict[str, Any] = client.emit("check_in", message, namespace="/live", callback=True)
+    return ack
+
+
+def test_socket_of_an_ended_session_stops_after_a_password_change(app: Flask, live: LiveBriefing) -> None:
+    app.config["LIVE_USER_RECHECK_SECONDS"] = 0
+    by_session = socket_client(app, username="op-sao-do")
+    by_token = socket_client(app, token=token_for(app, "op-sao-do"))
+    assert _check_in(by_session, live, 0)["ok"] is True
+    with app.app_context():
+        passwords.change_own_password(accounts.find_user("op-sao-do"), factories.PASSWORD, "doi-mat-khau-moi-2026")
+        db.session.commit()
+    refused = _check_in(by_session, live, 1)
+    assert refused["ok"] is False and refused["error"]["code"] == "unauthorized"
+    assert _check_in(by_token, live, 1)["ok"] is True  # tokens are not ended by a password change
+
+
+def test_session_that_must_change_its_password_cannot_open_a_socket(app: Flask, live: LiveBriefing) -> None:
+    with app.app_context():
+        accounts.find_user("op-sao-do").must_change_password = True
+        db.session.commit()
+    assert not socket_client(app, username="op-sao-do").is_connected("/live")
+    assert socket_client(app, token=token_for(app, "op-sao-do")).is_connected("/live")
