@@ -27,7 +27,7 @@ def home_summary(user: User) -> dict[str, Any]:
         summary["counts"] = endpoint_counts([user.endpoint_id]).get(user.endpoint_id, {})
         # During a live briefing the roll-call is the operator's job: the first screen leads straight to it.
         to_take = briefing_to_take(user)
-        summary["live"] = to_take if to_take is not None and to_take.status == BriefingStatus.LIVE else None
+        summary["take_now"] = to_take if to_take is not None and to_take.status == BriefingStatus.LIVE else None
     elif user.role == Role.RESPONDER and user.agency_id is not None:
         summary["agency"] = db.session.get(Agency, user.agency_id)
     else:

@@ -435,7 +435,12 @@ def demo_briefings(browser: Browser, live_server: LiveServer) -> DemoBriefings:
         past = max(ended, key=lambda b: b["starts_at"])
         live = min(coming, key=lambda b: (b["status"] != "live", b["starts_at"]))
         if live["status"] == "scheduled":
-            opened = page.request.post(f"{base_url}/api/v1/briefings/{live['id']}/open", headers={"X-CSRFToken": token})
+            # Before its day, opening must be confirmed (scheduling/lifecycle.py).
+            opened = page.request.post(
+                f"{base_url}/api/v1/briefings/{live['id']}/open",
+                headers={"X-CSRFToken": token},
+                data={"confirm_early": True},
+            )
             assert opened.ok, opened.text()
         switched = page.request.post(
             f"{base_url}/briefings/{live['id']}/self-check-in", form={"csrf_token": token, "enabled": "1"}
