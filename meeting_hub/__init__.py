@@ -81,6 +81,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
+    # Flask-SocketIO keeps the Redis client manager of an earlier app in its (module-level) options: an app made
+    # without a queue after one made with a queue, in the same process, would still publish to Redis.
+    socketio.server_options.pop("client_manager", None)
     # Same-origin only (python-engineio's default when cors_allowed_origins is not given); never "*".
     socketio.init_app(
         app,

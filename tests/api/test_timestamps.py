@@ -96,7 +96,8 @@ def test_briefing_status_and_the_dashboard_page_carry_the_offset(app: Flask, liv
     dashboard.emit("watch", {"briefing_id": live.briefing_id}, namespace="/live", callback=True)
     client = app.test_client()
     headers = _headers(app, "organizer")
-    closed = client.post(f"/api/v1/briefings/{live.briefing_id}/close", headers=headers)
+    url = f"/api/v1/briefings/{live.briefing_id}/close"
+    closed = client.post(url, json={"confirm_unrecorded": 10_000}, headers=headers)  # closing with people unrecorded
     assert closed.status_code == 200, closed.json
     _assert_local(closed.json, expected_keys={"starts_at", "ends_at", "status_changed_at"})
     status_events = [event for event in received_events(dashboard) if event["type"] == "briefing"]

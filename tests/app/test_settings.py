@@ -157,6 +157,8 @@ def test_without_a_public_base_url_links_follow_the_request(tmp_path: Path) -> N
 
 
 def test_the_api_gives_the_public_calendar_feed_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from meeting_hub.accounts import services as account_services
+    from meeting_hub.accounts.models import User
     from meeting_hub.extensions import db
     from tests.factories import make_user
 
@@ -166,10 +168,11 @@ def test_the_api_gives_the_public_calendar_feed_url(monkeypatch: pytest.MonkeyPa
         user = make_user(username="hoa")
         db.session.commit()
         user_id = user.id
+    with app.app_context():
+        token = account_services.issue_api_token(db.session.get(User, user_id), "test", None)
+        db.session.commit()
     client: FlaskClient = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-    body = client.get("/api/v1/me").get_json()
+    body = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert body["calendar_feed_url"].startswith("https://giaoban.example.vn/calendar/")
 
 

@@ -326,7 +326,12 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path, http: requests.Sessi
         )
         assert upcoming, f"the demo has no upcoming briefing: {listed.json()}"
         briefing_id = int(upcoming[0]["id"])
-        opened = http.post(f"{a.url}/api/v1/briefings/{briefing_id}/open", headers=_bearer(organizer_token), timeout=10)
+        opened = http.post(
+            f"{a.url}/api/v1/briefings/{briefing_id}/open",
+            json={"confirm_early": True},
+            headers=_bearer(organizer_token),
+            timeout=10,
+        )
         assert opened.status_code == 200, opened.text
         assert opened.json()["status"] == "live"
 

@@ -89,7 +89,7 @@ def test_problems_first_filters_search_and_group_totals(
     sign_in(page, base_url, "organizer")
     briefing_id = _open_the_demo_briefing(page, base_url)
     page.goto(f"{base_url}/briefings/{briefing_id}/live")
-    expect(page.locator("#connection")).to_have_text("Trực tiếp")
+    expect(page.locator("#connection")).to_have_text("Đã kết nối")
     expect(page.locator("#tiles-shown")).to_have_text(f"Đang hiện {WARDS + COMMUNES}/{WARDS + COMMUNES} điểm cầu")
 
     # Totals per group of endpoints (their kind until groups exist), with how many are heard.
@@ -386,7 +386,7 @@ def test_a_thousand_endpoints_render_and_follow_a_burst_within_budget(
         # A full render: 1,052 tiles from a snapshot of 23,668 records.
         before_load = _main_thread(cdp)
         page.goto(f"{scale_server.url}/briefings/{scale_server.briefing_id}/live")
-        expect(page.locator("#connection")).to_have_text("Trực tiếp")
+        expect(page.locator("#connection")).to_have_text("Đã kết nối")
         loaded = _wait_idle(page, cdp) - before_load
         first_render = page.evaluate("performance.getEntriesByName('dashboard:first-render')[0].duration")
         expect(page.locator("#tiles > article")).to_have_count(SCALE_ENDPOINTS)

@@ -274,7 +274,7 @@ def test_a_reason_sent_after_the_status_is_what_the_minutes_print(
             check_in = attendance.CheckIn(viet, AttendanceStatus.EXCUSED, op_id(), note=note)
             attendance.record_check_in(briefing, check_in, operator)
             db.session.commit()
-        scheduling.close_briefing(briefing, accounts.find_user("organizer"))
+        factories.close_briefing(briefing, accounts.find_user("organizer"))
         db.session.commit()
     text = pdf_text(
         signed_in_client(app, "leader").get(f"/api/v1/briefings/{held.briefing_id}/minutes.pdf").data, tmp_path
