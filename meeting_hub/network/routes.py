@@ -361,7 +361,7 @@ def roster_import() -> ResponseReturnValue:
 def roster_template(file_format: str) -> ResponseReturnValue:
     """Download the roster template (Vietnamese header, an example row) as CSV or XLSX."""
     if file_format == "csv":
-        content, mimetype = template_csv(), "text/csv; charset=utf-8"
+        content, mimetype = template_csv(), "text/csv"  # Werkzeug adds "; charset=utf-8"
     else:
         content, mimetype = template_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(content, mimetype=mimetype)

@@ -171,7 +171,8 @@ def metrics() -> Response:
     networks: tuple[Network, ...] = current_app.extensions["meeting_hub.metrics_networks"]
     if not address_allowed(request.remote_addr, networks):
         abort(403)
-    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+    # content_type, not mimetype: CONTENT_TYPE_LATEST already names its charset.
+    return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
 def init_app(app: Flask) -> None:

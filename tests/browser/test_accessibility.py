@@ -60,6 +60,10 @@ OPERATOR_ENDPOINT = "sao-do"
 NOT_PAGES = {
     "static": "files",
     "health.healthz": "JSON for monitoring",
+    "observability.metrics": "Prometheus metrics",
+    "attendance.console_next": "JSON polled by the waiting page",
+    "network.roster_template": "the roster template (CSV, XLSX)",
+    "favicon.favicon": "the icon",
     "api-docs.openapi_json": "the OpenAPI document",
     "attendance.console_service_worker": "the console's service worker script",
     "calendar_feeds.personal_feed": "an iCalendar feed",
