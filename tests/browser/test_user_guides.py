@@ -151,7 +151,7 @@ def test_operator_guide(phone: Page, live_server: LiveServer, demo_briefings: De
     dialog.get_by_label("Tiêu đề").fill("Đề nghị sửa cầu tràn thôn Đồng Châu")
     shoot(phone, "operator-raise-issue")
     _assert_accessible(phone, "the console's issue dialog")
-    dialog.get_by_role("button", name="Hủy").click()
+    dialog.get_by_role("button", name="Để sau").click()  # the draft is kept on the device
 
 
 def test_organizer_guide(desktop: Page, live_server: LiveServer, demo_briefings: DemoBriefings) -> None:
@@ -169,7 +169,7 @@ def test_organizer_guide(desktop: Page, live_server: LiveServer, demo_briefings:
         "() => [...document.querySelectorAll('#materials img')].every(image => image.complete && image.naturalWidth)"
     )
     shoot_element(materials, "organizer-materials")
-    desktop.get_by_role("link", name="Mã QR tự điểm danh").click()
+    desktop.get_by_role("link", name="Mã QR của các điểm cầu (để in)").click()
     desktop.wait_for_url(f"{base_url}/briefings/{demo_briefings.live_id}/self-check-in")
     shoot(desktop, "organizer-qr-codes")
     desktop.goto(f"{base_url}/briefings/{demo_briefings.live_id}/live")
