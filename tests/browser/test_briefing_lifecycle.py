@@ -73,7 +73,7 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     screenshot(page, "lifecycle-phone-close-confirmation")
     dialog.get_by_role("button", name=re.compile(r"^Kết thúc, để \d+ người chưa điểm danh$")).click()
     expect(page.get_by_role("alert")).to_have_text("Buổi giao ban đã kết thúc; biên bản đã được chốt.")
-    expect(page.get_by_role("link", name="Tải biên bản phiên bản 1 (PDF)")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible()
 
     page.get_by_role("button", name="Mở lại giao ban", exact=True).click()
     dialog = page.get_by_role("dialog", name="Mở lại buổi giao ban?")
@@ -87,8 +87,8 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
 
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
     page.get_by_role("dialog", name="Kết thúc giao ban?").get_by_role("button", name=re.compile("^Kết thúc")).click()
-    expect(page.get_by_role("link", name="Tải biên bản phiên bản 2 (PDF)")).to_be_visible()
-    expect(page.get_by_role("link", name="Tải biên bản phiên bản 1 (PDF)")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible()
     expect(page.get_by_text("Kết thúc lại sau khi mở lại: Kết thúc nhầm")).to_be_visible()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 360, f"the briefing page scrolls sideways on a phone: {scroll_width}"
