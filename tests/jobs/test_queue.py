@@ -305,7 +305,7 @@ def test_settings_that_cannot_be_read_stop_the_start(tmp_path: Path, setting: st
 
 
 def test_the_default_backend_is_sqlite_in_the_instance_folder_or_redis_with_a_redis_url(tmp_path: Path) -> None:
-    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}"))
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | {"JOBS_BACKEND": "auto"})
     queue = queue_of(app)
     assert queue.backend == "sqlite"
     assert queue.huey.storage.filename == str(Path(app.instance_path) / "jobs.db")
