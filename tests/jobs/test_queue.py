@@ -288,9 +288,9 @@ def test_finished_runs_are_purged_after_the_kept_days(app: Flask, tmp_path: Path
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("JOBS_BACKEND", "rabbit", "MEETING_HUB_JOBS_BACKEND='rabbit'"),
+        ("JOBS_BACKEND", "rabbit", "MEETING_HUB_JOBS_BACKEND: Input should be 'auto', 'sqlite', 'redis' or"),
         ("JOBS_BACKEND", "redis", "MEETING_HUB_REDIS_URL to be set"),
-        ("JOBS_OVERDUE_NOTICES_AT", "7h", "MEETING_HUB_JOBS_OVERDUE_NOTICES_AT='7h'"),
+        ("JOBS_OVERDUE_NOTICES_AT", "7h", "MEETING_HUB_JOBS_OVERDUE_NOTICES_AT: String should match pattern"),
         ("JOBS_NIGHTLY_AT", "24:00", "MEETING_HUB_JOBS_NIGHTLY_AT"),
         ("JOBS_LEASE_SECONDS", "0", "MEETING_HUB_JOBS_LEASE_SECONDS"),
         ("JOBS_WORKER_THREADS", 1.5, "MEETING_HUB_JOBS_WORKER_THREADS"),
