@@ -23,14 +23,10 @@ from meeting_hub.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-#: Attempts per person per briefing (the app config's SELF_CHECK_IN_PERSON_LIMIT overrides it).
-PERSON_LIMIT = "5 per 10 minutes"
-#: Wrong guesses per endpoint per briefing before self check-in pauses there (SELF_CHECK_IN_ENDPOINT_LIMIT).
-ENDPOINT_LIMIT = "20 per 10 minutes"
 
-
-def _item(setting: str, default: str) -> RateLimitItem:
-    return parse(str(current_app.config.get(setting, default)))
+def _item(setting: str) -> RateLimitItem:
+    # MEETING_HUB_SELF_CHECK_IN_PERSON_LIMIT (default 5 per 10 minutes), ..._ENDPOINT_LIMIT (20 per 10 minutes).
+    return parse(str(current_app.config[setting]))
 
 
 def _person_key(briefing_id: int, person_id: int) -> tuple[str, ...]:
@@ -47,13 +43,9 @@ def take_attempt(briefing_id: int, endpoint_id: int, person_id: int) -> bool:
     if not limiter.enabled:  # the test configuration, and a deployment that turns rate limits off
         return True
     try:
-        if not limiter.limiter.test(
-            _item("SELF_CHECK_IN_ENDPOINT_LIMIT", ENDPOINT_LIMIT), *_endpoint_key(briefing_id, endpoint_id)
-        ):
+        if not limiter.limiter.test(_item("SELF_CHECK_IN_ENDPOINT_LIMIT"), *_endpoint_key(briefing_id, endpoint_id)):
             return False
-        return limiter.limiter.hit(
-            _item("SELF_CHECK_IN_PERSON_LIMIT", PERSON_LIMIT), *_person_key(briefing_id, person_id)
-        )
+        return limiter.limiter.hit(_item("SELF_CHECK_IN_PERSON_LIMIT"), *_person_key(briefing_id, person_id))
     except Exception:  # the storage (Redis) is down: fail closed on a 4-digit secret
         log.warning("self check-in limit storage failed; attempt refused", exc_info=True)
         return False
@@ -64,8 +56,6 @@ def count_wrong_guess(briefing_id: int, endpoint_id: int) -> None:
     if not limiter.enabled:
         return
     try:
-        limiter.limiter.hit(
-            _item("SELF_CHECK_IN_ENDPOINT_LIMIT", ENDPOINT_LIMIT), *_endpoint_key(briefing_id, endpoint_id)
-        )
+        limiter.limiter.hit(_item("SELF_CHECK_IN_ENDPOINT_LIMIT"), *_endpoint_key(briefing_id, endpoint_id))
     except Exception:
         log.warning("self check-in limit storage failed; wrong guess not counted", exc_info=True)
