@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     http_compression: bool = True
     session_cookie_secure: bool = False
     sign_in_rate_limit: str = "10 per minute"
+    #: QR self check-in guesses (meeting_hub/attendance/self_check_in_limits.py): attempts per person and briefing,
+    #: and wrong guesses per endpoint and briefing before self check-in pauses there.
+    self_check_in_person_limit: str = "5 per 10 minutes"
+    self_check_in_endpoint_limit: str = "20 per 10 minutes"
     ratelimit_storage_uri: str = "memory://"
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
     #: A little above MATERIAL_MAX_BYTES: the form fields around a 20 MB PDF must not trip the request limit first.
@@ -200,7 +204,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an absolute http(s) address such as https://giaoban.example.vn")
         return value.rstrip("/")
 
-    @field_validator("sign_in_rate_limit")
+    @field_validator("sign_in_rate_limit", "self_check_in_person_limit", "self_check_in_endpoint_limit")
     @classmethod
     def _readable_rate_limit(cls, value: str) -> str:
         from limits import parse_many

@@ -33,6 +33,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     # Sign-in and access
     "sign_in.ok": _l("Đăng nhập"),
     "sign_in.failed": _l("Đăng nhập thất bại"),
+    "sign_in.throttled": _l("Đăng nhập bị tạm chặn (sai nhiều lần)"),
     "access.denied": _l("Bị từ chối truy cập"),
     "access.bad_token": _l("Mã truy cập API không hợp lệ"),
     "password.change": _l("Đổi mật khẩu"),

@@ -23,6 +23,7 @@ from meeting_hub.accounts.forms import (
     TokenForm,
     UserForm,
 )
+from meeting_hub.accounts.sign_in_throttle import SignInThrottled
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
 from meeting_hub.http_errors import audit_refusal
@@ -47,7 +48,12 @@ def sign_in() -> ResponseReturnValue:
         session["language"] = request.args["lang"]
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(form.username.data or "", form.password.data or "")
+        except SignInThrottled as refusal:
+            db.session.commit()  # the audit line of the refused attempt
+            flash(refusal.message, "danger")
+            return render_template("accounts/sign_in.html", form=form, demo=services.demo_install()), 429
         db.session.commit()
         if user is not None:
             login_user(user, remember=bool(form.remember.data))

@@ -27,6 +27,4 @@ def bounded_date(**kwargs: Any) -> ma.fields.Date:
     """Return an ISO date field limited to the years EARLIEST_YEAR to LATEST_YEAR, the bound said in the schema."""
     kwargs.setdefault("metadata", {})
     kwargs["metadata"] = {"pattern": BOUNDED_DATE_PATTERN} | kwargs["metadata"]
-    return ma.fields.Date(
-        validate=ma.validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)), **kwargs
-    )
+    return ma.fields.Date(validate=ma.validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)), **kwargs)

@@ -85,9 +85,7 @@ class RuleField(ma.fields.Dict):
 
 
 #: What the URL check accepts, as the schema documents it: nothing, or http(s), a host name with a dot, a path.
-VIDEO_LINK_PATTERN = (
-    r"^$|^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,10}(:[1-9][0-9]{1,3})?(/[!-~]{0,200})?$"
-)
+VIDEO_LINK_PATTERN = r"^$|^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,10}(:[1-9][0-9]{1,3})?(/[!-~]{0,200})?$"
 
 
 class VideoLinkField(ma.fields.URL):
