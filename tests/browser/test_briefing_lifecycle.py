@@ -75,7 +75,10 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     expect(page.get_by_role("alert")).to_have_text(
         "Buổi giao ban đã kết thúc; biên bản đã được chốt, tệp PDF sẵn sàng sau ít giây."
     )
-    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible()
+    screenshot(page, "lifecycle-phone-after-close")  # the PDF being prepared, or ready already
+    # The worker lays the PDF out; the page swaps "being prepared" for the link without a reload.
+    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Đang chuẩn bị tệp PDF…")).to_have_count(0)
 
     page.get_by_role("button", name="Mở lại giao ban", exact=True).click()
     dialog = page.get_by_role("dialog", name="Mở lại buổi giao ban?")
@@ -89,7 +92,7 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
 
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
     page.get_by_role("dialog", name="Kết thúc giao ban?").get_by_role("button", name=re.compile("^Kết thúc")).click()
-    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 2")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible()
     expect(page.get_by_text("Kết thúc lại sau khi mở lại: Kết thúc nhầm")).to_be_visible()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
