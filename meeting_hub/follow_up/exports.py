@@ -101,11 +101,11 @@ def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def xlsx_value(value: Cell) -> Cell:
-    """Return a cell value safe for a workbook written by guessing types (the attendance export): no control
-    characters openpyxl refuses, no formula."""
+    """Return a cell value openpyxl accepts: a text without the control characters it refuses (the caller marks the
+    cell as a string, so that it is never read as a formula)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return neutralise(value)
+        return str(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
 
 
 def typed_cell(sheet: WriteOnlyWorksheet, value: Cell) -> XlsxCell:

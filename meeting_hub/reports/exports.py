@@ -2,8 +2,8 @@
 danh".
 
 CSV is UTF-8 with a byte order mark; XLSX has typed cells (numbers, dates with times), a frozen header row and widths
-fitted to the content. Text that could start a formula is neutralised with the follow-up's rule (one rule for every
-export of the app).
+fitted to the content. In the CSV, text that could start a formula is neutralised with the follow-up's rule; in the
+XLSX every text is a string cell, which no spreadsheet evaluates (the same rule as the issues export).
 """
 
 from __future__ import annotations
@@ -165,6 +165,10 @@ def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
     widths: dict[int, int] = {}
     for row in rows:
         sheet.append([xlsx_value(value) for value in row])
+        for column, value in enumerate(row, start=1):
+            if isinstance(value, str):
+                # A text stays a text, as typed, even when it starts with "=": never a formula.
+                sheet.cell(row=sheet.max_row, column=column).data_type = "s"
         for index, value in enumerate(row, start=1):
             text = str(_csv_value(value) or "")  # as the CSV writes it
             longest = max((len(line) for line in text.splitlines()), default=0)
