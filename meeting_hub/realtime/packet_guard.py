@@ -52,23 +52,30 @@ class MalformedPacketLog:
         )
 
 
+class PacketGuard:
+    """Python-engineio's message handler, wrapped: a packet it cannot handle is reported and its session closed."""
+
+    def __init__(self, server: Any, handle: Callable[[str, Any], Any], log: MalformedPacketLog) -> None:
+        self.server = server
+        self.handle = handle
+        self.log = log
+
+    def __call__(self, eio_sid: str, data: Any) -> Any:
+        """Handle one Engine.IO message."""
+        try:
+            return self.handle(eio_sid, data)
+        except Exception as error:  # any packet python-socketio could not handle
+            if already_logged(error):
+                raise  # an error of the app's own connect handler, not of the packet
+            self.log.refused(error)
+            with contextlib.suppress(Exception):  # the session may be gone already
+                self.server.eio.disconnect(eio_sid)
+            return None
+
+
 def install(server: Any, log: MalformedPacketLog | None = None) -> None:
     """Guard the server's Engine.IO message handler (once per server)."""
     handle = server.eio.handlers.get("message")
-    if handle is None or getattr(handle, "_packet_guard", False):
+    if handle is None or isinstance(handle, PacketGuard):
         return
-    report = log or MalformedPacketLog()
-
-    def guarded(eio_sid: str, data: Any) -> Any:
-        try:
-            return handle(eio_sid, data)
-        except Exception as error:  # noqa: BLE001 - any packet python-socketio could not handle
-            if already_logged(error):
-                raise  # an error of the app's own connect handler, not of the packet
-            report.refused(error)
-            with contextlib.suppress(Exception):  # the session may be gone already
-                server.eio.disconnect(eio_sid)
-            return None
-
-    guarded._packet_guard = True  # type: ignore[attr-defined]
-    server.eio.handlers["message"] = guarded
+    server.eio.handlers["message"] = PacketGuard(server, handle, log or MalformedPacketLog())

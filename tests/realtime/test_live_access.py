@@ -25,18 +25,10 @@ from tests import factories
 from tests.attendance.conftest import (
     LiveBriefing,
     changed_elsewhere,
-    make_live_briefing_with_pha_lai,
     signed_in_client,
     stamp,
     token_for,
 )
-
-
-@pytest.fixture
-def live(app: Flask, network: factories.SmallNetwork) -> LiveBriefing:
-    """A live briefing to which Sao Đỏ, Hoàng Hoa Thám and Phả Lại are invited."""
-    with app.app_context():
-        return make_live_briefing_with_pha_lai(network)
 
 
 @dataclass
