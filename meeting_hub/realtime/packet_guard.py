@@ -44,7 +44,7 @@ class MalformedPacketLog:
             count, self._refused, self._last_line = self._refused, 0, now
         # The error's type and a few characters of its text: enough to tell a broken client, never a traceback.
         logger.warning(
-            "refused %d malformed socket packet(s) in the last %.0f s; last: %s: %.80s",
+            "refused %d malformed socket packet(s) since the last such line (one per %.0f s at most); last: %s: %.80s",
             count,
             self.every,
             type(error).__name__,
