@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     #: MEETING_HUB_TRUST_PROXY makes every client one address).
     live_address_events_per_second: NonNegativeInt = 200
     live_address_events_burst: PositiveInt = 600
-    #: Open sockets per user and process; one more is refused ("too_many_connections").
+    #: Open sockets per user and process; opening one more closes the user's oldest.
     live_max_connections_per_user: PositiveInt = 10
     live_max_message_bytes: PositiveInt = 16 * 1024
 

@@ -38,7 +38,7 @@ from meeting_hub.extensions import db, socketio
 from meeting_hub.observability import logs, metrics
 from meeting_hub.observability.socket_events import observed
 from meeting_hub.realtime import revocation, transport
-from meeting_hub.realtime.connections import Connection, Limits, TooManyConnections, connections
+from meeting_hub.realtime.connections import Connection, Limits, connections
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from meeting_hub.validation_messages import flat_details
@@ -165,18 +165,9 @@ def on_connect(auth: Any = None) -> None:
         db.session.rollback()
         raise ConnectionRefusedError("unauthorized")
     db.session.commit()  # keeps the token's last_used_at
-    config = current_app.config
-    limits = Limits(
-        user_rate=float(config["LIVE_EVENTS_PER_SECOND"]),
-        user_burst=float(config["LIVE_EVENTS_BURST"]),
-        address_rate=float(config["LIVE_ADDRESS_EVENTS_PER_SECOND"]),
-        address_burst=float(config["LIVE_ADDRESS_EVENTS_BURST"]),
-        max_per_user=int(config["LIVE_MAX_CONNECTIONS_PER_USER"]),
-    )
-    try:
-        connections.add(_request_sid(), grant, request.remote_addr or "", limits)
-    except TooManyConnections:
-        raise ConnectionRefusedError("too_many_connections") from None
+    limits = Limits.from_config(current_app.config)
+    for oldest in connections.add(_request_sid(), grant, request.remote_addr or "", limits):
+        revocation.close(oldest)  # past the user's cap: the newest connection wins
     revocation.start_sweeping()
 
 

@@ -1,14 +1,15 @@
 """Who is behind each socket connection, and the socket rate limits (Flask-Limiter does not see socket events).
 
 The limits are budgets of the user and of the client address, shared by all their connections in this process, and
-a cap on a user's open connections: opening more sockets must not buy more throughput (five sockets of one token
-once took 5,000 check-ins a second and slowed every other endpoint's roll-call to seconds).
+a cap on a user's open connections (the oldest are closed): opening more sockets must not buy more throughput (five
+sockets of one token once took 5,000 check-ins a second and slowed every other endpoint's roll-call to seconds).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,17 @@ class Limits:
     address_burst: float
     max_per_user: int
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        """Read the limits from the app's config."""
+        return cls(
+            user_rate=float(config["LIVE_EVENTS_PER_SECOND"]),
+            user_burst=float(config["LIVE_EVENTS_BURST"]),
+            address_rate=float(config["LIVE_ADDRESS_EVENTS_PER_SECOND"]),
+            address_burst=float(config["LIVE_ADDRESS_EVENTS_BURST"]),
+            max_per_user=int(config["LIVE_MAX_CONNECTIONS_PER_USER"]),
+        )
+
 
 @dataclass
 class Connection:
@@ -86,10 +98,6 @@ class Connection:
         return by_user and by_address
 
 
-class TooManyConnections(Exception):
-    """The user already has as many open connections as allowed."""
-
-
 class ConnectionRegistry:
     """Connections of this process, by Socket.IO session id, with the budgets of their users and addresses."""
 
@@ -100,14 +108,14 @@ class ConnectionRegistry:
         self._address_buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def add(self, sid: str, grant: LiveGrant, address: str, limits: Limits) -> Connection:
-        """Remember who opened the connection; raise TooManyConnections past the user's cap."""
+    def add(self, sid: str, grant: LiveGrant, address: str, limits: Limits) -> list[Connection]:
+        """Remember who opened the connection; return the user's oldest ones past the cap, for the caller to close.
+
+        The newest wins: on a dropping link the sockets a client left behind live on until their ping time-out, and
+        refusing the one it opens now would leave the console offline.
+        """
         with self._lock:
             sids = self._by_user.setdefault(grant.user_id, set())
-            if len(sids) >= limits.max_per_user:
-                if not sids:
-                    del self._by_user[grant.user_id]
-                raise TooManyConnections(grant.user_id)
             user_bucket = self._user_buckets.get(grant.user_id)
             if user_bucket is None:
                 user_bucket = self._user_buckets[grant.user_id] = TokenBucket(limits.user_rate, limits.user_burst)
@@ -115,10 +123,16 @@ class ConnectionRegistry:
             if address_bucket is None and limits.address_rate > 0:
                 address_bucket = TokenBucket(limits.address_rate, limits.address_burst)
                 self._address_buckets[address] = address_bucket
-            connection = Connection(sid, grant, address, user_bucket, address_bucket)
-            self._connections[sid] = connection
+            self._connections[sid] = Connection(sid, grant, address, user_bucket, address_bucket)
             sids.add(sid)
-            return connection
+            excess = len(sids) - limits.max_per_user
+            if excess <= 0:
+                return []
+            # Dicts keep insertion order: the user's connections in the order they opened.
+            oldest = [c for c in self._connections.values() if c.user_id == grant.user_id and not c.ended][:excess]
+            for connection in oldest:
+                connection.ended = True
+            return oldest
 
     def get(self, sid: str) -> Connection | None:
         """Return the connection, if it is known."""

@@ -84,11 +84,11 @@ def test_the_address_budget_is_shared_by_every_user_behind_it(app: Flask, live: 
     assert accepted == 4  # two users, one address: one budget
 
 
-def test_a_user_may_hold_only_so_many_open_connections(app: Flask, live: LiveBriefing) -> None:
+def test_a_user_may_hold_only_so_many_open_connections_the_newest_wins(app: Flask, live: LiveBriefing) -> None:
     app.config["LIVE_MAX_CONNECTIONS_PER_USER"] = 3
     token = token_for(app, "op-sao-do")
-    opened = [socketio.test_client(app, namespace="/live", auth={"token": token}) for _ in range(4)]
-    assert [client.is_connected("/live") for client in opened] == [True, True, True, False]
-    opened[0].disconnect(namespace="/live")
-    assert socketio.test_client(app, namespace="/live", auth={"token": token}).is_connected("/live")
+    opened = [socketio.test_client(app, namespace="/live", auth={"token": token}) for _ in range(5)]
+    assert [client.is_connected("/live") for client in opened] == [False, False, True, True, True]
+    assert _heartbeat(opened[-1], live)
     assert socket_client(app, username="organizer").is_connected("/live")  # other users are not counted
+    assert all(client.is_connected("/live") for client in opened[2:])
