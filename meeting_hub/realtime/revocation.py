@@ -65,17 +65,23 @@ def sweep() -> int:
 
 
 class Sweeper:
-    """Runs `sweep` every `interval` seconds in a background task, from the first connection on."""
+    """Runs `sweep` every LIVE_USER_RECHECK_SECONDS (every second when that is 0) in a background task, from the
+    first connection on. Tests turn it off (config LIVE_SWEEP = False) and call `sweep` themselves."""
 
-    def __init__(self, app: Flask, interval: float) -> None:
+    def __init__(self, app: Flask) -> None:
         self.app = app
-        # 0 makes handlers check on every event; listeners that send nothing are still swept every second.
-        self.interval = interval if interval > 0 else 1.0
         self._started = False
         self._lock = threading.Lock()
 
+    def interval(self) -> float:
+        """Return the pause between two sweeps (read each time: a changed setting applies to the next one)."""
+        recheck = float(self.app.config["LIVE_USER_RECHECK_SECONDS"])
+        return recheck if recheck > 0 else 1.0
+
     def start(self) -> None:
-        """Start the background task once (no thread for processes that never hold a socket: the CLI, most tests)."""
+        """Start the background task once (no thread for processes that never hold a socket: the CLI, workers)."""
+        if not self.app.config.get("LIVE_SWEEP", True):
+            return
         with self._lock:
             if self._started:
                 return
@@ -84,7 +90,7 @@ class Sweeper:
 
     def _run(self) -> None:
         while True:
-            socketio.sleep(self.interval)
+            socketio.sleep(self.interval())
             if _sweeper is not self:
                 return  # a newer app took over this process (tests, the CLI): its sweeper does the work
             try:
@@ -108,4 +114,4 @@ def init_app(app: Flask) -> None:
     global _sweeper
     connections.clear()  # a new app has a new Socket.IO server: no connection of an earlier one is still served
     live_access.subscribe(close_ended)
-    _sweeper = Sweeper(app, float(app.config["LIVE_USER_RECHECK_SECONDS"]))
+    _sweeper = Sweeper(app)

@@ -4,6 +4,7 @@ interval (the sweep). Rooms are left, so nothing more is delivered."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -238,3 +239,15 @@ def test_an_operator_moved_to_another_endpoint_leaves_the_old_endpoint_room(app:
     new_sid = _sid(again)
     assert new_sid in _participants(transport.endpoint_room(live.briefing_id, live.pha_lai_id))
     assert new_sid not in _participants(old_room)
+
+
+def test_the_background_sweep_closes_a_socket_whose_token_was_revoked_elsewhere(app: Flask, live: LiveBriefing) -> None:
+    app.config.update(LIVE_SWEEP=True, LIVE_USER_RECHECK_SECONDS=0.05)
+    sockets = _open_sockets(app)
+    with changed_elsewhere():
+        _apply(app, _revoke_token, sockets)
+    deadline = time.monotonic() + 5
+    while sockets.by_token.is_connected("/live") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not sockets.by_token.is_connected("/live")
+    assert sockets.by_session.is_connected("/live")
