@@ -83,14 +83,26 @@ def _load_user_from_session(user_id: str) -> User | None:
     return user
 
 
+def _session_sign_in() -> tuple[int, int] | None:
+    """Return the user id and the sign-in of the current session's id, or None."""
+    parts = str(session.get("_user_id") or "").split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    return int(parts[0]), int(parts[2])
+
+
 def current_sign_in_id() -> int | None:
     """Return the browser sign-in of the current session (the last part of its id), or None."""
-    _user, _sep, raw_sign_in = str(session.get("_user_id") or "").rpartition(":")
-    return int(raw_sign_in) if raw_sign_in.isdigit() and _user.count(":") == 1 else None
+    current = _session_sign_in()
+    return current[1] if current is not None else None
 
 
 def sign_in_session(user: User, sign_in_id: int, *, remember: bool) -> None:
     """Sign the browser session in as the user under this sign-in (also after the user's own password change)."""
+    previous = _session_sign_in()
+    if previous is not None and previous[1] != sign_in_id:
+        services.end_sign_in(*previous)  # signing in over another sign-in ends it, copies of its cookies included
+        db.session.commit()
     login_user(user, remember=remember)
     # Flask-Login keeps the user's get_id() in the session and the remember-me cookie: add the sign-in to it, so
     # that ending this sign-in ends both cookies, saved copies included.

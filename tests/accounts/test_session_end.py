@@ -57,6 +57,14 @@ def test_sign_out_ends_only_its_own_sign_in(app: Flask, network: factories.Small
     assert laptop.get("/api/v1/me").status_code == 200
 
 
+def test_signing_in_over_another_sign_in_ends_that_one(app: Flask, network: factories.SmallNetwork) -> None:
+    client = _sign_in(app, "leader")
+    saved = _cookie(client, "session")
+    assert client.post("/sign-in", data={"username": "organizer", "password": factories.PASSWORD}).status_code == 302
+    assert client.get("/api/v1/me").json["username"] == "organizer"
+    assert _replay(app, session=saved) == 401
+
+
 def test_saved_cookies_are_refused_after_a_password_change(app: Flask, network: factories.SmallNetwork) -> None:
     changer, other = _sign_in(app), _sign_in(app, remember=True)
     other.get("/")
