@@ -92,10 +92,11 @@ class Connection:
 
     def allow(self) -> bool:
         """Take one event from the user's and the address's budgets."""
-        # Both are always charged: a user spreading over addresses, or addresses over users, pays for each event.
-        by_user = self.user_bucket.allow()
-        by_address = self.address_bucket.allow() if self.address_bucket is not None else True
-        return by_user and by_address
+        # The user's budget first: what it refuses costs the others behind the same address nothing (a flood from
+        # one account must not use up the budget of a ward office's NAT), what it allows is charged to the address.
+        if not self.user_bucket.allow():
+            return False
+        return self.address_bucket.allow() if self.address_bucket is not None else True
 
 
 class ConnectionRegistry:

@@ -92,3 +92,16 @@ def test_a_user_may_hold_only_so_many_open_connections_the_newest_wins(app: Flas
     assert _heartbeat(opened[-1], live)
     assert socket_client(app, username="organizer").is_connected("/live")  # other users are not counted
     assert all(client.is_connected("/live") for client in opened[2:])
+
+
+def test_a_flood_refused_by_the_users_budget_leaves_the_address_budget_to_the_others(
+    app: Flask, live: LiveBriefing
+) -> None:
+    app.config.update(
+        LIVE_EVENTS_PER_SECOND=0.001, LIVE_EVENTS_BURST=2, LIVE_ADDRESS_EVENTS_PER_SECOND=0.001,
+        LIVE_ADDRESS_EVENTS_BURST=5,
+    )  # fmt: skip
+    flooder = socket_client(app, token=token_for(app, "op-sao-do"))
+    neighbour = socket_client(app, token=token_for(app, "op-pha-lai"))  # the same address
+    assert sum(_heartbeat(flooder, live) for _ in range(50)) == 2
+    assert [_heartbeat(neighbour, live) for _ in range(2)] == [True, True]
