@@ -14,6 +14,7 @@ Who sends what:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from meeting_hub.realtime.connections import Connection, Limits, connections
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from meeting_hub.validation_messages import flat_details
+
+logger = logging.getLogger(__name__)
 
 DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
 
@@ -105,13 +108,29 @@ def _caller(connection: Connection) -> Caller | None:
     return caller
 
 
+def _over_budget(connection: Connection) -> dict[str, Any] | None:
+    """Take the event from the user's and address's budgets; return the refusal when they are spent."""
+    if connection.allow():
+        return None
+    if connection.flooding():
+        logger.warning(
+            "closing live connection %s of user %s: %d events sent while refused",
+            connection.sid[:8],
+            connection.user_id,
+            connection.refused_in_a_row,
+        )
+        revocation.close(connection)
+    return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
+
+
 def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
     """Run one socket event: rate limit, identify, validate, act, commit; every failure becomes an error ack."""
     connection = connections.get(_request_sid())
     if connection is None:
         return _error("unauthorized", _("Kết nối chưa được xác thực."))
-    if not connection.allow():
-        return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
+    refused = _over_budget(connection)
+    if refused is not None:
+        return refused
     audit.client_address.set(request.remote_addr or "")
     logs.bind(user_id=connection.user_id)
     caller = _caller(connection)
@@ -185,9 +204,7 @@ def on_unknown_event(_event: Any = None, *_args: Any) -> dict[str, Any]:
     connection = connections.get(_request_sid())
     if connection is None:
         return _error("unauthorized", _("Kết nối chưa được xác thực."))
-    if not connection.allow():
-        return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
-    return _error("unknown_event", _("Máy chủ không nhận sự kiện này."))
+    return _over_budget(connection) or _error("unknown_event", _("Máy chủ không nhận sự kiện này."))
 
 
 def _watch(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:

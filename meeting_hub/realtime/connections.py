@@ -15,6 +15,10 @@ from typing import Any
 
 from meeting_hub.accounts.live_access import AccessChange, LiveGrant
 
+#: Events refused in a row after which the connection is closed. The console waits after a `rate_limited` ack (its
+#: outbox backs off); a client that sends this many regardless costs the process a thread per event for nothing.
+REFUSALS_BEFORE_CLOSE = 200
+
 
 @dataclass
 class TokenBucket:
@@ -82,6 +86,8 @@ class Connection:
     address_bucket: TokenBucket | None
     #: Set when the grant was found ended: every event is refused until the socket is gone.
     ended: bool = False
+    #: Events refused by the budgets since the last one allowed: a client that keeps sending while refused is a flood.
+    refused_in_a_row: int = 0
     caller: Any = None
     caller_read_at: float = 0.0
 
@@ -94,9 +100,13 @@ class Connection:
         """Take one event from the user's and the address's budgets."""
         # The user's budget first: what it refuses costs the others behind the same address nothing (a flood from
         # one account must not use up the budget of a ward office's NAT), what it allows is charged to the address.
-        if not self.user_bucket.allow():
-            return False
-        return self.address_bucket.allow() if self.address_bucket is not None else True
+        allowed = self.user_bucket.allow() and (self.address_bucket is None or self.address_bucket.allow())
+        self.refused_in_a_row = 0 if allowed else self.refused_in_a_row + 1
+        return allowed
+
+    def flooding(self) -> bool:
+        """Tell whether the client went on sending long after being refused (closed: no honest client does that)."""
+        return self.refused_in_a_row >= REFUSALS_BEFORE_CLOSE
 
 
 class ConnectionRegistry:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from meeting_hub.extensions import socketio
+from meeting_hub.realtime.connections import REFUSALS_BEFORE_CLOSE
 from meeting_hub.realtime.packet_guard import PacketGuard
 from tests.attendance.conftest import LiveBriefing, signed_in_client, socket_client, token_for
 
@@ -105,3 +106,14 @@ def test_a_flood_refused_by_the_users_budget_leaves_the_address_budget_to_the_ot
     neighbour = socket_client(app, token=token_for(app, "op-pha-lai"))  # the same address
     assert sum(_heartbeat(flooder, live) for _ in range(50)) == 2
     assert [_heartbeat(neighbour, live) for _ in range(2)] == [True, True]
+
+
+def test_a_client_that_keeps_sending_while_refused_is_disconnected(app: Flask, live: LiveBriefing) -> None:
+    app.config.update(LIVE_EVENTS_PER_SECOND=0.001, LIVE_EVENTS_BURST=1)
+    flooder = socket_client(app, token=token_for(app, "op-sao-do"))
+    sent = 0
+    while flooder.is_connected("/live") and sent < REFUSALS_BEFORE_CLOSE + 5:
+        _heartbeat(flooder, live)
+        sent += 1
+    assert not flooder.is_connected("/live")
+    assert sent == REFUSALS_BEFORE_CLOSE + 1  # the one allowed, then the refusals
