@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from meeting_hub.accounts.models import AuditEvent
 from meeting_hub.accounts.roles import ROLE_LABELS
 from meeting_hub.clock import local_day_bounds
+from meeting_hub.date_fields import day_from_query
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 
@@ -32,6 +33,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     # Sign-in and access
     "sign_in.ok": _l("Đăng nhập"),
     "sign_in.failed": _l("Đăng nhập thất bại"),
+    "sign_in.throttled": _l("Đăng nhập bị tạm chặn (sai nhiều lần)"),
     "access.denied": _l("Bị từ chối truy cập"),
     "access.bad_token": _l("Mã truy cập API không hợp lệ"),
     "password.change": _l("Đổi mật khẩu"),
@@ -90,6 +92,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     # Reports
     "minutes.freeze": _l("Chốt biên bản"),
     "minutes.correct": _l("Đính chính biên bản"),
+    "minutes.prepare": _l("Lập lại tệp PDF biên bản"),
 }
 
 #: The groups of the action filter, by code prefix.
@@ -148,27 +151,12 @@ DETAIL_LABELS: dict[str, LazyString] = {
 }
 
 DATE_FORMAT_HINT = "dd/mm/yyyy"
-_DATE_PATTERN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
 def action_label(action: str) -> str:
     """Return the Vietnamese label of an action code (the code itself for one written by an older version)."""
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else action
-
-
-def parse_day(text: str | None) -> date | None:
-    """Read a dd/mm/yyyy date; None when empty; ValueError with a Vietnamese message when it is not a date."""
-    if not text or not text.strip():
-        return None
-    match = _DATE_PATTERN.match(text)
-    if match is None:
-        raise ValueError(_("Ngày “%(text)s” cần viết theo dạng dd/mm/yyyy.", text=text.strip()[:20]))
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(_("Ngày %(text)s không có trên lịch.", text=text.strip())) from None
 
 
 @dataclass(frozen=True)
@@ -186,10 +174,9 @@ class AuditFilters:
         errors: dict[str, str] = {}
         days: dict[str, date | None] = {}
         for name, text in (("first_day", first_day), ("last_day", last_day)):
-            try:
-                days[name] = parse_day(text)
-            except ValueError as error:
-                errors[name], days[name] = str(error), None
+            days[name], problem = day_from_query(text)  # dd/mm/yyyy as every date field reads it
+            if problem:
+                errors[name] = problem
         if days["first_day"] and days["last_day"] and days["first_day"] > days["last_day"]:
             errors["last_day"] = _("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
         if errors:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 from meeting_hub.choice_fields import ChosenSelectField
@@ -20,7 +20,8 @@ class SignInForm(FlaskForm):
     username = StringField(
         _l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=64)]
     )
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Cần nhập mật khẩu.")), Length(max=200)])
+    # InputRequired, not DataRequired (which strips): a password is checked exactly as typed, spaces included.
+    password = PasswordField(_l("Mật khẩu"), validators=[InputRequired(_l("Cần nhập mật khẩu.")), Length(max=200)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
 
@@ -54,15 +55,15 @@ class ChangePasswordForm(FlaskForm):
     """The user's current password and the new one, typed twice (the rules are in password_rules.py)."""
 
     current_password = PasswordField(
-        _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Cần nhập mật khẩu hiện tại.")), Length(max=200)]
+        _l("Mật khẩu hiện tại"), validators=[InputRequired(_l("Cần nhập mật khẩu hiện tại.")), Length(max=200)]
     )
     new_password = PasswordField(
-        _l("Mật khẩu mới"), validators=[DataRequired(_l("Cần nhập mật khẩu mới.")), Length(max=200)]
+        _l("Mật khẩu mới"), validators=[InputRequired(_l("Cần nhập mật khẩu mới.")), Length(max=200)]
     )
     confirm_password = PasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[
-            DataRequired(_l("Cần nhập lại mật khẩu mới.")),
+            InputRequired(_l("Cần nhập lại mật khẩu mới.")),
             EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp nhau.")),
         ],
     )

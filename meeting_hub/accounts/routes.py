@@ -22,6 +22,7 @@ from meeting_hub.accounts.forms import (
     TokenForm,
     UserForm,
 )
+from meeting_hub.accounts.sign_in_throttle import SignInThrottled
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
 from meeting_hub.http_errors import audit_refusal
@@ -46,7 +47,12 @@ def sign_in() -> ResponseReturnValue:
         session["language"] = request.args["lang"]
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(form.username.data or "", form.password.data or "")
+        except SignInThrottled as refusal:
+            db.session.commit()  # the audit line of the refused attempt
+            flash(refusal.message, "danger")
+            return render_template("accounts/sign_in.html", form=form, demo=services.demo_install()), 429
         sign_in_id = services.start_sign_in(user) if user is not None else None
         db.session.commit()
         if user is not None and sign_in_id is not None:

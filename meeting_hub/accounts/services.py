@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
-from meeting_hub.accounts import audit, live_access
+from meeting_hub.accounts import audit, live_access, sign_in_throttle
 from meeting_hub.accounts.models import ApiToken, SignInSession, User
 from meeting_hub.accounts.password_rules import password_problem
 from meeting_hub.accounts.roles import Role
@@ -42,11 +42,32 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_password_hash() -> str:
+    """Return a hash made by the current hasher, to verify against when the account does not exist."""
+    key = id(_password_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _password_hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, auditing the attempt either way; the caller commits."""
+    """Return the active user with these credentials, auditing the attempt either way; the caller commits.
+
+    Raises SignInThrottled while the account name must wait (sign_in_throttle.py); the caller commits its audit line.
+    """
     username = username.strip().lower()
+    try:
+        sign_in_throttle.check_sign_in_allowed(username)
+    except sign_in_throttle.SignInThrottled:
+        audit.record("sign_in.throttled", None, actor_name=username, target=f"user:{username}")
+        raise
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # An unknown or inactive name costs one argon2 verification too, so timing does not tell which names exist.
+    password_hash = user.password_hash if user is not None and user.active else _dummy_password_hash()
+    if not verify_password(password_hash, password) or user is None or not user.active:
         audit.record("sign_in.failed", user if user else None, actor_name=username, target=f"user:{username}")
         return None
     if _password_hasher.check_needs_rehash(user.password_hash):

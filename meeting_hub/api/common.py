@@ -1,9 +1,19 @@
-"""What every API module needs: the calling user."""
+"""What every API module needs: the calling user, and the date field every module shares."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+
 from meeting_hub.accounts.access import signed_in_user
 from meeting_hub.accounts.models import User
+from meeting_hub.date_fields import EARLIEST_YEAR, LATEST_YEAR
+
+#: A date in the years the app accepts, as the schema documents it (JSON Schema cannot bound a date's value).
+BOUNDED_DATE_PATTERN = rf"^(20[0-9]{{2}}|{LATEST_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+assert EARLIEST_YEAR == 2000 and LATEST_YEAR == 2100, "BOUNDED_DATE_PATTERN spells these years out"
 
 
 def caller() -> User:
@@ -11,3 +21,10 @@ def caller() -> User:
     user = signed_in_user()
     assert user is not None
     return user
+
+
+def bounded_date(**kwargs: Any) -> ma.fields.Date:
+    """Return an ISO date field limited to the years EARLIEST_YEAR to LATEST_YEAR, the bound said in the schema."""
+    kwargs.setdefault("metadata", {})
+    kwargs["metadata"] = {"pattern": BOUNDED_DATE_PATTERN} | kwargs["metadata"]
+    return ma.fields.Date(validate=ma.validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)), **kwargs)

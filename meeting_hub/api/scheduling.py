@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import bounded_date, caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
@@ -84,11 +84,17 @@ class RuleField(ma.fields.Dict):
         return loaded
 
 
+#: What the URL check accepts, as the schema documents it: nothing, or http(s), a host name with a dot, a path.
+VIDEO_LINK_PATTERN = r"^$|^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,10}(:[1-9][0-9]{1,3})?(/[!-~]{0,200})?$"
+
+
 class VideoLinkField(ma.fields.URL):
     """The briefing's video link: an http(s) URL, or "" for none (the default), on create and on change alike."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": 'An http(s) link, or "" for none.'})
+        kwargs.setdefault(
+            "metadata", {"description": 'An http(s) link, or "" for none.', "pattern": VIDEO_LINK_PATTERN}
+        )
         super().__init__(schemes={"http", "https"}, validate=ma.validate.Length(max=500), **kwargs)
 
     def _validate(self, value: Any) -> None:
@@ -169,7 +175,8 @@ class SeriesSchema(ma.Schema):
 
 
 class BriefingCreateSchema(ma.Schema):
-    """A single briefing to create (times with their offset)."""
+    """A single briefing to create (times with their offset). Rules across fields (422 otherwise): `ends_at` after
+    `starts_at`, at most 12 hours later, both in the years 2000-2100; `endpoint_ids` name active endpoints."""
 
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -182,7 +189,9 @@ class BriefingCreateSchema(ma.Schema):
 
 
 class BriefingPatchSchema(ma.Schema):
-    """Fields to change on a briefing; absent fields stay as they are."""
+    """Fields to change on a briefing; absent fields stay as they are. The result must keep the rules of creation
+    (`ends_at` after `starts_at`, at most 12 hours, years 2000-2100; active endpoints); 409 once it is no longer
+    scheduled."""
 
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
@@ -195,10 +204,10 @@ class BriefingPatchSchema(ma.Schema):
 
 
 class BriefingListArgs(ma.Schema):
-    """A date range, local dates, inclusive."""
+    """A date range, local dates, inclusive: `from` not after `to`, at most 400 days apart (422 otherwise)."""
 
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = bounded_date(data_key="from", load_default=None)
+    to = bounded_date(load_default=None)
 
 
 class CancelSchema(ma.Schema):

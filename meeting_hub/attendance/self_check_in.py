@@ -20,7 +20,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.attendance import services
 from meeting_hub.attendance.models import AttendanceStatus, CheckInVia
 from meeting_hub.database import utcnow
-from meeting_hub.errors import Conflict, NotFound, ValidationFailed
+from meeting_hub.errors import AuditEntry, Conflict, NotFound, ServiceError, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
@@ -79,6 +79,21 @@ def set_self_check_in(briefing: Briefing, enabled: bool, actor: User) -> None:
     audit.record("briefing.self_check_in", actor, target=f"briefing:{briefing.id}", enabled=enabled)
 
 
+class WrongPhoneDigits(ValidationFailed):
+    """The phone digits do not match the roster: refused, and audited after the caller rolls back (a guess)."""
+
+    def __init__(self, message: str, *, target: SelfCheckInTarget, person_id: int) -> None:
+        super().__init__(message, details={"phone_last_digits": _("Không khớp.")})
+        self.briefing_id, self.endpoint_id, self.person_id = target.briefing.id, target.endpoint.id, person_id
+
+    def audit_entry(self) -> AuditEntry | None:
+        return AuditEntry(
+            "self_check_in.failed",
+            f"person:{self.person_id}",
+            {"briefing_id": self.briefing_id, "endpoint_id": self.endpoint_id, "reason": "wrong_phone_digits"},
+        )
+
+
 @dataclass(frozen=True)
 class SelfCheckInOutcome:
     """What the secretary is told."""
@@ -86,6 +101,18 @@ class SelfCheckInOutcome:
     person: Person
     status: AttendanceStatus
     already_recorded: bool
+
+
+class TooManyGuesses(ServiceError):
+    """The person's or the endpoint's guesses are used up for now (self_check_in_limits.py)."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+
+def is_open(briefing: Briefing) -> bool:
+    """Tell whether secretaries can check themselves in now: self check-in on, and the briefing live."""
+    return briefing.self_check_in and briefing.status == BriefingStatus.LIVE
 
 
 def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: str) -> SelfCheckInOutcome:
@@ -106,8 +133,7 @@ def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: 
     if len(digits) < 4:
         raise ValidationFailed(_("Danh sách chưa có số điện thoại của đồng chí. Vui lòng báo cán bộ điểm cầu."))
     if phone_last_digits.strip() != digits[-4:]:
-        audit.record("self_check_in.failed", None, actor_name="(QR)", target=f"person:{person.id}")
-        raise ValidationFailed(_("Bốn số cuối điện thoại không đúng."), details={"phone_last_digits": _("Không khớp.")})
+        raise WrongPhoneDigits(_("Bốn số cuối điện thoại không đúng."), target=target, person_id=person.id)
     existing = services.current_record(briefing.id, person.id)
     if existing is not None:
         # Never override what was recorded, by the operator or by an earlier scan.

@@ -5,53 +5,76 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 
 from meeting_hub import qr_codes
+from meeting_hub.accounts import audit
 from meeting_hub.accounts.access import acting_user
 from meeting_hub.accounts.forms import ConfirmForm
 from meeting_hub.accounts.roles import Role
-from meeting_hub.attendance import self_check_in
+from meeting_hub.attendance import self_check_in, self_check_in_limits
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
-from meeting_hub.errors import ServiceError
-from meeting_hub.extensions import csrf, db, limiter
+from meeting_hub.errors import AuditEntry, NotFound, ServiceError
+from meeting_hub.extensions import csrf, db
 from meeting_hub.public_links import external_url
 from meeting_hub.scheduling.services import get_briefing
 
 blueprint = Blueprint("self_check_in", __name__)
 
 
-def _guess_key() -> str:
-    # Several secretaries may share one address (the ward office's Wi-Fi): limit guesses per person, not per address.
-    return f"{get_remote_address()}:{request.form.get('person_id', '')}"
+def _person_id(text: str) -> int:
+    """Read the picked person's id as the service will ("07", " 7" and "+7" are 7): limits count the parsed id."""
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _audit_failure(failure: ServiceError, target: self_check_in.SelfCheckInTarget, person_id: int) -> None:
+    entry = failure.audit_entry() or AuditEntry(
+        "self_check_in.failed",
+        f"person:{person_id}",
+        {"briefing_id": target.briefing.id, "endpoint_id": target.endpoint.id, "reason": failure.code},
+    )
+    audit.record(entry.action, None, actor_name="(QR)", target=entry.target or "", **entry.detail)
 
 
 @blueprint.route("/checkin/<token>", methods=["GET", "POST"])
-@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_guess_key)
 def check_in_page(token: str) -> ResponseReturnValue:
     """Let a secretary pick their name and confirm with the last four digits of their phone."""
     target = self_check_in.resolve_token(token)
     outcome = None
     error = None
+    status = 200
     if request.method == "POST":
+        person_id = _person_id(request.form.get("person_id", ""))
         try:
-            outcome = self_check_in.check_in_self(
-                target, request.form.get("person_id", type=int) or 0, request.form.get("phone_last_digits", "")
-            )
+            if not self_check_in_limits.take_attempt(target.briefing.id, target.endpoint.id, person_id):
+                raise self_check_in.TooManyGuesses(
+                    _("Đã thử quá nhiều lần. Vui lòng đợi ít phút, hoặc báo cán bộ điểm cầu điểm danh giúp.")
+                )
+            outcome = self_check_in.check_in_self(target, person_id, request.form.get("phone_last_digits", ""))
             db.session.commit()
         except ServiceError as failure:
+            # The refused work goes; the audit line of the failed attempt is written after it, and kept.
             db.session.rollback()
-            db.session.commit()  # keep the audit line of a failed attempt
+            if isinstance(failure, self_check_in.WrongPhoneDigits | NotFound):
+                self_check_in_limits.count_wrong_guess(target.briefing.id, target.endpoint.id)
+            _audit_failure(failure, target, person_id)
+            db.session.commit()
             error = failure.message
+            status = failure.http_status if isinstance(failure, self_check_in.TooManyGuesses) else 200
+    # The roster (people's names) shows only while secretaries can check in: the printed link outlives the briefing.
+    is_open = self_check_in.is_open(target.briefing)
     return render_template(
         "attendance/self_check_in.html",
         target=target,
-        people=self_check_in.roster(target.endpoint),
+        is_open=is_open,
+        people=self_check_in.roster(target.endpoint) if is_open else [],
         outcome=outcome,
         error=error,
         status_labels=ATTENDANCE_STATUS_LABELS,
-    )
+    ), status
 
 
 # Reached by scanning a printed code on a phone with no session: the signed token and the phone digits guard it.

@@ -8,12 +8,10 @@ import sqlalchemy as sa
 
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
-from meeting_hub.attendance.page_data import briefing_to_take
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.network.services import endpoint_counts
 from meeting_hub.scheduling.holidays import flagged_briefings
-from meeting_hub.scheduling.models import BriefingStatus
 from meeting_hub.scheduling.services import live_briefings, upcoming_briefings
 
 
@@ -26,8 +24,8 @@ def home_summary(user: User) -> dict[str, Any]:
         summary["endpoint"] = db.session.get(Endpoint, user.endpoint_id)
         summary["counts"] = endpoint_counts([user.endpoint_id]).get(user.endpoint_id, {})
         # During a live briefing the roll-call is the operator's job: the first screen leads straight to it.
-        to_take = briefing_to_take(user)
-        summary["take_now"] = to_take if to_take is not None and to_take.status == BriefingStatus.LIVE else None
+        # (the console's own choice, attendance.page_data.briefing_to_take, also takes the first live briefing)
+        summary["take_now"] = summary["live"][0] if summary["live"] else None
     elif user.role == Role.RESPONDER and user.agency_id is not None:
         summary["agency"] = db.session.get(Agency, user.agency_id)
     else:

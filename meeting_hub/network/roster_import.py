@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, CellKind, Endpoint, Person, PersonRole
 from meeting_hub.network.services import PHONE_PATTERN
+from meeting_hub.network.xlsx_limits import XlsxTooLarge, check_xlsx
 from meeting_hub.vietnamese import fold, normalize_name
 
 HEADER = ("endpoint_code", "cell", "full_name", "role", "phone")
@@ -48,11 +50,17 @@ ROLE_WORDS: dict[str, PersonRole] = {
     "member": PersonRole.MEMBER,
     "dang vien": PersonRole.MEMBER,
 }
+#: Rows a file may have (the header aside, blank rows included), through the CLI.
 MAX_ROWS = 100_000
+#: Rows through the web page, which runs the import inside the request: about 1 s per 1,000 rows on two cores, and
+#: with gevent workers every socket of the worker waits meanwhile. Bigger files go through `meeting-hub import-roster`.
+WEB_MAX_ROWS = 10_000
 MAX_COLUMNS = 50
 MAX_CELL_LENGTH = 300
-#: What an .xlsx may unpack to: a few MB of XML per 100,000 rows; more is a zip bomb, not a roster.
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: How much of a cell an error message repeats.
+SHOWN_CELL_LENGTH = 60
+#: Checking stops after this many errors: the report stays a page, not megabytes, when every row is wrong.
+MAX_REPORTED_ERRORS = 500
 
 
 @dataclass(frozen=True)
@@ -136,13 +144,15 @@ def match_header(header: list[str]) -> Columns:
     return Columns(positions, titles)
 
 
-def read_rows(filename: str, content: bytes) -> tuple[Columns, Iterator[tuple[int, list[str]]]]:
+def read_rows(
+    filename: str, content: bytes, max_rows: int = MAX_ROWS
+) -> tuple[Columns, Iterator[tuple[int, list[str]]]]:
     """Return the columns of a CSV or XLSX file and its non-empty rows as (line number, values in HEADER order)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         rows = _csv_rows(content)
     elif suffix == ".xlsx":
-        rows = _xlsx_rows(content)
+        rows = _xlsx_rows(content, max_rows)
     else:
         raise RosterFileError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
     iterator = iter(rows)
@@ -153,24 +163,44 @@ def read_rows(filename: str, content: bytes) -> tuple[Columns, Iterator[tuple[in
 
     def values() -> Iterator[tuple[int, list[str]]]:
         for line_number, row in enumerate(iterator, start=2):
+            if line_number > max_rows + 1:  # blank lines count too: a file of blank lines is no roster either
+                raise RosterFileError(_("Tệp có quá %(n)d dòng (kể cả dòng trống).", n=max_rows))
             if any(cell.strip() for cell in row):
                 yield line_number, columns.pick(row)
 
     return columns, values()
 
 
-def _csv_rows(content: bytes) -> Iterable[list[str]]:
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise RosterFileError(_("Tệp CSV phải được lưu với mã hóa UTF-8.")) from error
-    return csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error as error:
+        # The csv module refuses a field over csv.field_size_limit() (131,072 characters) with an English message.
+        if "field larger than field limit" not in str(error):
+            raise
+        raise RosterFileError(
+            _(
+                "Dòng %(line)d có một ô dài quá %(n)d ký tự: đây không phải một danh sách thông thường.",
+                line=reader.line_num,
+                n=MAX_CELL_LENGTH,
+            )
+        ) from error
 
 
-def _xlsx_rows(content: bytes) -> Iterable[list[str]]:
+def _xlsx_rows(content: bytes, max_rows: int) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # imported here: only imports need it, and it is slow to load
 
-    _check_xlsx_size(content)
+    try:
+        check_xlsx(content, max_rows=max_rows, max_columns=MAX_COLUMNS)
+    except XlsxTooLarge as error:
+        raise RosterFileError(str(error)) from error
+    except (zipfile.BadZipFile, ExpatError) as error:
+        raise RosterFileError(_("Không đọc được tệp Excel (.xlsx).")) from error
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -179,29 +209,19 @@ def _xlsx_rows(content: bytes) -> Iterable[list[str]]:
         declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
     except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
         raise RosterFileError(_("Không đọc được tệp Excel (.xlsx).")) from error
-    if declared_rows > MAX_ROWS + 1 or declared_columns > MAX_COLUMNS:
+    if declared_rows > max_rows + 1 or declared_columns > MAX_COLUMNS:
         raise RosterFileError(
             _(
                 "Trang tính khai báo %(rows)d dòng × %(columns)d cột, "
                 "vượt giới hạn %(max_rows)d dòng, %(max_columns)d cột.",
                 rows=declared_rows,
                 columns=declared_columns,
-                max_rows=MAX_ROWS,
+                max_rows=max_rows,
                 max_columns=MAX_COLUMNS,
             )
         )
     for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
         yield ["" if value is None else _cell_text(value) for value in values]
-
-
-def _check_xlsx_size(content: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise RosterFileError(_("Không đọc được tệp Excel (.xlsx).")) from error
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise RosterFileError(_("Tệp Excel giải nén ra quá lớn: đây không phải một danh sách thông thường."))
 
 
 def _cell_text(value: object) -> str:
@@ -225,6 +245,13 @@ def validate_rows(
         if len(valid) + len(errors) >= MAX_ROWS:
             errors.append(RowError(line, "", _("Tệp có quá %(n)d dòng.", n=MAX_ROWS)))
             break
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            errors.append(
+                RowError(
+                    line, "", _("Đã dừng kiểm tra sau %(n)d lỗi: hãy sửa các lỗi trên rồi nhập lại.", n=len(errors))
+                )
+            )
+            break
         cells = [value.strip() for value in raw] + [""] * (len(HEADER) - len(raw))
         code, cell_name, full_name, role_text, phone = cells[: len(HEADER)]
         row_errors: list[RowError] = [
@@ -239,9 +266,11 @@ def validate_rows(
         if not code:
             row_errors.append(RowError(line, "endpoint_code", _("Thiếu mã điểm cầu.")))
         elif endpoint is None:
-            row_errors.append(RowError(line, "endpoint_code", _("Không có điểm cầu mã “%(code)s”.", code=code)))
+            row_errors.append(RowError(line, "endpoint_code", _("Không có điểm cầu mã “%(code)s”.", code=_shown(code))))
         elif not endpoint.active:
-            row_errors.append(RowError(line, "endpoint_code", _("Điểm cầu “%(code)s” đã ngừng hoạt động.", code=code)))
+            row_errors.append(
+                RowError(line, "endpoint_code", _("Điểm cầu “%(code)s” đã ngừng hoạt động.", code=_shown(code)))
+            )
         if not cell_name:
             row_errors.append(RowError(line, "cell", _("Thiếu tên chi bộ.")))
         if not full_name:
@@ -255,12 +284,14 @@ def validate_rows(
                     _(
                         "Chức vụ “%(role)s” không hợp lệ: ghi bí thư, phó bí thư hoặc đảng viên "
                         "(hoặc secretary, deputy, member).",
-                        role=role_text,
+                        role=_shown(role_text),
                     ),
                 )
             )
         if phone and not PHONE_PATTERN.match(phone):
-            row_errors.append(RowError(line, "phone", _("Số điện thoại “%(phone)s” không hợp lệ.", phone=phone)))
+            row_errors.append(
+                RowError(line, "phone", _("Số điện thoại “%(phone)s” không hợp lệ.", phone=_shown(phone)))
+            )
         if row_errors or endpoint is None or role is None:
             errors.extend(_titled(row_errors, titles))
             continue
@@ -273,6 +304,11 @@ def validate_rows(
             RosterRow(line, endpoint.id, normalize_name(cell_name), normalize_name(full_name), role, phone or None)
         )
     return valid, errors
+
+
+def _shown(value: str) -> str:
+    """Return a cell as an error message repeats it: its first SHOWN_CELL_LENGTH characters."""
+    return value if len(value) <= SHOWN_CELL_LENGTH else value[: SHOWN_CELL_LENGTH - 1] + "…"
 
 
 def _titled(errors: list[RowError], titles: dict[str, str]) -> list[RowError]:
@@ -300,6 +336,7 @@ def import_roster(
     content: bytes,
     actor: User | None,
     progress: Callable[[int], None] | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> ImportResult:
     """Validate the whole file, then write it in one transaction; a file with any bad row writes nothing.
 
@@ -308,7 +345,7 @@ def import_roster(
     """
     result = ImportResult()
     try:
-        columns, raw_rows = read_rows(filename, content)
+        columns, raw_rows = read_rows(filename, content, max_rows)
         rows, errors = validate_rows(raw_rows, columns)
     except RosterFileError as error:
         result.errors.append(RowError(1, "", str(error)))
@@ -321,10 +358,14 @@ def import_roster(
         result.errors = errors
         return result
 
-    cells = {(cell.endpoint_id, fold(cell.name)): cell for cell in db.session.scalars(sa.select(Cell))}
-    people: dict[tuple[int, str], list[Person]] = {}
+    all_cells = list(db.session.scalars(sa.select(Cell)))
+    cells = {(cell.endpoint_id, fold(cell.name)): cell for cell in all_cells}
+    cells_by_id = {cell.id: cell for cell in all_cells}
+    # Keyed by the cell object: new cells get their id only at the one flush of the commit (a flush per new cell
+    # made a 10,000-row import take minutes).
+    people: dict[tuple[Cell, str], list[Person]] = {}
     for person in db.session.scalars(sa.select(Person)):
-        people.setdefault((person.cell_id, fold(person.full_name)), []).append(person)
+        people.setdefault((cells_by_id[person.cell_id], fold(person.full_name)), []).append(person)
 
     for done, row in enumerate(rows, start=1):
         cell = cells.get((row.endpoint_id, fold(row.cell_name)))
@@ -332,15 +373,18 @@ def import_roster(
             cell = Cell(endpoint_id=row.endpoint_id, name=row.cell_name, kind=guess_cell_kind(row.cell_name))
             cell.refresh_search_text()
             db.session.add(cell)
-            db.session.flush()
             cells[(row.endpoint_id, fold(row.cell_name))] = cell
             result.created_cells += 1
-        matches = people.get((cell.id, fold(row.full_name)), [])
+        matches = people.get((cell, fold(row.full_name)), [])
         if not matches:
-            person = Person(cell_id=cell.id, full_name=row.full_name, role=row.role, phone=row.phone)
+            person = Person(full_name=row.full_name, role=row.role, phone=row.phone)
+            if cell.id is None:
+                person.cell = cell  # a new cell: its (empty) people list needs no loading
+            else:
+                person.cell_id = cell.id  # an existing cell: do not load its people to append one
             person.refresh_search_text()
             db.session.add(person)
-            people[(cell.id, fold(row.full_name))] = [person]
+            people[(cell, fold(row.full_name))] = [person]
             result.created_people += 1
         else:
             person = matches[0]

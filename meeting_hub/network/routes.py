@@ -22,7 +22,7 @@ from meeting_hub.network.forms import (
     RosterImportForm,
 )
 from meeting_hub.network.models import CellKind, EndpointKind, PersonRole
-from meeting_hub.network.roster_import import import_roster
+from meeting_hub.network.roster_import import WEB_MAX_ROWS, import_roster
 from meeting_hub.network.roster_template import template_csv, template_xlsx
 from meeting_hub.network.services import endpoint_counts
 from meeting_hub.web import show_refusal
@@ -346,7 +346,7 @@ def roster_import() -> ResponseReturnValue:
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        result = import_roster(upload.filename or "", upload.read(), actor)
+        result = import_roster(upload.filename or "", upload.read(), actor, max_rows=WEB_MAX_ROWS)
         if result.ok:
             db.session.commit()
             flash(_("Đã nhập danh sách."), "success")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from meeting_hub.accounts import audit
-from meeting_hub.accounts.audit_log import ACTION_GROUPS, ACTION_LABELS, parse_day
+from meeting_hub.accounts.audit_log import ACTION_GROUPS, ACTION_LABELS, AuditFilters
 from meeting_hub.accounts.models import AuditEvent
+from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import IssueAction
 from tests import factories
@@ -45,14 +46,17 @@ def test_every_action_the_app_writes_has_a_vietnamese_label() -> None:
     assert all(code.split(".")[0] in ACTION_GROUPS for code in ACTION_LABELS)
 
 
-def test_dates_are_read_as_dd_mm_yyyy() -> None:
-    assert parse_day("03/12/2026") == datetime(2026, 12, 3).date()
-    assert parse_day(" 3/1/2026 ") == datetime(2026, 1, 3).date()
-    assert parse_day("") is None
-    with pytest.raises(ValueError, match="dd/mm/yyyy"):
-        parse_day("2026-12-03")
-    with pytest.raises(ValueError, match="không có trên lịch"):
-        parse_day("31/02/2026")
+def test_the_day_filters_read_dates_as_every_date_field_does(app_ctx: Flask) -> None:
+    filters = AuditFilters.from_text("", "", "03/12/2026", " 3/1/2027 ")
+    assert (filters.first_day, filters.last_day) == (date(2026, 12, 3), date(2027, 1, 3))
+    assert AuditFilters.from_text("", "", "", "").first_day is None
+    assert AuditFilters.from_text("", "", "2026-12-03", "").first_day == date(2026, 12, 3)  # ISO, from old links
+    with pytest.raises(ValidationFailed) as refused:
+        AuditFilters.from_text("", "", "31/02/2026", "1/1/2026")
+    assert refused.value.details == {"first_day": "Tháng 02/2026 không có ngày 31."}
+    with pytest.raises(ValidationFailed) as backwards:
+        AuditFilters.from_text("", "", "03/12/2026", "01/12/2026")
+    assert set(backwards.value.details) == {"last_day"}
 
 
 def _seed(app: Flask) -> None:
@@ -108,9 +112,9 @@ def test_filters_by_who_what_and_when(
     # Local days (UTC+7): 30/11 16:59 UTC is 30/11 23:59 local; 17:01 UTC is already 01/12.
     assert rows(actor="lan", first_day="01/12/2026", last_day="01/12/2026") == ["user.create"]
     assert rows(actor="lan", last_day="30/11/2026") == ["endpoint.update"]
-    page = client.get("/admin/audit", query_string={"first_day": "2026-12-01", "last_day": "31/02/2026"}).text
-    assert "cần viết theo dạng dd/mm/yyyy" in page
-    assert "không có trên lịch" in page
+    page = client.get("/admin/audit", query_string={"first_day": "12/2026", "last_day": "31/02/2026"}).text
+    assert "Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy" in page
+    assert "Tháng 02/2026 không có ngày 31." in page
 
 
 def test_log_is_paginated(app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork) -> None:

@@ -6,14 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from meeting_hub.follow_up import exports
-from tests.follow_up.conftest import FollowUp, make_issue
+from tests.follow_up.conftest import FollowUp, assigned_issue, make_issue
 from tests.follow_up.test_workflow_api import Api
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,11 +59,33 @@ def test_no_csv_cell_can_start_a_formula(table: list[list[exports.Cell]]) -> Non
         _assert_cannot_start_a_formula(value)
 
 
+def _as_read_back(value: exports.Cell) -> exports.Cell:
+    """Return what a text cell reads back as: XML drops the characters it cannot hold and reads CR as LF."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    return text or None
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows)
-def test_no_xlsx_cell_can_start_a_formula(table: list[list[exports.Cell]]) -> None:
-    for value in _xlsx_cells(exports.to_xlsx(table)):
-        _assert_cannot_start_a_formula(value)
+def test_no_xlsx_cell_is_a_formula_and_every_text_reads_back_as_typed(table: list[list[exports.Cell]]) -> None:
+    # A string cell is never evaluated, whatever it starts with: no quote is added to what the user wrote.
+    content = exports.to_xlsx(table)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert not re.search(r"<f[ >/]", sheet_xml)
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    texts = {(cell.row, cell.column): cell.value for cell in cells if isinstance(cell.value, str)}
+    expected = {
+        (r, c): _as_read_back(value)
+        for r, row in enumerate(table, start=1)
+        for c, value in enumerate(row, start=1)
+        if isinstance(value, str) and _as_read_back(value) is not None
+    }
+    assert texts == expected
 
 
 @settings(max_examples=100, deadline=None)
@@ -97,3 +123,28 @@ def test_the_api_exports_the_filtered_list(app: Flask, follow_up: FollowUp) -> N
     too_many = leader.get("/api/v1/issues.csv")
     assert too_many.status_code == 422
     assert too_many.json["error"]["code"] == "invalid"
+
+
+def test_the_xlsx_keeps_text_as_written_and_dates_as_dates(app: Flask, follow_up: FollowUp) -> None:
+    with app.app_context():
+        from meeting_hub.extensions import db
+
+        issue = assigned_issue(follow_up, due_on=date(2026, 12, 31), title='=HYPERLINK("http://x")')
+        raised_at = issue.raised_at
+        db.session.commit()
+    sheet = load_workbook(io.BytesIO(Api(app, "leader").get("/api/v1/issues.xlsx").data)).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    row = {title: cell for title, cell in zip(header, sheet[2], strict=True)}
+    title = row["Tiêu đề"]
+    assert (title.value, title.data_type) == ('=HYPERLINK("http://x")', "s")  # a string: shown, never run
+    raised = row["Ngày nêu"]
+    assert raised.value == raised_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None, microsecond=0)
+    assert raised.number_format == "dd/mm/yyyy hh:mm"
+    due = row["Hạn xử lý"]
+    assert due.value == datetime(2026, 12, 31)  # Excel stores days as date-times at midnight
+    assert due.number_format == "dd/mm/yyyy"
+    # The CSV has no types: its dates are dd/mm/yyyy text and its formula-like text keeps the quote.
+    table = list(csv.reader(io.StringIO(Api(app, "leader").get("/api/v1/issues.csv").data.decode("utf-8-sig"))))
+    assert table[1][header.index("Tiêu đề")] == '\'=HYPERLINK("http://x")'
+    assert table[1][header.index("Hạn xử lý")] == "31/12/2026"

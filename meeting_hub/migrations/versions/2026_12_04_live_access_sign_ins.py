@@ -1,7 +1,7 @@
 """accounts: per-user auth epoch (open sockets follow access changes), one row per browser sign-in
 
 Revision ID: 8e4f1b6c9a20
-Revises: 5d2c8a41e7b3
+Revises: 8c4f2d19a6b1
 Create Date: 2026-12-04 09:00:00
 
 """
@@ -12,7 +12,7 @@ import meeting_hub.database
 
 # revision identifiers, used by Alembic.
 revision = '8e4f1b6c9a20'
-down_revision = '5d2c8a41e7b3'
+down_revision = '8c4f2d19a6b1'
 branch_labels = None
 depends_on = None
 
