@@ -51,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.jobs import init_app as init_jobs
     from meeting_hub.network.routes import blueprint as network_blueprint
     from meeting_hub.observability import configure_logging, observe_requests
-    from meeting_hub.realtime import deflate, packet_json, transport
+    from meeting_hub.realtime import deflate, packet_guard, packet_json, revocation, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
     from meeting_hub.scheduling.lifecycle_routes import blueprint as lifecycle_blueprint
     from meeting_hub.scheduling.material_routes import blueprint as materials_blueprint
@@ -93,7 +93,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=int(app.config["LIVE_MAX_MESSAGE_BYTES"]),
         json=packet_json,
     )
+    packet_guard.install(socketio.server)
     transport.init_app(app)
+    revocation.init_app(app)
     group_commit.init_app(app)
     init_jobs(app)
     # Outermost first: ProxyFix sets scheme, host and client address for Socket.IO (origin check) and Flask alike;

@@ -1,6 +1,6 @@
 """Every model of the app, imported in one place so the metadata (Alembic, create_all) sees all tables."""
 
-from meeting_hub.accounts.models import ApiToken, AuditEvent, User
+from meeting_hub.accounts.models import ApiToken, AuditEvent, SignInSession, User
 from meeting_hub.attendance.models import AttendanceRecord, EndpointLink
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
@@ -43,5 +43,6 @@ __all__ = [
     "MinutesVersion",
     "Notification",
     "Person",
+    "SignInSession",
     "User",
 ]

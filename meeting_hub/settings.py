@@ -79,20 +79,29 @@ class Settings(BaseSettings):
     max_content_length: PositiveInt = 21 * 1024 * 1024
 
     # Live layer: dashboards get one message per window; consoles beat every few seconds; an endpoint unheard for
-    # LIVE_STALE_AFTER_SECONDS is shown as lost. Per-connection socket rate limit; largest socket message accepted.
+    # LIVE_STALE_AFTER_SECONDS is shown as lost. Socket rate limits per user and address; largest message accepted.
     live_websocket_deflate: Literal["never", "on-request", "always"] = "never"
     live_coalesce_ms: NonNegativeInt = 25
     #: Socket check-ins written in batches by one writer per process (meeting_hub/attendance/group_commit.py).
     live_group_commit: bool = True
     live_group_commit_max: PositiveInt = 200
     live_group_commit_wait_seconds: Annotated[float, Field(gt=0)] = 10.0
-    #: Socket handlers read the sender's account again after this long (a deactivation takes effect within it).
+    #: Open sockets are checked against their account this often (one query per process, by a sweep; and before an
+    #: event once the last check is older): a token revoked, a sign-out, a password change, a deactivation or a new
+    #: role or endpoint made in another process ends them within it. In the process that made it: at once.
     live_user_recheck_seconds: Annotated[float, Field(ge=0)] = 5.0
     live_heartbeat_seconds: PositiveInt = 15
     live_presence_event_seconds: PositiveInt = 30
     live_stale_after_seconds: PositiveInt = 60
+    #: Socket events per user (all their sockets together, per process): average per second, and burst.
     live_events_per_second: PositiveInt = 20
     live_events_burst: PositiveInt = 60
+    #: Socket events per client address (all users behind it, per process); 0: no address budget (a proxy without
+    #: MEETING_HUB_TRUST_PROXY makes every client one address).
+    live_address_events_per_second: NonNegativeInt = 200
+    live_address_events_burst: PositiveInt = 600
+    #: Open sockets per user and process; opening one more closes the user's oldest.
+    live_max_connections_per_user: PositiveInt = 10
     live_max_message_bytes: PositiveInt = 16 * 1024
 
     # Scheduling and calendars

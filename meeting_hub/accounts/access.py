@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
 from meeting_hub.accounts import audit, services
 from meeting_hub.accounts.models import User
@@ -68,15 +68,71 @@ def _load_user_from_session(user_id: str) -> User | None:
     # A request that carries a bearer token is judged by the token alone, never by a cookie next to it.
     if bearer_token() is not None:
         return None
-    # The id is "<user id>:<session version>" (User.get_id): a session signed before the version was raised
-    # (password change, reset, deactivation) no longer loads; a bare id, from before versions existed, neither.
-    raw_id, _sep, raw_version = user_id.partition(":")
-    if not raw_id.isdigit() or not raw_version.isdigit():
+    # The id is "<user id>:<session version>:<sign-in id>" (sign_in_session): a session signed before the version
+    # was raised (password change, reset, deactivation), or whose sign-in was ended (sign-out), no longer loads;
+    # neither does an id of an older form, whose cookie could never be ended.
+    parts = user_id.split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
         return None
+    raw_id, raw_version, raw_sign_in = parts
     user = db.session.get(User, int(raw_id))
     if user is None or not user.active or user.session_version != int(raw_version):
         return None
+    if not services.sign_in_is_open(user.id, int(raw_sign_in)):
+        return None
     return user
+
+
+def _session_sign_in() -> tuple[int, int] | None:
+    """Return the user id and the sign-in of the current session's id, or None."""
+    parts = str(session.get("_user_id") or "").split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    return int(parts[0]), int(parts[2])
+
+
+def current_sign_in_id() -> int | None:
+    """Return the browser sign-in of the current session (the last part of its id), or None."""
+    current = _session_sign_in()
+    return current[1] if current is not None else None
+
+
+def sign_in_session(user: User, sign_in_id: int, *, remember: bool) -> None:
+    """Sign the browser session in as the user under this sign-in (also after the user's own password change)."""
+    previous = _session_sign_in()
+    if previous is not None and previous[1] != sign_in_id:
+        services.end_sign_in(*previous)  # signing in over another sign-in ends it, copies of its cookies included
+        db.session.commit()
+    login_user(user, remember=remember)
+    # Flask-Login keeps the user's get_id() in the session and the remember-me cookie: add the sign-in to it, so
+    # that ending this sign-in ends both cookies, saved copies included.
+    session["_user_id"] = f"{user.get_id()}:{sign_in_id}"
+    _rotate_csrf_token()
+
+
+def resume_session(user: User) -> None:
+    """Sign the current browser session in again after the user's session version was raised by this session."""
+    sign_in_id = current_sign_in_id()
+    if sign_in_id is None:
+        sign_in_id = services.start_sign_in(user)
+        db.session.commit()
+    sign_in_session(user, sign_in_id, remember=has_remember_cookie())
+
+
+def end_session() -> None:
+    """Sign the browser session out and end its sign-in, so that a saved copy of its cookies no longer works."""
+    user, sign_in_id = signed_in_user(), current_sign_in_id()
+    if user is not None and sign_in_id is not None:
+        services.end_sign_in(user.id, sign_in_id)
+        db.session.commit()
+    logout_user()
+    _rotate_csrf_token()
+
+
+def _rotate_csrf_token() -> None:
+    # A token seen before sign-in (or by the previous user of the browser) must not be valid after it.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 @login_manager.request_loader

@@ -33,6 +33,10 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Part of the session id (get_id): raising it ends every session and remember-me cookie signed before.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Raised (in the same transaction) by every change that ends or narrows what the user's credentials authorise:
+    #: a token revoked, a sign-out, the session version, deactivation, a new role, endpoint or agency. Open sockets
+    #: compare it with the value they were opened under (see accounts/live_access.py).
+    auth_epoch: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Created by `meeting-hub demo` with the published demo password (the sign-in page of a demo install says so).
     demo_account: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -60,7 +64,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        """Return the session id: the user id and the session version, so a raised version ends older sessions."""
+        """Return the user part of the session id: the user id and the session version (a raised version ends older
+        sessions); accounts.access.sign_in_session adds the sign-in, so that one sign-out ends one session."""
         return f"{self.id}:{self.session_version}"
 
     def end_sessions(self) -> None:
@@ -74,6 +79,18 @@ class User(Base):
     def refresh_search_text(self) -> None:
         """Recompute the folded search text from the username and display name."""
         self.search_text = f"{self.username} {fold(self.display_name)}"
+
+
+class SignInSession(Base):
+    """One sign-in of a browser: its session and remember-me cookies name it, and stop working once it is ended."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set at sign-out: a saved copy of the cookie is refused from then on.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiToken(Base):

@@ -8,12 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
-from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from meeting_hub.accounts import audit_log as audit_log_view
 from meeting_hub.accounts import password_rules, passwords, services
-from meeting_hub.accounts.access import acting_user, has_remember_cookie, sign_in_limit
+from meeting_hub.accounts.access import acting_user, end_session, resume_session, sign_in_limit, sign_in_session
 from meeting_hub.accounts.audit_log import AuditFilters
 from meeting_hub.accounts.forms import (
     ChangePasswordForm,
@@ -54,9 +53,10 @@ def sign_in() -> ResponseReturnValue:
             db.session.commit()  # the audit line of the refused attempt
             flash(refusal.message, "danger")
             return render_template("accounts/sign_in.html", form=form, demo=services.demo_install()), 429
+        sign_in_id = services.start_sign_in(user) if user is not None else None
         db.session.commit()
-        if user is not None:
-            login_user(user, remember=bool(form.remember.data))
+        if user is not None and sign_in_id is not None:
+            sign_in_session(user, sign_in_id, remember=bool(form.remember.data))
             if user.must_change_password:  # the change form says why
                 return redirect(url_for("accounts.change_password"))
             target = request.args.get("next") or ""
@@ -81,8 +81,8 @@ def sign_in_rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
 
 @blueprint.post("/sign-out")
 def sign_out() -> ResponseReturnValue:
-    """Sign the user out."""
-    logout_user()
+    """Sign the user out; a saved copy of the session or remember-me cookie stops working too."""
+    end_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("accounts.sign_in"))
 
@@ -118,7 +118,7 @@ def change_password() -> ResponseReturnValue:
         else:
             db.session.commit()
             # The session version was raised: sign this session in again so only the others end.
-            login_user(user, remember=has_remember_cookie())
+            resume_session(user)
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form, user=user, rules=password_rules.RULES)

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
-from meeting_hub.accounts import audit, sign_in_throttle
-from meeting_hub.accounts.models import ApiToken, User
+from meeting_hub.accounts import audit, live_access, sign_in_throttle
+from meeting_hub.accounts.models import ApiToken, SignInSession, User
 from meeting_hub.accounts.password_rules import password_problem
 from meeting_hub.accounts.roles import Role
 from meeting_hub.database import utcnow
@@ -217,15 +217,21 @@ def issue_api_token(user: User, label: str, actor: User | None) -> str:
     return raw_token
 
 
-def user_for_api_token(raw_token: str) -> User | None:
-    """Return the active user owning this unrevoked token, noting when it was used."""
+def find_api_token(raw_token: str) -> ApiToken | None:
+    """Return this unrevoked token of an active user, noting when it was used."""
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(raw_token), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
         return None
     token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def user_for_api_token(raw_token: str) -> User | None:
+    """Return the active user owning this unrevoked token, noting when it was used."""
+    token = find_api_token(raw_token)
+    return token.user if token is not None else None
 
 
 def revoke_api_token(token_id: int, actor: User) -> None:
@@ -239,11 +245,36 @@ def revoke_api_token(token_id: int, actor: User) -> None:
 
 def revoke_all_tokens(user: User) -> None:
     """Revoke every token of a user (when they are deactivated)."""
-    db.session.execute(
+    revoked = db.session.scalars(
         sa.update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    )
+        .returning(ApiToken.id)
+    ).all()
+    if revoked:  # a bulk UPDATE: the flush that raises the epoch never sees it
+        user.auth_epoch = live_access.raised_epoch()
+        live_access.note_bulk_changes([live_access.AccessChange(user.id, revoked_tokens=frozenset(revoked))])
+
+
+def start_sign_in(user: User) -> int:
+    """Record a browser sign-in of the user and return its id (part of the session and remember-me cookies)."""
+    sign_in = SignInSession(user_id=user.id)
+    db.session.add(sign_in)
+    db.session.flush()
+    return sign_in.id
+
+
+def end_sign_in(user_id: int, sign_in_id: int) -> None:
+    """End one browser sign-in (sign-out): its cookies, saved copies included, stop working."""
+    sign_in = db.session.get(SignInSession, sign_in_id)
+    if sign_in is not None and sign_in.user_id == user_id and sign_in.ended_at is None:
+        sign_in.ended_at = utcnow()
+
+
+def sign_in_is_open(user_id: int, sign_in_id: int) -> bool:
+    """Tell whether this browser sign-in of the user has not been ended."""
+    sign_in = db.session.get(SignInSession, sign_in_id)
+    return sign_in is not None and sign_in.user_id == user_id and sign_in.ended_at is None
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:

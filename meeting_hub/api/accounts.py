@@ -6,11 +6,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app, g
-from flask_login import login_user
 from flask_smorest import Blueprint
 
 from meeting_hub.accounts import passwords
-from meeting_hub.accounts.access import has_remember_cookie, sign_in_limit
+from meeting_hub.accounts.access import resume_session, sign_in_limit
 from meeting_hub.api.common import caller
 from meeting_hub.extensions import db, limiter
 from meeting_hub.public_links import external_url
@@ -74,4 +73,4 @@ def change_password(body: dict[str, Any]) -> None:
     db.session.commit()
     if not g.get("authenticated_by_token"):
         # The session version was raised: keep the session that made the change.
-        login_user(user, remember=has_remember_cookie())
+        resume_session(user)

@@ -1,15 +1,20 @@
 """Socket handlers of the /live namespace: thin wrappers that authorise, validate, call a service and ack.
 
 Who sends what:
-- `connect`: anyone with a session cookie or `auth: {"token": ...}`; everyone else is refused.
+- `connect`: anyone with a session cookie or `auth: {"token": ...}`; everyone else is refused, and so is everyone on
+  the default namespace "/", which serves nothing. The connection keeps the grant it was opened under: it is closed
+  when that ends (meeting_hub/realtime/revocation.py).
 - `watch` (organizers, leaders, admins: the dashboard; operators: their own endpoint): joins the briefing's rooms and
   acks the missed events or a snapshot.
 - `check_in`, `link_status`, `heartbeat` (operators of an invited endpoint, while the briefing is live; organizers may
   also check in): ack {ok, seq, ...}; the resulting events reach the rooms through meeting_hub.realtime.transport.
+- any other event: acked at once with {ok: false, error: {code: "unknown_event"}}, so a client does not wait for
+  its time-out.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +25,9 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004 - its message reaches the client
 
-from meeting_hub.accounts import audit
+from meeting_hub.accounts import audit, live_access
 from meeting_hub.accounts import services as accounts
-from meeting_hub.accounts.access import signed_in_user
+from meeting_hub.accounts.access import current_sign_in_id, signed_in_user
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import group_commit, payloads, services
@@ -33,11 +38,13 @@ from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
 from meeting_hub.observability import logs, metrics
 from meeting_hub.observability.socket_events import observed
-from meeting_hub.realtime import transport
-from meeting_hub.realtime.connections import Connection, connections
+from meeting_hub.realtime import revocation, transport
+from meeting_hub.realtime.connections import Connection, Limits, connections
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from meeting_hub.validation_messages import flat_details
+
+logger = logging.getLogger(__name__)
 
 DASHBOARD_ROLES = (Role.ORGANIZER, Role.LEADER, Role.ADMIN)
 
@@ -72,7 +79,9 @@ class Caller:
 
 
 def _caller(connection: Connection) -> Caller | None:
-    """Return who is behind the connection, reading the user again when the last reading is too old."""
+    """Return who is behind the connection, checking its grant again when the last check is too old."""
+    if connection.ended:
+        return None
     now = time.monotonic()
     recheck = float(current_app.config["LIVE_USER_RECHECK_SECONDS"])
     if connection.caller is not None and now - connection.caller_read_at < recheck:
@@ -80,15 +89,38 @@ def _caller(connection: Connection) -> Caller | None:
         return cached
     user = db.session.get(User, connection.user_id)
     caller = None
-    if user is not None and connection.session_version not in (None, user.session_version):
-        user = None  # the session that opened the socket was ended (password change or reset, deactivation)
+    if user is not None and user.auth_epoch != connection.grant.epoch:
+        # Something changed the account since the grant was last checked (made elsewhere: a change made by this
+        # process closed the connection already). Only a grant that still holds goes on.
+        grant = live_access.recheck(connection.grant)
+        if grant is None:
+            user = None
+        else:
+            connection.grant = grant
     if user is not None and user.active:
         languages = current_app.config["LANGUAGES"]
         language = user.language if user.language in languages else str(current_app.config["DEFAULT_LANGUAGE"])
         caller = Caller(services.Recorder.of(user), language)
     db.session.rollback()  # the reading's transaction ends here: the writer may need the SQLite lock
     connection.caller, connection.caller_read_at = caller, now
+    if caller is None:
+        revocation.close(connection)
     return caller
+
+
+def _over_budget(connection: Connection) -> dict[str, Any] | None:
+    """Take the event from the user's and address's budgets; return the refusal when they are spent."""
+    if connection.allow():
+        return None
+    if connection.flooding():
+        logger.warning(
+            "closing live connection %s of user %s: %d events sent while refused",
+            connection.sid[:8],
+            connection.user_id,
+            connection.refused_in_a_row,
+        )
+        revocation.close(connection)
+    return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
 
 
 def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
@@ -96,8 +128,9 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, An
     connection = connections.get(_request_sid())
     if connection is None:
         return _error("unauthorized", _("Kết nối chưa được xác thực."))
-    if not connection.bucket.allow():
-        return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
+    refused = _over_budget(connection)
+    if refused is not None:
+        return refused
     audit.client_address.set(request.remote_addr or "")
     logs.bind(user_id=connection.user_id)
     caller = _caller(connection)
@@ -126,28 +159,35 @@ def _audit_refusal(caller: Caller, entry: AuditEntry) -> None:
     db.session.commit()
 
 
+@socketio.on("connect")
+def on_default_connect(_auth: Any = None) -> None:
+    """Refuse every connection to the default namespace "/": nothing is served there (clients use /live)."""
+    raise ConnectionRefusedError("unknown_namespace")
+
+
 @socketio.on("connect", namespace=transport.NAMESPACE)
 @observed("connect")
 def on_connect(auth: Any = None) -> None:
     """Accept a connection with a valid API token (auth.token) or a signed-in session; refuse anything else."""
     token = auth.get("token") if isinstance(auth, dict) else None
-    by_token = isinstance(token, str) and bool(token)
-    user = accounts.user_for_api_token(token) if isinstance(token, str) and token else signed_in_user()
-    if user is None or not user.active:
+    grant: live_access.LiveGrant | None = None
+    if isinstance(token, str) and token:
+        api_token = accounts.find_api_token(token)
+        grant = live_access.grant_for_token(api_token) if api_token is not None else None
+    else:
+        user = signed_in_user()
+        if user is not None and user.must_change_password:
+            db.session.rollback()
+            raise ConnectionRefusedError("password_change_required")
+        grant = live_access.grant_for_session(user, current_sign_in_id()) if user is not None else None
+    if grant is None:
         db.session.rollback()
         raise ConnectionRefusedError("unauthorized")
-    if not by_token and user.must_change_password:
-        db.session.rollback()
-        raise ConnectionRefusedError("password_change_required")
     db.session.commit()  # keeps the token's last_used_at
-    config = current_app.config
-    connections.add(
-        _request_sid(),
-        user.id,
-        float(config["LIVE_EVENTS_PER_SECOND"]),
-        float(config["LIVE_EVENTS_BURST"]),
-        session_version=None if by_token else user.session_version,
-    )
+    limits = Limits.from_config(current_app.config)
+    for oldest in connections.add(_request_sid(), grant, request.remote_addr or "", limits):
+        revocation.close(oldest)  # past the user's cap: the newest connection wins
+    revocation.start_sweeping()
 
 
 @socketio.on("disconnect", namespace=transport.NAMESPACE)
@@ -155,6 +195,16 @@ def on_connect(auth: Any = None) -> None:
 def on_disconnect(*_args: Any) -> None:
     """Forget the connection."""
     connections.remove(_request_sid())
+
+
+@socketio.on("*", namespace=transport.NAMESPACE)
+@observed("unknown")
+def on_unknown_event(_event: Any = None, *_args: Any) -> dict[str, Any]:
+    """Any event nobody handles: answer at once that it is unknown (a client would otherwise wait for its time-out)."""
+    connection = connections.get(_request_sid())
+    if connection is None:
+        return _error("unauthorized", _("Kết nối chưa được xác thực."))
+    return _over_budget(connection) or _error("unknown_event", _("Máy chủ không nhận sự kiện này."))
 
 
 def _watch(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from meeting_hub.accounts import audit
+from meeting_hub.accounts import audit, live_access
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import require_endpoint
 from meeting_hub.accounts.roles import Role
@@ -172,9 +172,14 @@ def merge_endpoint(source: Endpoint, target: Endpoint, actor: User) -> None:
             cell.name = f"{cell.name} ({source.name})"
             cell.refresh_search_text()
         cell.endpoint_id = target.id
-    db.session.execute(
-        sa.update(User).where(User.endpoint_id == source.id, User.role == Role.OPERATOR).values(endpoint_id=target.id)
-    )
+    moved_operators = db.session.scalars(
+        sa.update(User)
+        .where(User.endpoint_id == source.id, User.role == Role.OPERATOR)
+        .values(endpoint_id=target.id, auth_epoch=live_access.raised_epoch())
+        .returning(User.id)
+    ).all()
+    # Their open consoles were authorised for the old endpoint: they end, and connect again for the new one.
+    live_access.note_bulk_changes([live_access.AccessChange(user_id, everything=True) for user_id in moved_operators])
     source.active = False
     source.merged_into_id = target.id
     source.merged_at = utcnow()

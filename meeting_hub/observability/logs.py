@@ -48,6 +48,11 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _LOGGED_MARK = "_meeting_hub_logged"
 
 
+def already_logged(error: BaseException) -> bool:
+    """Tell whether this exception was already written to the log (with its traceback)."""
+    return getattr(error, _LOGGED_MARK, None) is not None
+
+
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
     """Put these fields (request_id, job_id, user_id, ...) on every log line written inside the block."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from meeting_hub.accounts import live_access
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.roles import Role
 from meeting_hub.extensions import db, socketio
@@ -72,6 +75,18 @@ def received_events(client: Any) -> list[dict[str, Any]]:
         if message["name"] == "events":
             events.extend(message["args"][0]["events"])
     return events
+
+
+@contextmanager
+def changed_elsewhere() -> Iterator[None]:
+    """Make the account changes committed inside the block as if by another server process: the database (and so
+    the auth epoch) changes, but this process's open sockets are not told; only a recheck or sweep finds them."""
+    saved = list(live_access._subscribers)
+    live_access._subscribers.clear()
+    try:
+        yield
+    finally:
+        live_access._subscribers.extend(saved)
 
 
 def stamp() -> str:

@@ -12,7 +12,15 @@ from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import AuditEvent
 from meeting_hub.attendance.models import AttendanceRecord
 from meeting_hub.extensions import db
-from tests.attendance.conftest import LiveBriefing, received_events, socket_client, stamp, token_for
+from meeting_hub.realtime import revocation
+from tests.attendance.conftest import (
+    LiveBriefing,
+    changed_elsewhere,
+    received_events,
+    socket_client,
+    stamp,
+    token_for,
+)
 
 
 def test_connection_without_credentials_is_refused(app: Flask, live: LiveBriefing) -> None:
@@ -198,6 +206,8 @@ def test_rate_limit_per_connection(app: Flask, live: LiveBriefing) -> None:
 def test_a_deactivated_operator_is_refused_once_the_account_is_read_again(
     app: Flask, live: LiveBriefing, recheck_seconds: float
 ) -> None:
+    """A deactivation made in another process: refused once the account is read again (a deliberate, bounded delay
+    of at most the recheck interval, which the sweep also keeps for sockets that send nothing)."""
     app.config["LIVE_USER_RECHECK_SECONDS"] = recheck_seconds
     console = socket_client(app, username="op-sao-do")
 
@@ -212,11 +222,24 @@ def test_a_deactivated_operator_is_refused_once_the_account_is_read_again(
         return ack
 
     assert check_in(0)["ok"] is True
-    with app.app_context():
+    with app.app_context(), changed_elsewhere():
         accounts.deactivate_user(accounts.find_user("op-sao-do"), accounts.find_user("admin"))
         db.session.commit()
     after = check_in(1)
     if recheck_seconds == 0:
         assert after == {"ok": False, "error": {"code": "unauthorized", "message": "Tài khoản không còn hoạt động."}}
-    else:  # within the recheck period the connection still acts on what was read (a deliberate, bounded delay)
+        assert not console.is_connected("/live")
+    else:  # within the recheck period the connection still acts on what was read, until the sweep
         assert after["ok"] is True
+        with app.app_context():
+            assert revocation.sweep() == 1
+        assert not console.is_connected("/live")
+
+
+def test_a_deactivation_in_this_process_closes_the_socket_at_once(app: Flask, live: LiveBriefing) -> None:
+    app.config["LIVE_USER_RECHECK_SECONDS"] = 3600.0
+    console = socket_client(app, username="op-sao-do")
+    with app.app_context():
+        accounts.deactivate_user(accounts.find_user("op-sao-do"), accounts.find_user("admin"))
+        db.session.commit()
+    assert not console.is_connected("/live")
