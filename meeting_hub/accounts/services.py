@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -275,6 +276,17 @@ def sign_in_is_open(user_id: int, sign_in_id: int) -> bool:
     """Tell whether this browser sign-in of the user has not been ended."""
     sign_in = db.session.get(SignInSession, sign_in_id)
     return sign_in is not None and sign_in.user_id == user_id and sign_in.ended_at is None
+
+
+def purge_sign_ins(*, ended_before: datetime, started_before: datetime) -> int:
+    """Delete the sign-ins ended before a moment, and those started so long ago that no cookie naming them is still
+    alive; return how many. A deleted sign-in is refused like an ended one."""
+    result = db.session.execute(
+        sa.delete(SignInSession).where(
+            sa.or_(SignInSession.ended_at < ended_before, SignInSession.started_at < started_before)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from meeting_hub.accounts import services as accounts
 from meeting_hub.database import utcnow
 from meeting_hub.follow_up import notifications
 from meeting_hub.jobs import runs
@@ -40,3 +41,15 @@ def purge_finished() -> None:
     days = int(current_app.config["JOBS_KEEP_DAYS"])
     deleted = runs.purge_finished(utcnow() - timedelta(days=days))
     logger.info("job ledger: %s finished runs purged", deleted)
+
+
+@daily_job("accounts.purge_sign_ins", at_setting="JOBS_NIGHTLY_AT")
+def purge_sign_ins() -> None:
+    """Delete the browser sign-ins ended more than JOBS_KEEP_DAYS ago, and those older than the remember-me cookie."""
+    now = utcnow()
+    remembered = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    deleted = accounts.purge_sign_ins(
+        ended_before=now - timedelta(days=int(current_app.config["JOBS_KEEP_DAYS"])),
+        started_before=now - remembered - timedelta(days=1),
+    )
+    logger.info("sign-ins: %s ended or expired purged", deleted)

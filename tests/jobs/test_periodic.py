@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask
 
+from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.models import SignInSession
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
@@ -37,25 +39,27 @@ def test_the_daily_jobs_are_declared_with_their_settings(app: Flask) -> None:
         ("follow_up.overdue_notices", "JOBS_OVERDUE_NOTICES_AT"),
         ("scheduling.extend_series", "JOBS_NIGHTLY_AT"),
         ("jobs.purge_finished", "JOBS_NIGHTLY_AT"),
+        ("accounts.purge_sign_ins", "JOBS_NIGHTLY_AT"),
     }
 
 
 def test_each_daily_job_gets_one_run_per_local_day_from_its_time_on(app: Flask) -> None:
     day = date(2026, 12, 3)
     assert execution.add_due_daily_runs(app, _at(day, 0, 59)) == []
-    assert len(execution.add_due_daily_runs(app, _at(day, 1, 0))) == 2  # the night's jobs
+    assert len(execution.add_due_daily_runs(app, _at(day, 1, 0))) == 3  # the night's jobs
     assert _runs(app) == {
         "scheduling.extend_series@2026-12-03": JobStatus.DONE,
         "jobs.purge_finished@2026-12-03": JobStatus.DONE,
+        "accounts.purge_sign_ins@2026-12-03": JobStatus.DONE,
     }
     assert execution.add_due_daily_runs(app, _at(day, 6, 59)) == []
     assert len(execution.add_due_daily_runs(app, _at(day, 9, 30))) == 1  # a worker that was down at 07:00
     assert execution.add_due_daily_runs(app, _at(day, 23, 59)) == []
     # 00:30 local on the 4th is still the 3rd in UTC: the day is the network's.
     assert execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 0, 30)) == []
-    assert len(execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 7, 0))) == 3
+    assert len(execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 7, 0))) == 4
     assert set(_runs(app).values()) == {JobStatus.DONE}
-    assert len(_runs(app)) == 6
+    assert len(_runs(app)) == 8
 
 
 def test_the_times_come_from_the_settings(app: Flask) -> None:
@@ -121,3 +125,24 @@ def test_the_series_job_extends_open_ended_series_to_their_horizon_once(app: Fla
     assert after > before
     execution.add_due_daily_runs(app, _at(today + timedelta(days=1), 1, 0))
     assert occurrences() == after
+
+
+def test_the_nightly_purge_forgets_ended_and_expired_sign_ins_only(app: Flask) -> None:
+    now = utcnow()
+    with app.app_context():
+        network = factories.make_small_network()
+        user_id = network.organizer.id
+        db.session.add_all(
+            [
+                SignInSession(user_id=user_id, started_at=now - timedelta(days=40), ended_at=now - timedelta(days=31)),
+                SignInSession(user_id=user_id, started_at=now - timedelta(days=10), ended_at=now - timedelta(days=9)),
+                SignInSession(user_id=user_id, started_at=now - timedelta(days=400)),  # its cookies expired
+                SignInSession(user_id=user_id, started_at=now - timedelta(days=200)),  # still remembered
+            ]
+        )
+        db.session.commit()
+    execution.add_due_daily_runs(app, _at(now.astimezone(HCM).date(), 23, 59))
+    with app.app_context():
+        kept = db.session.scalars(sa.select(SignInSession).order_by(SignInSession.started_at)).all()
+        assert [(now - s.started_at).days for s in kept] == [200, 10]
+        assert accounts.sign_in_is_open(user_id, kept[0].id) and not accounts.sign_in_is_open(user_id, kept[1].id)
