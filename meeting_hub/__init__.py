@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         resources,
         security_headers,
         static_versions,
+        text_input,
         url_converters,
         web,
     )
@@ -105,6 +106,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Outermost of all: every response (Socket.IO's included) gets its X-Request-ID, every request its access line.
     observe_requests(app)
 
+    text_input.init_app(app)  # before anything reads the request's text
     access.init_app(app)
     audit_targets.register()
     web.init_app(app)

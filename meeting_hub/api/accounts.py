@@ -14,6 +14,7 @@ from meeting_hub.accounts.access import has_remember_cookie, sign_in_limit
 from meeting_hub.api.common import caller
 from meeting_hub.extensions import db, limiter
 from meeting_hub.public_links import external_url
+from meeting_hub.text_input import ANY_TEXT, InputSchema
 
 blueprint = Blueprint("api_accounts", __name__, description="The signed-in user")
 
@@ -55,11 +56,11 @@ def me() -> dict[str, Any]:
     }
 
 
-class PasswordChangeBody(ma.Schema):
+class PasswordChangeBody(InputSchema):
     """The caller's current password and the new one (rules: docs/accounts.md)."""
 
-    current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)
 
 
 @blueprint.post("/me/password")

@@ -16,6 +16,7 @@ from meeting_hub.reports import exports, minutes
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
+from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 
 blueprint = Blueprint("api_reports", __name__, description="Minutes and attendance exports")
 
@@ -25,7 +26,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MAX_VERSION = 9_999
 
 
-class MinutesArgs(ma.Schema):
+class MinutesArgs(InputSchema):
     """Which minutes to send: a frozen version (default: the latest), or a draft from the current data."""
 
     version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_VERSION))
@@ -53,10 +54,12 @@ class MinutesVersionSchema(ma.Schema):
     url = ma.fields.String(required=True)
 
 
-class CorrectionBody(ma.Schema):
+class CorrectionBody(InputSchema):
     """Why the minutes are corrected."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, minutes.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, minutes.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
 def version_dict(briefing: Briefing, item: MinutesVersion) -> dict[str, Any]:

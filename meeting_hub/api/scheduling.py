@@ -19,6 +19,7 @@ from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import lifecycle, services
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
+from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 from meeting_hub.url_converters import id_field
 
 blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
@@ -34,7 +35,7 @@ def _local_iso(value: datetime) -> datetime:
 # Schemas
 
 
-class RuleSchema(ma.Schema):
+class RuleSchema(InputSchema):
     """Either {"weekday": "MO".."SU", "week": 1..4 or -1} or {"day": 1..31}."""
 
     weekday = ma.fields.String(validate=ma.validate.OneOf(WEEKDAY_CODES))
@@ -96,7 +97,7 @@ class VideoLinkField(ma.fields.URL):
             super()._validate(value)
 
 
-class SeriesCreateSchema(ma.Schema):
+class SeriesCreateSchema(InputSchema):
     """A monthly series to set up."""
 
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 250))
@@ -116,7 +117,7 @@ class SeriesCreateSchema(ma.Schema):
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
 
 
-class AgendaItemSchema(ma.Schema):
+class AgendaItemSchema(InputSchema):
     """One agenda line."""
 
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
@@ -168,7 +169,7 @@ class SeriesSchema(ma.Schema):
     briefings = ma.fields.List(ma.fields.Nested(BriefingSchema))
 
 
-class BriefingCreateSchema(ma.Schema):
+class BriefingCreateSchema(InputSchema):
     """A single briefing to create (times with their offset)."""
 
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
@@ -176,12 +177,12 @@ class BriefingCreateSchema(ma.Schema):
     ends_at = ma.fields.AwareDateTime(required=True)
     video_link = VideoLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), load_default=list, validate=ma.validate.Length(max=100))
 
 
-class BriefingPatchSchema(ma.Schema):
+class BriefingPatchSchema(InputSchema):
     """Fields to change on a briefing; absent fields stay as they are."""
 
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
@@ -189,25 +190,27 @@ class BriefingPatchSchema(ma.Schema):
     ends_at = ma.fields.AwareDateTime()
     video_link = VideoLinkField()
     room = ma.fields.String(validate=ma.validate.Length(max=300))
-    notes = ma.fields.String(validate=ma.validate.Length(max=5000))
+    notes = ma.fields.String(validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), validate=ma.validate.Length(max=100))
 
 
-class BriefingListArgs(ma.Schema):
+class BriefingListArgs(InputSchema):
     """A date range, local dates, inclusive."""
 
     from_ = ma.fields.Date(data_key="from", load_default=None)
     to = ma.fields.Date(load_default=None)
 
 
-class CancelSchema(ma.Schema):
+class CancelSchema(InputSchema):
     """Why the briefing is cancelled."""
 
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=lifecycle.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=lifecycle.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class OpenSchema(ma.Schema):
+class OpenSchema(InputSchema):
     """Opening before the briefing's day must be confirmed."""
 
     confirm_early = ma.fields.Boolean(
@@ -216,7 +219,7 @@ class OpenSchema(ma.Schema):
     )
 
 
-class CloseSchema(ma.Schema):
+class CloseSchema(InputSchema):
     """Closing while people are unrecorded must be confirmed with how many the caller accepts to leave so."""
 
     confirm_unrecorded = ma.fields.Integer(
@@ -231,10 +234,12 @@ class CloseSchema(ma.Schema):
     )
 
 
-class ReopenSchema(ma.Schema):
+class ReopenSchema(InputSchema):
     """Why a briefing ended by mistake is reopened."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, lifecycle.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, lifecycle.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
 # Conversions
