@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health,
         http_compression,
         http_errors,
+        json_input,
         models,
         resources,
         security_headers,
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     async_mode.check(app.config["ASYNC_MODE"])
     # Every `<int:...>` in the app's routes is an id: bound it before any blueprint registers a rule.
     app.url_map.converters["int"] = url_converters.IdConverter
+    app.json = json_input.JSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
 
     # First registered, so its after_request hook runs last: it compresses what every other hook has finished.

@@ -52,6 +52,11 @@ def one_line(value: str) -> str:
     return " ".join(_CONTROLS_IN_LINE.sub(" ", value).split())
 
 
+def printable(value: str) -> str:
+    """Return stored text fit for a multi-line place (a calendar's description): lines kept, other controls gone."""
+    return _CONTROLS_IN_TEXT.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 # marshmallow: API bodies, query strings and socket messages
 
 

@@ -7,11 +7,10 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app, g
 from flask_login import login_user
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts import passwords
 from meeting_hub.accounts.access import has_remember_cookie, sign_in_limit
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.extensions import db, limiter
 from meeting_hub.public_links import external_url
 from meeting_hub.text_input import ANY_TEXT, InputSchema

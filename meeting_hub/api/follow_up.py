@@ -13,10 +13,9 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.clock import local_today
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.network import services
 from meeting_hub.network.models import Agency, Endpoint, Person
 from meeting_hub.text_input import InputSchema

@@ -6,10 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, url_for
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.roles import Role
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
 from meeting_hub.reports import exports, minutes

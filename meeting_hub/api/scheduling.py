@@ -8,10 +8,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
@@ -21,6 +20,7 @@ from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStat
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
 from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 from meeting_hub.url_converters import id_field
+from meeting_hub.web_links import WebLinkField
 
 blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
 
@@ -85,18 +85,6 @@ class RuleField(ma.fields.Dict):
         return loaded
 
 
-class VideoLinkField(ma.fields.URL):
-    """The briefing's video link: an http(s) URL, or "" for none (the default), on create and on change alike."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": 'An http(s) link, or "" for none.'})
-        super().__init__(schemes={"http", "https"}, validate=ma.validate.Length(max=500), **kwargs)
-
-    def _validate(self, value: Any) -> None:
-        if value != "":  # "" means no link: the URL check does not apply
-            super()._validate(value)
-
-
 class SeriesCreateSchema(InputSchema):
     """A monthly series to set up."""
 
@@ -113,7 +101,7 @@ class SeriesCreateSchema(InputSchema):
         load_default=None, allow_none=True, validate=ma.validate.Range(1, services.MAX_SERIES_MONTHS)
     )
     endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
-    video_link = VideoLinkField(load_default="")
+    video_link = WebLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
 
 
@@ -175,7 +163,7 @@ class BriefingCreateSchema(InputSchema):
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
-    video_link = VideoLinkField(load_default="")
+    video_link = WebLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
@@ -188,7 +176,7 @@ class BriefingPatchSchema(InputSchema):
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    video_link = VideoLinkField()
+    video_link = WebLinkField()
     room = ma.fields.String(validate=ma.validate.Length(max=300))
     notes = ma.fields.String(validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), validate=ma.validate.Length(1, 5000))

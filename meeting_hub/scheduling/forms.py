@@ -14,12 +14,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from meeting_hub.date_fields import VietnameseDateField, VietnameseMonthField, VietnameseTimeField
 from meeting_hub.scheduling.recurrence import WEEK_LABELS, WEEKDAY_LABELS
 from meeting_hub.text_input import CheckedForm
+from meeting_hub.web_links import WebLink
 
 REQUIRED = _l("Trường này là bắt buộc.")
 
@@ -68,7 +69,7 @@ class SeriesForm(CheckedForm):
     endpoint_ids = MultiCheckboxField(_l("Điểm cầu được mời"), coerce=int, validators=[Optional()])
     video_link = StringField(
         _l("Đường dẫn họp trực tuyến"),
-        validators=[Optional(), URL(message=_l("Đường dẫn không hợp lệ.")), Length(max=500)],
+        validators=[Optional(), WebLink()],
     )
     room = StringField(_l("Phòng họp"), validators=[Optional(), Length(max=300)])
 
@@ -82,7 +83,7 @@ class BriefingForm(CheckedForm):
     end_time = VietnameseTimeField(_l("Giờ kết thúc"), validators=[DataRequired(REQUIRED)])
     video_link = StringField(
         _l("Đường dẫn họp trực tuyến"),
-        validators=[Optional(), URL(message=_l("Đường dẫn không hợp lệ.")), Length(max=500)],
+        validators=[Optional(), WebLink()],
     )
     room = StringField(_l("Phòng họp"), validators=[Optional(), Length(max=300)])
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=5000)])
