@@ -114,7 +114,7 @@ def _handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
             details = flat_details(raw_details) if raw_details else None
             if status == 422:
                 code, message = "invalid", _("Dữ liệu gửi lên chưa hợp lệ.")
-        response = make_response(error_response(status, code, message, details))
+        response: Response = make_response(error_response(status, code, message, details))
     except Exception:
         if status < 500:
             raise

@@ -35,16 +35,12 @@ ANY_TEXT = {EXEMPT: True}
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Return why this text cannot be taken (in the user's language), or None when it can."""
-    if multiline:
-        if _CONTROLS_IN_TEXT.search(value):
-            return _("Không được chứa ký tự điều khiển.")
-        return None
-    found = _CONTROLS_IN_LINE.search(value)
+    found = (_CONTROLS_IN_TEXT if multiline else _CONTROLS_IN_LINE).search(value)
     if found is None:
         return None
     if found.group() in "\t\n\r\u2028\u2029":
-        return _("Chỉ nhập trên một dòng.")
-    return _("Không được chứa ký tự điều khiển.")
+        return str(_("Chỉ nhập trên một dòng."))
+    return str(_("Không được chứa ký tự điều khiển."))
 
 
 def one_line(value: str) -> str:
@@ -72,7 +68,7 @@ class _PlainText(ma.validate.Validator):
         return value
 
 
-def _check_text(field: ma.fields.Field) -> None:
+def _check_text(field: ma.fields.Field[Any]) -> None:
     """Give a string field (or a list of strings) the text rule, single-line unless its metadata says otherwise."""
     if isinstance(field, ma.fields.List):
         _check_text(field.inner)
@@ -84,7 +80,7 @@ def _check_text(field: ma.fields.Field) -> None:
 class InputSchema(ma.Schema):
     """The base of every schema that reads what a client sends: its string fields follow the text rule."""
 
-    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
         # Fields are copied for each schema instance before binding: the validator is added to this copy only.
         super().on_bind_field(field_name, field_obj)
         _check_text(field_obj)
@@ -107,10 +103,10 @@ class _FormText:
             raise StopValidation(problem)
 
 
-class CheckedForm(FlaskForm):
+class CheckedForm(FlaskForm):  # type: ignore[misc]
     """The base of every form: text fields follow the text rule (a text area may hold several lines)."""
 
-    class Meta(FlaskForm.Meta):  # type: ignore[name-defined,misc]
+    class Meta(FlaskForm.Meta):  # type: ignore[misc]
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):

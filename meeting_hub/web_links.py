@@ -27,9 +27,9 @@ def web_link_problem(value: str) -> str | None:
     if value == "":
         return None
     if len(value) > MAX_LINK_LENGTH:
-        return _("Quá dài: tối đa %(high)s.", high=MAX_LINK_LENGTH)
+        return str(_("Quá dài: tối đa %(high)s.", high=MAX_LINK_LENGTH))
     if not _WEB_LINK.fullmatch(value) or not urlsplit(value).hostname:
-        return _("Đường dẫn phải bắt đầu bằng http:// hoặc https://.")
+        return str(_("Đường dẫn phải bắt đầu bằng http:// hoặc https://."))
     return None
 
 
