@@ -30,6 +30,7 @@ from meeting_hub.scheduling.models import (
     briefing_endpoints,
 )
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_between, occurrence_months
+from meeting_hub.text_input import text_problem
 from meeting_hub.web_links import web_link_problem
 
 DEFAULT_SERIES_TITLE = "Giao ban công tác tuyên giáo"
@@ -350,6 +351,10 @@ def _agenda_items(items: list[AgendaItemData]) -> list[AgendaItem]:
             raise ValidationFailed(
                 _("Mục %(n)d của chương trình chưa có tiêu đề.", n=position), details={"agenda": _("Thiếu tiêu đề.")}
             )
+        # The page sends its agenda rows outside the form class: the text rule is checked here for them.
+        for text in (item.title, item.presenter):
+            if problem := text_problem(text):
+                raise ValidationFailed(problem, details={"agenda": problem})
         if item.duration_minutes is not None and not 1 <= item.duration_minutes <= MAX_DURATION_MINUTES:
             raise ValidationFailed(
                 _("Thời lượng mục %(n)d không hợp lệ.", n=position), details={"agenda": _("Thời lượng không hợp lệ.")}

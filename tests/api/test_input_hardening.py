@@ -20,6 +20,7 @@ from meeting_hub.accounts.models import User
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.scheduling import services as scheduling
+from meeting_hub.scheduling.models import Briefing
 from tests import factories
 from tests.attendance.conftest import make_live_briefing_with_pha_lai
 from tests.conftest import AuthActions, base_config
@@ -266,3 +267,25 @@ def test_a_video_link_is_http_or_https_on_create_change_forms_and_services(
             )
         db.session.rollback()
         assert scheduling.get_briefing(created.json["id"]).video_link == "https://hop.vn/giao-ban"
+
+
+def test_agenda_rows_and_material_titles_sent_outside_a_form_class_follow_the_text_rule(site: Site) -> None:
+    client = site.app.test_client()
+    AuthActions(client).sign_in("organizer")
+    form = {"title": "Giao ban", "day": "12/01/2027", "start_time": "08:00", "end_time": "10:00"}
+    row = {"endpoint_ids": str(site.endpoint_id), "agenda_title": "Thời sự\x0b", "agenda_presenter": ""}
+    page = client.post("/briefings/new", data={**form, **row})
+    assert page.status_code == 200 and "Không được chứa ký tự điều khiển." in page.text
+    with site.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Briefing.id))) == 1  # only the live one
+        from meeting_hub.scheduling import materials
+
+        with pytest.raises(ValidationFailed) as refused:
+            materials.attach_material(
+                scheduling.get_briefing(site.briefing_id),
+                "Bản tin\x1b",
+                "ban-tin.pdf",
+                b"%PDF-1.4",
+                accounts.find_user("organizer"),
+            )
+        assert refused.value.details == {"title": "Không được chứa ký tự điều khiển."}
