@@ -15,10 +15,13 @@ from meeting_hub.settings import load_settings
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    """Fill app.config from the typed settings (defaults, then the environment) and an optional test mapping."""
-    app.config.from_mapping(load_settings().as_config())
-    if test_config is not None:
-        app.config.from_mapping(test_config)
+    """Fill app.config from the typed settings (defaults, then the environment, then the settings in an optional test
+    mapping, validated alike) and the test mapping's other Flask keys."""
+    settings = load_settings()  # the environment on its own: a bad variable stops the start even if overridden
+    if test_config:
+        settings = load_settings(test_config)
+    app.config.from_mapping(test_config or {})
+    app.config.from_mapping(settings.as_config())
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     database_url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'meeting_hub.db'}"

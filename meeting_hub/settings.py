@@ -12,12 +12,14 @@ import ipaddress
 import json
 import re
 import zoneinfo
+from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pydantic_settings
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from meeting_hub import resources
@@ -28,8 +30,8 @@ PositiveInt = Annotated[int, Field(ge=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 
-class SettingsError(Exception):
-    """A setting from the environment could not be read; the message names each variable."""
+class SettingsError(RuntimeError):
+    """A setting could not be read; the message names each variable."""
 
 
 class Settings(BaseSettings):
@@ -150,6 +152,11 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @field_validator("log_format", "jobs_backend", mode="before")
+    @classmethod
+    def _lower_case_choice(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("metrics_allowed_networks", mode="before")
     @classmethod
     def _networks(cls, value: Any) -> Any:
@@ -204,6 +211,12 @@ class Settings(BaseSettings):
             raise ValueError("expected a rate limit such as '10 per minute'") from error
         return value
 
+    @model_validator(mode="after")
+    def _redis_queue_needs_redis(self) -> Settings:
+        if self.jobs_backend == "redis" and not self.redis_url:
+            raise ValueError("MEETING_HUB_JOBS_BACKEND=redis needs MEETING_HUB_REDIS_URL to be set as well")
+        return self
+
     def as_config(self) -> dict[str, Any]:
         """Return the settings as Flask config keys (upper case), secrets unwrapped."""
         config = {name.upper(): value for name, value in self.model_dump().items()}
@@ -214,10 +227,16 @@ class Settings(BaseSettings):
         return config
 
 
-def load_settings() -> Settings:
-    """Read the environment, or raise SettingsError naming every variable that cannot be read."""
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read the environment, or raise SettingsError naming every variable that cannot be read.
+
+    overrides: values by upper-case config name that win over the environment (create_app's test mapping); they go
+    through the same validation, so the rest of the code reads typed values and never checks them again. Names that
+    are not settings (Flask's own keys) are ignored here.
+    """
+    fields = {name.lower(): value for name, value in (overrides or {}).items() if name.lower() in Settings.model_fields}
     try:
-        return Settings()
+        return Settings(**fields)
     except ValidationError as error:
         lines = [_describe(problem) for problem in error.errors()]
         raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
@@ -229,12 +248,19 @@ def load_settings() -> Settings:
 
 def _describe(problem: Any) -> str:
     """Turn one pydantic error into "MEETING_HUB_X: what is wrong (got 'value')"."""
-    field = str(problem["loc"][0]) if problem.get("loc") else "?"
-    variable = ENV_PREFIX + field.upper()
     message = str(problem.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not problem.get("loc"):  # a rule across settings: its message names them
+        return f"  {message}"
+    variable = ENV_PREFIX + str(problem["loc"][0]).upper()
     value = problem.get("input")
     shown = "" if isinstance(value, dict) or value is None else f" (got {str(value)[:80]!r})"
     return f"  {variable}: {message}{shown}"
+
+
+def time_of_day(value: str) -> time:
+    """Return the time of an "HH:MM" setting (checked at start by its pattern)."""
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
 
 
 #: Settings whose values are never printed whole.

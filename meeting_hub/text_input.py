@@ -25,6 +25,10 @@ _CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: (U+202A-U+202E, U+2066-U+2069); the plain marks LRM/RLM stay allowed.
 _CONTROLS_IN_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
+#: The same rules as JSON Schema patterns, for the API's OpenAPI document.
+TEXT_PATTERN = f"^[^{_CONTROLS_IN_TEXT.pattern[1:-1]}]*$"
+LINE_PATTERN = f"^[^{_CONTROLS_IN_LINE.pattern[1:-1]}]*$"
+
 MULTILINE = "multiline"
 EXEMPT = "any_text"
 #: marshmallow field metadata of a multi-line text: `ma.fields.String(..., metadata=MULTILINE_TEXT)`.
@@ -75,6 +79,9 @@ def _check_text(field: ma.fields.Field[Any]) -> None:
     elif isinstance(field, ma.fields.String) and not field.metadata.get(EXEMPT):
         multiline = bool(field.metadata.get(MULTILINE))
         field.validators = [*field.validators, _PlainText(multiline=multiline)]
+        # The OpenAPI document says it too, unless a pattern of the field's own (stricter) already does.
+        if "pattern" not in field.metadata and not any(isinstance(v, ma.validate.Regexp) for v in field.validators):
+            field.metadata = {**field.metadata, "pattern": TEXT_PATTERN if multiline else LINE_PATTERN}
 
 
 class InputSchema(ma.Schema):

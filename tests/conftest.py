@@ -46,6 +46,9 @@ def base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         "SERVER_NAME": "localhost",
         # Deliver live events at once: tests read them right after the write.
         "LIVE_COALESCE_MS": 0,
+        # Run background jobs (the minutes' PDF) right after the commit that asks for them; tests of the waiting
+        # state use a queue without a worker.
+        "JOBS_BACKEND": "immediate",
     }
 
 

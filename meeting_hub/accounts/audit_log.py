@@ -90,6 +90,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     # Reports
     "minutes.freeze": _l("Chốt biên bản"),
     "minutes.correct": _l("Đính chính biên bản"),
+    "minutes.prepare": _l("Lập lại tệp PDF biên bản"),
 }
 
 #: The groups of the action filter, by code prefix.

@@ -162,6 +162,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "reports.minutes_pdf": STAFF,
     "reports.minutes_freeze": ORGANIZERS,
     "reports.minutes_correct": ORGANIZERS,
+    "reports.minutes_prepare": ORGANIZERS,
     "reports.confirm_receipt": only(Role.OPERATOR),
     # API
     "api_accounts.me": SIGNED_IN,
@@ -197,6 +198,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_reports.minutes_pdf": STAFF,
     "api_reports.minutes_versions": STAFF,
     "api_reports.correct_minutes": ORGANIZERS,
+    "api_reports.prepare_minutes": ORGANIZERS,
     "api_reports.attendance_csv": ROSTER_READERS,
     "api_reports.attendance_xlsx": ROSTER_READERS,
 }

@@ -56,7 +56,8 @@ def me() -> dict[str, Any]:
 
 
 class PasswordChangeBody(InputSchema):
-    """The caller's current password and the new one (rules: docs/accounts.md)."""
+    """The caller's current password and the new one (rules: docs/accounts.md). A wrong `current_password`, or a new
+    password the rules refuse, answers 422 naming the field."""
 
     current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)
     new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)

@@ -15,7 +15,7 @@ from flask import Response, current_app
 from flask_babel import gettext as _
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import Blueprint, caller
+from meeting_hub.api.common import Blueprint, bounded_date, caller
 from meeting_hub.clock import local_today
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
@@ -44,7 +44,9 @@ class CategorySchema(ma.Schema):
 
 
 class RaiseBody(InputSchema):
-    """An issue raised at a briefing, with the client's operation id."""
+    """An issue raised at a briefing, with the client's operation id. Rules across fields and stored data (422
+    otherwise): `endpoint_id` is invited to the briefing, `person_id` and `cell_id` belong to that endpoint,
+    `category` is the code of an active category (GET /api/v1/categories lists them)."""
 
     endpoint_id = _id_field(required=True)
     person_id = _id_field(load_default=None, allow_none=True)
@@ -60,15 +62,11 @@ class RaiseBody(InputSchema):
     client_op_id = ma.fields.String(required=True, validate=ma.validate.Regexp(CLIENT_OP_ID_PATTERN))
 
 
-def _due_field(**kwargs: Any) -> ma.fields.Date:
-    return ma.fields.Date(validate=ma.validate.Range(date(2000, 1, 1), date(2100, 12, 31)), **kwargs)
-
-
 class AssignBody(InputSchema):
     """The agency and due date (default: today plus the category's days)."""
 
     agency_id = _id_field(required=True)
-    due_on = _due_field(load_default=None, allow_none=True)
+    due_on = bounded_date(load_default=None, allow_none=True)
     comment = ma.fields.String(
         load_default="", validate=ma.validate.Length(max=services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
     )
@@ -96,7 +94,7 @@ class ReturnBody(InputSchema):
     reason = ma.fields.String(
         required=True, validate=ma.validate.Length(1, services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
     )
-    due_on = _due_field(load_default=None, allow_none=True)
+    due_on = bounded_date(load_default=None, allow_none=True)
 
 
 class WithdrawBody(InputSchema):
@@ -117,8 +115,8 @@ class IssueListArgs(InputSchema):
     briefing_id = _id_field(strict=False, load_default=None)
     overdue = ma.fields.Boolean(load_default=None)
     q = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
-    raised_from = _due_field(load_default=None)
-    raised_to = _due_field(load_default=None)
+    raised_from = bounded_date(load_default=None)
+    raised_to = bounded_date(load_default=None)
     sort = ma.fields.String(load_default=search.DEFAULT_SORT, validate=ma.validate.OneOf(list(search.SORTS)))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, 100_000))
     per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_PER_PAGE))

@@ -48,9 +48,17 @@ class MinutesVersionSchema(ma.Schema):
     reopened = ma.fields.Boolean(
         required=True, metadata={"description": "frozen when the briefing closed again after a reopening"}
     )
-    size_bytes = ma.fields.Integer(required=True)
-    sha256 = ma.fields.String(required=True)
-    url = ma.fields.String(required=True)
+    state = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([state.value for state in minutes.VersionState]),
+        metadata={
+            "description": "the content is frozen at once; its PDF is laid out by a background job: preparing, "
+            "ready, or failed (an organizer can ask for it again with POST .../minutes/{version}/prepare)"
+        },
+    )
+    size_bytes = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null until ready"})
+    sha256 = ma.fields.String(required=True, allow_none=True, metadata={"description": "of the PDF; null until ready"})
+    url = ma.fields.String(required=True, metadata={"description": "answers 409 minutes_not_ready until ready"})
 
 
 class CorrectionBody(InputSchema):
@@ -69,6 +77,7 @@ def version_dict(briefing: Briefing, item: MinutesVersion) -> dict[str, Any]:
         "created_by": item.created_by.username if item.created_by else None,
         "reason": item.reason,
         "reopened": item.version in minutes.reopened_versions(briefing),
+        "state": minutes.version_state(item).value,
         "size_bytes": item.size_bytes,
         "sha256": item.sha256,
         "url": url_for("api_reports.minutes_pdf", briefing_id=briefing.id, version=item.version),
@@ -115,6 +124,18 @@ def correct_minutes(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     user = caller()
     briefing = scheduling.get_briefing(briefing_id, user)
     item = minutes.correct_minutes(briefing, body["reason"], user)
+    db.session.commit()
+    return version_dict(briefing, item)
+
+
+@blueprint.post("/briefings/<int:briefing_id>/minutes/<int:version>/prepare")
+@blueprint.response(202, MinutesVersionSchema)
+def prepare_minutes(briefing_id: int, version: int) -> dict[str, Any]:
+    """Ask again for the PDF of a frozen version whose preparation failed (a version being prepared or ready is
+    left as it is)."""
+    user = caller()
+    briefing = scheduling.get_briefing(briefing_id, user)
+    item = minutes.prepare_again(briefing, version, user)
     db.session.commit()
     return version_dict(briefing, item)
 

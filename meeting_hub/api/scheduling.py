@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import Blueprint, caller
+from meeting_hub.api.common import Blueprint, bounded_date, caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
@@ -158,7 +158,8 @@ class SeriesSchema(ma.Schema):
 
 
 class BriefingCreateSchema(InputSchema):
-    """A single briefing to create (times with their offset)."""
+    """A single briefing to create (times with their offset). Rules across fields (422 otherwise): `ends_at` after
+    `starts_at`, at most 12 hours later, both in the years 2000-2100; `endpoint_ids` name active endpoints."""
 
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -171,7 +172,9 @@ class BriefingCreateSchema(InputSchema):
 
 
 class BriefingPatchSchema(InputSchema):
-    """Fields to change on a briefing; absent fields stay as they are."""
+    """Fields to change on a briefing; absent fields stay as they are. The result must keep the rules of creation
+    (`ends_at` after `starts_at`, at most 12 hours, years 2000-2100; active endpoints); 409 once it is no longer
+    scheduled."""
 
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
@@ -184,10 +187,10 @@ class BriefingPatchSchema(InputSchema):
 
 
 class BriefingListArgs(InputSchema):
-    """A date range, local dates, inclusive."""
+    """A date range, local dates, inclusive: `from` not after `to`, at most 400 days apart (422 otherwise)."""
 
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = bounded_date(data_key="from", load_default=None)
+    to = bounded_date(load_default=None)
 
 
 class CancelSchema(InputSchema):

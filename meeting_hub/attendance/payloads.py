@@ -16,7 +16,9 @@ def _id_field() -> ma.fields.Integer:
 
 
 class CheckInBody(InputSchema):
-    """A check-in: who, with which status, and the client's operation id."""
+    """A check-in: who, with which status, and the client's operation id. Rules across fields and stored data (422
+    otherwise): a `substitute_name` only with status present or late; `person_id` on the roster of an invited
+    endpoint the caller may record for."""
 
     person_id = _id_field()
     status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in AttendanceStatus]))

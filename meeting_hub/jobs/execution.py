@@ -19,8 +19,9 @@ from meeting_hub.extensions import db
 from meeting_hub.jobs import registry, runs
 from meeting_hub.jobs.models import JobRun, JobStatus
 from meeting_hub.jobs.outcomes import Outcome, report
-from meeting_hub.jobs.queue import JobQueue, push_runs, queue_of, time_of_day
+from meeting_hub.jobs.queue import JobQueue, push_runs, queue_of
 from meeting_hub.observability.logs import log_context
+from meeting_hub.settings import time_of_day
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def add_due_daily_runs(app: Flask, now: datetime | None = None) -> list[int]:
             local_now = now.astimezone(local_zone())
             for definition in registry.daily_jobs():
                 assert definition.daily_at_setting is not None
-                if local_now.time() < time_of_day(app, definition.daily_at_setting):
+                if local_now.time() < time_of_day(app.config[definition.daily_at_setting]):
                     continue
                 key = f"{definition.name}@{local_now.date().isoformat()}"
                 if runs.run_with_key(key) is not None:

@@ -14,9 +14,7 @@ Backends (setting JOBS_BACKEND):
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +32,8 @@ from meeting_hub.observability import metrics
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "sqlite", "redis", "immediate")
 #: Run ids added in the current transaction, handed to the queue once it commits.
 _PENDING_KEY = "meeting_hub.jobs.pending"
-_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass
@@ -62,47 +58,11 @@ class JobQueue:
             self.execute_task(run_id)
 
 
-def setting_error(name: str, value: Any, expected: str) -> RuntimeError:
-    """Return the start-up error for a setting that cannot be read, naming its variable."""
-    return RuntimeError(f"MEETING_HUB_{name}={value!r} cannot be read: expected {expected}")
-
-
-def time_of_day(app: Flask, name: str) -> time:
-    """Read an "HH:MM" setting (24-hour, network time zone)."""
-    value = app.config[name]
-    match = _TIME_OF_DAY.match(str(value).strip())
-    if match is None:
-        raise setting_error(name, value, "a 24-hour time HH:MM, e.g. 07:00")
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _positive_number(app: Flask, name: str) -> float:
-    value = app.config[name]
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = 0.0
-    if not number > 0:
-        raise setting_error(name, value, "a number above 0")
-    return number
-
-
-def _whole_number(app: Flask, name: str) -> int:
-    number = _positive_number(app, name)
-    if number != int(number):
-        raise setting_error(name, app.config[name], "a whole number above 0")
-    return int(number)
-
-
 def resolve_backend(app: Flask) -> str:
     """Return the backend the settings ask for: sqlite, redis or immediate."""
-    backend = str(app.config["JOBS_BACKEND"]).strip().lower()
-    if backend not in BACKENDS:
-        raise setting_error("JOBS_BACKEND", app.config["JOBS_BACKEND"], " | ".join(BACKENDS))
+    backend = str(app.config["JOBS_BACKEND"])
     if backend == "auto":
         return "redis" if app.config.get("REDIS_URL") else "sqlite"
-    if backend == "redis" and not app.config.get("REDIS_URL"):
-        raise setting_error("JOBS_BACKEND", backend, "MEETING_HUB_REDIS_URL to be set as well")
     return backend
 
 
@@ -128,13 +88,7 @@ def init_app(app: Flask) -> None:
     outcomes.on_outcome(_count_outcome)
     from meeting_hub.jobs import execution, periodic  # noqa: F401 - periodic declares the daily jobs
 
-    # Every setting is read here, so that a bad one stops the start rather than the worker at 07:00.
-    backend = resolve_backend(app)
-    for name in {d.daily_at_setting for d in registry.daily_jobs() if d.daily_at_setting}:
-        time_of_day(app, name)
-    for name in ("JOBS_POLL_SECONDS", "JOBS_SHUTDOWN_TIMEOUT_SECONDS"):
-        _positive_number(app, name)
-    _whole_number(app, "JOBS_WORKER_THREADS")
+    backend = resolve_backend(app)  # every setting was checked at start (meeting_hub/settings.py)
     huey = _create_huey(app, backend)
 
     def execute(run_id: int) -> None:
@@ -150,10 +104,10 @@ def init_app(app: Flask) -> None:
         execute_task=huey.task(name="meeting_hub.jobs.execute")(execute),
         # Every minute, in every worker running the scheduler: recover lost runs, add the daily runs that are due.
         tick_task=huey.periodic_task(crontab(), name="meeting_hub.jobs.tick")(tick),
-        max_attempts=_whole_number(app, "JOBS_MAX_ATTEMPTS"),
-        retry_delay_seconds=_positive_number(app, "JOBS_RETRY_DELAY_SECONDS"),
-        lease_seconds=_positive_number(app, "JOBS_LEASE_SECONDS"),
-        requeue_after_seconds=_positive_number(app, "JOBS_REQUEUE_AFTER_SECONDS"),
+        max_attempts=int(app.config["JOBS_MAX_ATTEMPTS"]),
+        retry_delay_seconds=float(app.config["JOBS_RETRY_DELAY_SECONDS"]),
+        lease_seconds=float(app.config["JOBS_LEASE_SECONDS"]),
+        requeue_after_seconds=float(app.config["JOBS_REQUEUE_AFTER_SECONDS"]),
     )
 
 

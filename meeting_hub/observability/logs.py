@@ -32,9 +32,6 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.logging import default_handler
 
-FORMATS = ("text", "json")
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
 #: Loggers of python-engineio and python-socketio: they add a handler of their own unless a level is set first.
 SOCKET_LIBRARY_LOGGERS = ("engineio.server", "socketio.server")
 
@@ -197,18 +194,10 @@ class WebSocketCloseFrameFilter(logging.Filter):
         return "Bad request syntax ('\\x88" not in record.getMessage()
 
 
-def _setting(app: Flask, key: str, allowed: tuple[str, ...]) -> str:
-    value = str(app.config[key]).strip()
-    value = value.lower() if allowed is FORMATS else value.upper()
-    if value not in allowed:
-        raise RuntimeError(f"MEETING_HUB_{key} must be one of {', '.join(allowed)}, not {app.config[key]!r}")
-    return value
-
-
 def configure(app: Flask) -> None:
     """Send every logger's records to stderr, formatted as LOG_FORMAT says, from LOG_LEVEL up (idempotent)."""
-    log_format = _setting(app, "LOG_FORMAT", FORMATS)
-    level = getattr(logging, _setting(app, "LOG_LEVEL", LEVELS))
+    log_format = app.config["LOG_FORMAT"]  # both checked at start (meeting_hub/settings.py)
+    level = getattr(logging, app.config["LOG_LEVEL"])
     handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(ZoneInfo(app.config["TIMEZONE"])))
     handler.addFilter(ContextFilter())

@@ -10,6 +10,8 @@ folder's minutes/ directory.
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from pydantic import TypeAdapter
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
@@ -30,10 +33,14 @@ from meeting_hub.accounts.models import User
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, LinkStatus
 from meeting_hub.clock import local_zone
 from meeting_hub.database import utcnow
-from meeting_hub.errors import Conflict, NotFound, ValidationFailed
+from meeting_hub.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import Issue
+from meeting_hub.jobs import runs
+from meeting_hub.jobs.models import JobStatus
+from meeting_hub.jobs.queue import enqueue_after_commit
+from meeting_hub.jobs.registry import job
 from meeting_hub.network.models import Endpoint, Person
 from meeting_hub.reports.attendance_counts import Counts, briefing_counts, total
 from meeting_hub.reports.models import MinutesVersion
@@ -41,10 +48,11 @@ from meeting_hub.scheduling.models import Briefing, BriefingReopening, BriefingS
 from meeting_hub.vietnamese import sort_key
 
 MINUTES_FOLDER = "minutes"
+#: The job that lays out a frozen version's PDF.
+RENDER_JOB = "reports.render_minutes"
 MAX_REASON_LENGTH = 2_000
 #: Briefings that became "ended" in the current transaction, frozen just before it commits.
 _ENDED_KEY = "reports.ended_briefings"
-#: Files written in the current transaction, removed again if it does not commit.
 
 
 # What the minutes say
@@ -69,11 +77,86 @@ class Substitute:
     cell: str
 
 
+@dataclass(frozen=True)
+class EndpointLabel:
+    """How the minutes name an endpoint."""
+
+    name: str
+    display_name: str
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> EndpointLabel:
+        """Return the label of an endpoint as it is named now."""
+        return cls(endpoint.name, endpoint.display_name)
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    """One item of the agenda."""
+
+    title: str
+    presenter: str
+    duration_minutes: int | None
+
+
+@dataclass(frozen=True)
+class BriefingFacts:
+    """What the minutes say of the briefing itself; ended_at is None while it is still live (a draft)."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    video_link: str
+    agenda_items: list[AgendaLine]
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, briefing: Briefing) -> BriefingFacts:
+        """Return the facts of a briefing as they stand now."""
+        ended = briefing.status == BriefingStatus.ENDED and briefing.status_changed_at is not None
+        return cls(
+            id=briefing.id,
+            title=briefing.title,
+            starts_at=briefing.starts_at,
+            ends_at=briefing.ends_at,
+            room=briefing.room or "",
+            video_link=briefing.video_link or "",
+            agenda_items=[AgendaLine(i.title, i.presenter, i.duration_minutes) for i in briefing.agenda_items],
+            ended_at=briefing.status_changed_at if ended else None,
+        )
+
+
+@dataclass(frozen=True)
+class RaisedIssue:
+    """An issue raised at the briefing, as the minutes list it."""
+
+    endpoint_name: str
+    person_name: str | None
+    cell_name: str | None
+    category_name: str
+    title: str
+    content: str
+
+    @classmethod
+    def of(cls, issue: Issue) -> RaisedIssue:
+        """Return the minutes' line of an issue as it stands now."""
+        return cls(
+            endpoint_name=issue.endpoint.name,
+            person_name=issue.person.full_name if issue.person else None,
+            cell_name=issue.cell.name if issue.cell else None,
+            category_name=issue.category.name,
+            title=issue.title,
+            content=issue.content or "",
+        )
+
+
 @dataclass
 class EndpointAttendance:
     """One invited endpoint's attendance: the counts, the absentees with their reasons, the substitutes."""
 
-    endpoint: Endpoint
+    endpoint: EndpointLabel
     counts: Counts
     absentees: list[AbsentPerson] = field(default_factory=list)
     substitutes: list[Substitute] = field(default_factory=list)
@@ -83,7 +166,7 @@ class EndpointAttendance:
 class LinkProblem:
     """A stretch of time an endpoint's link was degraded or down; `until` is None when it lasted to the end."""
 
-    endpoint: Endpoint
+    endpoint: EndpointLabel
     status: LinkStatus
     since: datetime
     until: datetime | None
@@ -91,15 +174,19 @@ class LinkProblem:
 
 @dataclass
 class MinutesData:
-    """Everything the minutes of a briefing hold, read from the database at one moment."""
+    """Everything the minutes of a briefing hold, read from the database at one moment.
 
-    briefing: Briefing
+    Plain values only: a frozen version keeps them as JSON (snapshot_of) and its PDF is laid out from them later,
+    by a background job, exactly as they were when the version was frozen.
+    """
+
+    briefing: BriefingFacts
     organization_name: str
     department_name: str
     place_name: str
     endpoints: list[EndpointAttendance]
     link_problems: list[LinkProblem]
-    issues: list[Issue]
+    issues: list[RaisedIssue]
     generated_at: datetime
 
     @property
@@ -113,7 +200,7 @@ def _attendance(briefing: Briefing) -> list[EndpointAttendance]:
     endpoint_ids = [endpoint_id for _briefing_id, endpoint_id in counts]
     endpoints = {e.id: e for e in db.session.scalars(sa.select(Endpoint).where(Endpoint.id.in_(endpoint_ids)))}
     rows = {
-        endpoint_id: EndpointAttendance(endpoints[endpoint_id], endpoint_counts)
+        endpoint_id: EndpointAttendance(EndpointLabel.of(endpoints[endpoint_id]), endpoint_counts)
         for (_briefing_id, endpoint_id), endpoint_counts in counts.items()
     }
     records = db.session.scalars(
@@ -173,7 +260,8 @@ def link_problems(briefing: Briefing) -> list[LinkProblem]:
         e.id: e for e in db.session.scalars(sa.select(Endpoint).where(Endpoint.id.in_({item[0] for item in stretches})))
     }
     problems = [
-        LinkProblem(endpoints[endpoint_id], status, since, until) for endpoint_id, status, since, until in stretches
+        LinkProblem(EndpointLabel.of(endpoints[endpoint_id]), status, since, until)
+        for endpoint_id, status, since, until in stretches
     ]
     return sorted(problems, key=lambda problem: (problem.since, sort_key(problem.endpoint.name)))
 
@@ -196,15 +284,29 @@ def minutes_data(briefing: Briefing, now: datetime | None = None) -> MinutesData
     """Read what the minutes of a briefing say, as of now."""
     config = current_app.config
     return MinutesData(
-        briefing=briefing,
+        briefing=BriefingFacts.of(briefing),
         organization_name=str(config["ORGANIZATION_NAME"]),
         department_name=str(config["DEPARTMENT_NAME"]),
         place_name=str(config.get("REPORT_PLACE_NAME", "")),
         endpoints=_attendance(briefing),
         link_problems=link_problems(briefing),
-        issues=raised_issues(briefing),
+        issues=[RaisedIssue.of(issue) for issue in raised_issues(briefing)],
         generated_at=now or utcnow(),
     )
+
+
+_SNAPSHOT = TypeAdapter(MinutesData)
+
+
+def snapshot_of(data: MinutesData) -> dict[str, Any]:
+    """Return the minutes' content as JSON values, to keep with a frozen version."""
+    snapshot: dict[str, Any] = _SNAPSHOT.dump_python(data, mode="json")
+    return snapshot
+
+
+def data_from_snapshot(snapshot: dict[str, Any]) -> MinutesData:
+    """Return the minutes' content kept with a frozen version."""
+    return _SNAPSHOT.validate_python(snapshot)
 
 
 def _require_held(briefing: Briefing) -> None:
@@ -212,17 +314,16 @@ def _require_held(briefing: Briefing) -> None:
         raise Conflict(_("Buổi giao ban chưa diễn ra hoặc đã hủy: chưa có biên bản."))
 
 
-def render_minutes(
-    briefing: Briefing, *, version: int | None = None, reason: str = "", reopened: bool = False
-) -> bytes:
-    """Return the minutes as an A4 PDF, in the network's language; version None marks it as a draft.
-
-    reopened: the version was frozen when the briefing closed again after a reopening (reason: why it was reopened).
-    """
+def _layout(data: MinutesData, *, version: int | None, reason: str = "", reopened: bool = False) -> bytes:
     from meeting_hub.reports.minutes_pdf import render  # fpdf2 loads only when a PDF is made
 
     with force_locale(current_app.config["DEFAULT_LANGUAGE"]):
-        return render(minutes_data(briefing), version=version, reason=reason, reopened=reopened)
+        return render(data, version=version, reason=reason, reopened=reopened)
+
+
+def render_draft(briefing: Briefing) -> bytes:
+    """Return a draft of the minutes from the data as it is now, as an A4 PDF in the network's language."""
+    return _layout(minutes_data(briefing), version=None)
 
 
 # Frozen versions
@@ -258,13 +359,52 @@ def get_version(briefing: Briefing, version: int | None = None) -> MinutesVersio
     return db.session.scalar(statement.order_by(MinutesVersion.version.desc()).limit(1))
 
 
+class MinutesNotReady(ServiceError):
+    """A frozen version whose PDF is still being laid out (or could not be): its content is kept, the file is not
+    there yet."""
+
+    code = "minutes_not_ready"
+    http_status = 409
+
+
+class VersionState(enum.StrEnum):
+    """Where a frozen version's PDF stands."""
+
+    PREPARING = "preparing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+def render_key(minutes: MinutesVersion) -> str:
+    """Return the key of the job run that lays out a frozen version's PDF (one run per version)."""
+    return f"minutes:{minutes.id}"
+
+
+def version_state(minutes: MinutesVersion) -> VersionState:
+    """Return whether a frozen version's PDF is ready, still being prepared, or failed for good."""
+    if minutes.stored_name is not None:
+        return VersionState.READY
+    run = runs.run_with_key(render_key(minutes))
+    return VersionState.FAILED if run is not None and run.status == JobStatus.FAILED else VersionState.PREPARING
+
+
 def version_path(minutes: MinutesVersion) -> Path:
-    """Return the file of a frozen version."""
+    """Return the file of a frozen version whose PDF is ready."""
+    assert minutes.stored_name is not None
     return minutes_folder() / minutes.stored_name
 
 
 def read_version(minutes: MinutesVersion) -> bytes:
     """Return the bytes of a frozen version, exactly as frozen."""
+    state = version_state(minutes)
+    if state is VersionState.FAILED:
+        raise MinutesNotReady(
+            _("Chưa lập được tệp PDF của biên bản phiên bản %(n)d. Ban tổ chức có thể cho lập lại.", n=minutes.version)
+        )
+    if state is VersionState.PREPARING:
+        raise MinutesNotReady(
+            _("Tệp PDF của biên bản phiên bản %(n)d đang được chuẩn bị, xin thử lại sau ít giây.", n=minutes.version)
+        )
     path = version_path(minutes)
     if not path.is_file():
         raise NotFound(_("Tệp biên bản không còn trên máy chủ."))
@@ -274,22 +414,60 @@ def read_version(minutes: MinutesVersion) -> bytes:
 def _freeze(
     briefing: Briefing, number: int, actor_id: int | None, reason: str, *, reopened: bool = False
 ) -> MinutesVersion:
-    content = render_minutes(briefing, version=number, reason=reason, reopened=reopened)
-    # Checked like an upload (our own renderer's output passes); removed again unless the version commits.
-    stored = stored_files.store_pdf(io.BytesIO(content), minutes_folder(), len(content), "minutes")
-    stored_name, sha256 = stored.stored_name, stored.sha256
+    """Keep what the minutes say now as the next version; its PDF is laid out by a job once the transaction commits.
+
+    Reading the data takes milliseconds; laying out the PDF takes seconds at a thousand endpoints, which must not
+    hold the closing request or its transaction. `reopened` is known again from the reopening the version closes.
+    """
+    snapshot = snapshot_of(minutes_data(briefing))
     minutes = MinutesVersion(
         briefing_id=briefing.id,
         version=number,
-        stored_name=stored_name,
-        size_bytes=len(content),
-        sha256=sha256,
+        content=snapshot,
+        content_sha256=hashlib.sha256(_canonical(snapshot)).hexdigest(),
         reason=reason,
         created_by_id=actor_id,
     )
     db.session.add(minutes)
     db.session.flush()
+    enqueue_after_commit(RENDER_JOB, key=render_key(minutes), minutes_version_id=minutes.id)
     return minutes
+
+
+def _canonical(snapshot: dict[str, Any]) -> bytes:
+    return json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+@job(RENDER_JOB)
+def render_frozen_version(minutes_version_id: int) -> None:
+    """Lay out the PDF of a frozen version from the content kept when it was frozen; nothing to do once it exists.
+
+    Idempotent: the same content gives the same bytes, and only the first run to finish records its file.
+    """
+    minutes = db.session.get(MinutesVersion, minutes_version_id)
+    if minutes is None or minutes.stored_name is not None:
+        return
+    if minutes.content is None:
+        raise RuntimeError(f"minutes version {minutes_version_id} has neither a file nor its content")
+    version, reason, briefing_id = minutes.version, minutes.reason, minutes.briefing_id
+    data = data_from_snapshot(minutes.content)
+    closes_reopening = sa.exists().where(
+        BriefingReopening.briefing_id == briefing_id, BriefingReopening.minutes_version == version
+    )
+    reopened = db.session.scalar(sa.select(closes_reopening))
+    # End the read before the seconds of layout: on SQLite an open transaction holds the write lock.
+    db.session.commit()
+    content = _layout(data, version=version, reason=reason, reopened=bool(reopened))
+    # Checked like an upload (our own renderer's output passes); removed again unless the worker commits.
+    stored = stored_files.store_pdf(io.BytesIO(content), minutes_folder(), len(content), "minutes")
+    recorded = db.session.execute(
+        sa.update(MinutesVersion)
+        .where(MinutesVersion.id == minutes_version_id, MinutesVersion.stored_name.is_(None))
+        .values(stored_name=stored.stored_name, size_bytes=len(content), sha256=stored.sha256)
+        .execution_options(synchronize_session=False)
+    )
+    if recorded.rowcount != 1:  # type: ignore[attr-defined]
+        stored_files.remove_when_committed(minutes_folder() / stored.stored_name)  # another run was first
 
 
 def freeze_minutes(briefing: Briefing, actor: User | None = None) -> MinutesVersion:
@@ -301,7 +479,9 @@ def freeze_minutes(briefing: Briefing, actor: User | None = None) -> MinutesVers
         return existing
     actor_id = actor.id if actor is not None else briefing.status_changed_by_id
     minutes = _freeze(briefing, 1, actor_id, "")
-    audit.record("minutes.freeze", actor, target=f"briefing:{briefing.id}", version=1, sha256=minutes.sha256)
+    audit.record(
+        "minutes.freeze", actor, target=f"briefing:{briefing.id}", version=1, content_sha256=minutes.content_sha256
+    )
     return minutes
 
 
@@ -322,10 +502,23 @@ def freeze_on_close(briefing: Briefing, actor: User | None = None) -> MinutesVer
             version=minutes.version,
             reopened=True,
             reason=reopening.reason,
-            sha256=minutes.sha256,
+            content_sha256=minutes.content_sha256,
         )
     if reopening is not None:
         reopening.minutes_version = minutes.version
+    return minutes
+
+
+def prepare_again(briefing: Briefing, version: int, actor: User) -> MinutesVersion:
+    """Ask again for the PDF of a frozen version whose preparation failed for good; the caller commits.
+
+    A version being prepared or ready is left as it is (asking twice never lays it out twice).
+    """
+    minutes = get_version(briefing, version)
+    assert minutes is not None  # a named version exists or NotFound was raised
+    if version_state(minutes) is VersionState.FAILED:
+        enqueue_after_commit(RENDER_JOB, key=render_key(minutes), minutes_version_id=minutes.id)
+        audit.record("minutes.prepare", actor, target=f"briefing:{briefing.id}", version=minutes.version)
     return minutes
 
 
@@ -353,7 +546,7 @@ def correct_minutes(briefing: Briefing, reason: str, actor: User) -> MinutesVers
         target=f"briefing:{briefing.id}",
         version=minutes.version,
         reason=reason,
-        sha256=minutes.sha256,
+        content_sha256=minutes.content_sha256,
     )
     return minutes
 
@@ -365,7 +558,7 @@ def minutes_pdf(briefing: Briefing, version: int | None = None, *, draft: bool =
         frozen = get_version(briefing, version)
         if frozen is not None:
             return read_version(frozen), frozen.version
-    return render_minutes(briefing), None
+    return render_draft(briefing), None
 
 
 def download_name(briefing: Briefing, version: int | None) -> str:

@@ -20,7 +20,6 @@ from meeting_hub.clock import local_zone
 from meeting_hub.errors import ServiceError
 from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.reports.minutes import MinutesData
-from meeting_hub.scheduling.models import BriefingStatus
 from meeting_hub.scheduling.recurrence import format_long_date
 from meeting_hub.web import format_datetime, format_time
 
@@ -330,11 +329,11 @@ def _issues(pdf: MinutesDocument, data: MinutesData) -> None:
         return
     rows = []
     for n, issue in enumerate(data.issues, start=1):
-        person = issue.person.full_name if issue.person else "—"
-        if issue.cell is not None:
-            person += f"\n({issue.cell.name})"
+        person = issue.person_name or "—"
+        if issue.cell_name is not None:
+            person += f"\n({issue.cell_name})"
         content = issue.title + (f"\n{issue.content}" if issue.content else "")
-        rows.append([str(n), issue.endpoint.name, person, issue.category.name, content])
+        rows.append([str(n), issue.endpoint_name, person, issue.category_name, content])
     pdf.table_of(
         [_("STT"), _("Điểm cầu"), _("Người nêu"), _("Lĩnh vực"), _("Nội dung")],
         rows,
@@ -346,10 +345,8 @@ def _issues(pdf: MinutesDocument, data: MinutesData) -> None:
 def _closing(pdf: MinutesDocument, data: MinutesData) -> None:
     briefing = data.briefing
     pdf.ln(2)
-    if briefing.status == BriefingStatus.ENDED and briefing.status_changed_at is not None:
-        pdf.text_line(
-            _("Buổi giao ban kết thúc lúc %(at)s.", at=_moment(briefing.status_changed_at, briefing.starts_at))
-        )
+    if briefing.ended_at is not None:
+        pdf.text_line(_("Buổi giao ban kết thúc lúc %(at)s.", at=_moment(briefing.ended_at, briefing.starts_at)))
     if pdf.will_page_break(SIGNATURE_HEIGHT):
         pdf.add_page()
     pdf.ln(4)
@@ -376,6 +373,8 @@ def render(data: MinutesData, *, version: int | None, reason: str = "", reopened
     pdf.set_title(f"{_('Biên bản')} — {data.briefing.title}")
     pdf.set_author(data.department_name)
     pdf.set_creator("Meeting Hub")
+    # The same content gives the same bytes, whenever it is laid out (a job may run again after a crash).
+    pdf.set_creation_date(data.generated_at)
     pdf.add_page()
     _header(pdf, data)
     _title(pdf, data, version, reason, reopened)

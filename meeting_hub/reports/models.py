@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,10 +23,15 @@ class MinutesVersion(Base):
     briefing_id: Mapped[int] = mapped_column(sa.ForeignKey("briefings.id"), index=True)
     #: 1, 2, ...: every version stays downloadable.
     version: Mapped[int] = mapped_column()
-    #: Generated file name inside the instance folder's minutes/ directory.
-    stored_name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    size_bytes: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: What the minutes said when the version was frozen (reports.minutes.MinutesData as JSON), from which its PDF
+    #: is laid out; None for versions frozen before it was kept.
+    content: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: SHA-256 of the content in canonical JSON (the audit log names it).
+    content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Generated file name inside the instance folder's minutes/ directory; None while the PDF is being laid out.
+    stored_name: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    size_bytes: Mapped[int | None] = mapped_column()
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
     #: Why a correction was made; empty for version 1, frozen when the briefing closed.
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -44,6 +44,8 @@ def _briefing_reports(briefing: Briefing) -> dict[str, Any]:
     result: dict[str, Any] = {"can_export": ROSTER_READERS.allows(user)}
     if STAFF.allows(user):
         result["versions"] = minutes.list_versions(briefing)
+        result["states"] = {v.version: minutes.version_state(v).value for v in result["versions"]}
+        result["can_prepare"] = ORGANIZERS.allows(user)
         result["reopened"] = minutes.reopened_versions(briefing)
         result["can_read_minutes"] = True
     return result
@@ -178,10 +180,12 @@ def minutes_page(briefing_id: int) -> ResponseReturnValue:
     """Show a briefing's minutes: the frozen versions, a draft from today's data, and (organizers) a correction."""
     user = acting_user()
     briefing = get_briefing(briefing_id, user)
+    versions = minutes.list_versions(briefing)
     return render_template(
         "reports/minutes.html",
         briefing=briefing,
-        versions=minutes.list_versions(briefing),
+        versions=versions,
+        states={v.version: minutes.version_state(v).value for v in versions},
         reopened=minutes.reopened_versions(briefing),
         can_correct=ORGANIZERS.allows(user) and briefing.status == BriefingStatus.ENDED,
         held=briefing.status in (BriefingStatus.LIVE, BriefingStatus.ENDED),
@@ -195,7 +199,11 @@ def minutes_pdf(briefing_id: int) -> ResponseReturnValue:
     briefing = get_briefing(briefing_id, user)
     version_text = request.args.get("version", "")
     version = int(version_text) if version_text.isdigit() and 0 < int(version_text) < 10_000 else None
-    content, served = minutes.minutes_pdf(briefing, version, draft=request.args.get("draft") == "1")
+    try:
+        content, served = minutes.minutes_pdf(briefing, version, draft=request.args.get("draft") == "1")
+    except minutes.MinutesNotReady as not_ready:
+        flash(not_ready.message, "info")  # a link followed before the job finished: the page shows its state
+        return redirect(url_for("reports.minutes_page", briefing_id=briefing.id))
     return _pdf(content, minutes.download_name(briefing, served))
 
 
@@ -234,6 +242,18 @@ def minutes_correct(briefing_id: int) -> ResponseReturnValue:
         briefing,
         lambda: minutes.correct_minutes(briefing, request.form.get("reason", ""), user),
         lambda n: _("Đã lập biên bản đính chính, phiên bản %(n)d.", n=n),
+    )
+
+
+@blueprint.post("/briefings/<int:briefing_id>/minutes/<int:version>/prepare")
+def minutes_prepare(briefing_id: int, version: int) -> ResponseReturnValue:
+    """Ask again for the PDF of a frozen version whose preparation failed."""
+    user = acting_user()
+    briefing = get_briefing(briefing_id, user)
+    return _commit_version(
+        briefing,
+        lambda: minutes.prepare_again(briefing, version, user),
+        lambda n: _("Đang lập lại tệp PDF của biên bản phiên bản %(n)d.", n=n),
     )
 
 

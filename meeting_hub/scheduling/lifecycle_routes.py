@@ -97,7 +97,7 @@ def _change_status(briefing: Briefing, action: str, form: StatusChangeForm, acto
         return str(_("Buổi giao ban đã mở."))
     if action == "close":
         lifecycle.close_briefing(briefing, actor, confirm_unrecorded=form.confirm_unrecorded.data or 0)
-        return str(_("Buổi giao ban đã kết thúc; biên bản đã được chốt."))
+        return str(_("Buổi giao ban đã kết thúc; biên bản đã được chốt, tệp PDF sẵn sàng sau ít giây."))
     if action == "cancel":
         lifecycle.cancel_briefing(briefing, actor, form.reason.data or "")
         return str(_("Đã hủy buổi giao ban."))

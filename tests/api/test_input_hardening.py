@@ -21,6 +21,7 @@ from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
+from meeting_hub.text_input import InputSchema
 from tests import factories
 from tests.attendance.conftest import make_live_briefing_with_pha_lai
 from tests.conftest import AuthActions, base_config
@@ -257,7 +258,7 @@ def test_a_video_link_is_http_or_https_on_create_change_forms_and_services(
     AuthActions(page_client).sign_in("organizer")
     form = {"title": "Giao ban", "day": "12/01/2027", "start_time": "08:00", "end_time": "10:00", "video_link": link}
     page = page_client.post(f"/briefings/{created.json['id']}/edit", data=form)
-    assert page.status_code == 200 and "Đường dẫn phải bắt đầu bằng http:// hoặc https://." in page.text
+    assert page.status_code == 200 and "Cần một đường dẫn http:// hoặc https:// hợp lệ." in page.text
 
     with app.app_context():
         briefing = scheduling.get_briefing(created.json["id"])
@@ -289,3 +290,14 @@ def test_agenda_rows_and_material_titles_sent_outside_a_form_class_follow_the_te
                 accounts.find_user("organizer"),
             )
         assert refused.value.details == {"title": "Không được chứa ký tự điều khiển."}
+
+
+def test_every_api_argument_schema_follows_the_text_rule(app: Flask) -> None:
+    # A new operation whose schema forgot the base class would take control characters again.
+    checked = 0
+    for name, view in app.view_functions.items():
+        for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+            schema = parameter["schema"]
+            assert issubclass(schema if isinstance(schema, type) else type(schema), InputSchema), name
+            checked += 1
+    assert checked >= 20

@@ -72,7 +72,9 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     page.wait_for_timeout(400)  # the modal's fade-in, for the screenshot
     screenshot(page, "lifecycle-phone-close-confirmation")
     dialog.get_by_role("button", name=re.compile(r"^Kết thúc, để \d+ người chưa điểm danh$")).click()
-    expect(page.get_by_role("alert")).to_have_text("Buổi giao ban đã kết thúc; biên bản đã được chốt.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Buổi giao ban đã kết thúc; biên bản đã được chốt, tệp PDF sẵn sàng sau ít giây."
+    )
     expect(page.get_by_role("link", name="Tải PDF biên bản phiên bản 1")).to_be_visible()
 
     page.get_by_role("button", name="Mở lại giao ban", exact=True).click()

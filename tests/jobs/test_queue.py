@@ -288,9 +288,9 @@ def test_finished_runs_are_purged_after_the_kept_days(app: Flask, tmp_path: Path
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("JOBS_BACKEND", "rabbit", "MEETING_HUB_JOBS_BACKEND='rabbit'"),
+        ("JOBS_BACKEND", "rabbit", "MEETING_HUB_JOBS_BACKEND: Input should be 'auto', 'sqlite', 'redis' or"),
         ("JOBS_BACKEND", "redis", "MEETING_HUB_REDIS_URL to be set"),
-        ("JOBS_OVERDUE_NOTICES_AT", "7h", "MEETING_HUB_JOBS_OVERDUE_NOTICES_AT='7h'"),
+        ("JOBS_OVERDUE_NOTICES_AT", "7h", "MEETING_HUB_JOBS_OVERDUE_NOTICES_AT: String should match pattern"),
         ("JOBS_NIGHTLY_AT", "24:00", "MEETING_HUB_JOBS_NIGHTLY_AT"),
         ("JOBS_LEASE_SECONDS", "0", "MEETING_HUB_JOBS_LEASE_SECONDS"),
         ("JOBS_WORKER_THREADS", 1.5, "MEETING_HUB_JOBS_WORKER_THREADS"),
@@ -305,7 +305,7 @@ def test_settings_that_cannot_be_read_stop_the_start(tmp_path: Path, setting: st
 
 
 def test_the_default_backend_is_sqlite_in_the_instance_folder_or_redis_with_a_redis_url(tmp_path: Path) -> None:
-    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}"))
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | {"JOBS_BACKEND": "auto"})
     queue = queue_of(app)
     assert queue.backend == "sqlite"
     assert queue.huey.storage.filename == str(Path(app.instance_path) / "jobs.db")

@@ -79,7 +79,7 @@ def test_closing_without_javascript_is_a_second_step_and_nothing_changes_unconfi
         data={"close-confirmed": "1", "close-confirm_unrecorded": "3"},
         follow_redirects=True,
     )
-    assert "Buổi giao ban đã kết thúc; biên bản đã được chốt." in done.text
+    assert "Buổi giao ban đã kết thúc; biên bản đã được chốt, tệp PDF sẵn sàng sau ít giây." in done.text
     assert _status(app, briefing_id) == BriefingStatus.ENDED
     assert "Phiên bản 1" in done.text  # the versions are listed on the briefing page
     assert f"/briefings/{briefing_id}/minutes.pdf?version=1" in done.text
