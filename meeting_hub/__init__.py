@@ -27,10 +27,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health,
         http_compression,
         http_errors,
+        json_input,
         models,
         resources,
         security_headers,
         static_versions,
+        text_input,
         url_converters,
         web,
     )
@@ -71,7 +73,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     async_mode.check(app.config["ASYNC_MODE"])
     # Every `<int:...>` in the app's routes is an id: bound it before any blueprint registers a rule.
     app.url_map.converters["int"] = url_converters.IdConverter
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in API answers
+    app.json = json_input.JSONProvider(app)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
 
     # First registered, so its after_request hook runs last: it compresses what every other hook has finished.
     http_compression.init_app(app)
@@ -107,6 +110,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Outermost of all: every response (Socket.IO's included) gets its X-Request-ID, every request its access line.
     observe_requests(app)
 
+    text_input.init_app(app)  # before anything reads the request's text
     access.init_app(app)
     audit_targets.register()
     web.init_app(app)

@@ -91,3 +91,28 @@ def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
     """
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Tell whether a database error passes by itself, so that the same request may succeed when sent again.
+
+    Transient: SQLite busy or locked past its busy timeout; on PostgreSQL every operational error (a lock or
+    statement timeout, a serialization failure or deadlock, a lost connection). Permanent: what the data itself
+    causes (a NUL byte, a constraint, a value out of range), which fails again however often it is sent.
+    """
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    if type(error.orig).__module__ == "sqlite3":
+        message = str(error.orig).lower()
+        return "locked" in message or "busy" in message
+    return True
+
+
+def is_caused_by_data(error: BaseException) -> bool:
+    """Tell whether a database error comes from the values written (a NUL byte, a value out of range, a broken
+    constraint): the same write fails again however often it is sent."""
+    return isinstance(error, sa.exc.DataError | sa.exc.IntegrityError) and not is_transient(error)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 # đ/Đ are letters of their own, not a d with a combining mark, so NFD does not strip them.
-_EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
+# Control characters fold to spaces: a search query is compared in SQL, where a NUL byte fails on PostgreSQL.
+_EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", **{chr(code): " " for code in (*range(32), 127)}})
 
 
 def fold(text: str | None) -> str:

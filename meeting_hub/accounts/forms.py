@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 from meeting_hub.choice_fields import ChosenSelectField
+from meeting_hub.text_input import CheckedForm
 
 LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(CheckedForm):
     """Username and password."""
 
     username = StringField(
@@ -25,7 +25,7 @@ class SignInForm(FlaskForm):
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
 
-class UserForm(FlaskForm):
+class UserForm(CheckedForm):
     """An admin's form for a user account."""
 
     username = StringField(
@@ -51,7 +51,7 @@ class UserForm(FlaskForm):
         return Role(self.role.data)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(CheckedForm):
     """The user's current password and the new one, typed twice (the rules are in password_rules.py)."""
 
     current_password = PasswordField(
@@ -69,17 +69,17 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(CheckedForm):
     """The user's interface language."""
 
     language = SelectField(_l("Ngôn ngữ giao diện"), choices=LANGUAGE_CHOICES)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(CheckedForm):
     """A label for a new API token."""
 
     label = StringField(_l("Tên gợi nhớ"), validators=[DataRequired(_l("Cần đặt tên gợi nhớ.")), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CheckedForm):
     """An empty form: a button with a CSRF token."""

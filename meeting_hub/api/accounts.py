@@ -6,13 +6,13 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts import passwords
 from meeting_hub.accounts.access import resume_session, sign_in_limit
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.extensions import db, limiter
 from meeting_hub.public_links import external_url
+from meeting_hub.text_input import ANY_TEXT, InputSchema
 
 blueprint = Blueprint("api_accounts", __name__, description="The signed-in user")
 
@@ -54,12 +54,12 @@ def me() -> dict[str, Any]:
     }
 
 
-class PasswordChangeBody(ma.Schema):
+class PasswordChangeBody(InputSchema):
     """The caller's current password and the new one (rules: docs/accounts.md). A wrong `current_password`, or a new
     password the rules refuse, answers 422 naming the field."""
 
-    current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    current_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata=ANY_TEXT)
 
 
 @blueprint.post("/me/password")

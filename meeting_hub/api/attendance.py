@@ -7,10 +7,9 @@ from typing import Any
 import marshmallow as ma
 import orjson
 from flask import Response
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.roles import Role
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.attendance import payloads, services
 from meeting_hub.attendance.models import AttendanceStatus, CheckInVia, LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot

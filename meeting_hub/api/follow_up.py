@@ -13,10 +13,9 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import bounded_date, caller
+from meeting_hub.api.common import Blueprint, bounded_date, caller
 from meeting_hub.clock import local_today
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
@@ -25,6 +24,7 @@ from meeting_hub.follow_up import exports, payloads, search, services, summary
 from meeting_hub.follow_up.models import Issue, IssueAction, IssueEvent, IssuePriority, IssueStatus
 from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import services as scheduling
+from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 from meeting_hub.url_converters import id_field as _id_field
 
 blueprint = Blueprint("api_follow_up", __name__, description="Raised issues and their follow-up")
@@ -43,7 +43,7 @@ class CategorySchema(ma.Schema):
     default_due_days = ma.fields.Integer()
 
 
-class RaiseBody(ma.Schema):
+class RaiseBody(InputSchema):
     """An issue raised at a briefing, with the client's operation id. Rules across fields and stored data (422
     otherwise): `endpoint_id` is invited to the briefing, `person_id` and `cell_id` belong to that endpoint,
     `category` is the code of an active category (GET /api/v1/categories lists them)."""
@@ -53,47 +53,59 @@ class RaiseBody(ma.Schema):
     cell_id = _id_field(load_default=None, allow_none=True)
     category = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, services.MAX_TITLE_LENGTH))
-    content = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.MAX_TEXT_LENGTH))
+    content = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=services.MAX_TEXT_LENGTH), metadata=MULTILINE_TEXT
+    )
     priority = ma.fields.String(
         load_default=IssuePriority.NORMAL.value, validate=ma.validate.OneOf([p.value for p in IssuePriority])
     )
     client_op_id = ma.fields.String(required=True, validate=ma.validate.Regexp(CLIENT_OP_ID_PATTERN))
 
 
-class AssignBody(ma.Schema):
+class AssignBody(InputSchema):
     """The agency and due date (default: today plus the category's days)."""
 
     agency_id = _id_field(required=True)
     due_on = bounded_date(load_default=None, allow_none=True)
-    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.MAX_REASON_LENGTH))
+    comment = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class AnswerBody(ma.Schema):
+class AnswerBody(InputSchema):
     """The agency's answer."""
 
-    body = ma.fields.String(required=True, validate=ma.validate.Length(1, services.MAX_TEXT_LENGTH))
+    body = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, services.MAX_TEXT_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class CloseBody(ma.Schema):
+class CloseBody(InputSchema):
     """An optional note of the leader who accepts the answer."""
 
-    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.MAX_REASON_LENGTH))
+    comment = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class ReturnBody(ma.Schema):
+class ReturnBody(InputSchema):
     """Why the answer goes back to the agency, and optionally a new due date."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, services.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
     due_on = bounded_date(load_default=None, allow_none=True)
 
 
-class WithdrawBody(ma.Schema):
+class WithdrawBody(InputSchema):
     """Why the issue is withdrawn."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, services.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, services.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class IssueListArgs(ma.Schema):
+class IssueListArgs(InputSchema):
     """The list's filters, order and page."""
 
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in IssueStatus]))

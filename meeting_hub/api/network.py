@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.network import services
 from meeting_hub.network.models import Agency, Endpoint, Person
+from meeting_hub.text_input import InputSchema
 
 blueprint = Blueprint("api_network", __name__, description="Endpoints, people and agencies")
 
@@ -47,7 +47,7 @@ class AgencySchema(ma.Schema):
     active = ma.fields.Boolean(required=True)
 
 
-class SearchArgs(ma.Schema):
+class SearchArgs(InputSchema):
     """A diacritics-insensitive search query."""
 
     q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))

@@ -6,16 +6,16 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, url_for
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.roles import Role
-from meeting_hub.api.common import caller
+from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
 from meeting_hub.reports import exports, minutes
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
+from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 
 blueprint = Blueprint("api_reports", __name__, description="Minutes and attendance exports")
 
@@ -25,7 +25,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MAX_VERSION = 9_999
 
 
-class MinutesArgs(ma.Schema):
+class MinutesArgs(InputSchema):
     """Which minutes to send: a frozen version (default: the latest), or a draft from the current data."""
 
     version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_VERSION))
@@ -61,10 +61,12 @@ class MinutesVersionSchema(ma.Schema):
     url = ma.fields.String(required=True, metadata={"description": "answers 409 minutes_not_ready until ready"})
 
 
-class CorrectionBody(ma.Schema):
+class CorrectionBody(InputSchema):
     """Why the minutes are corrected."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, minutes.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, minutes.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
 def version_dict(briefing: Briefing, item: MinutesVersion) -> dict[str, Any]:

@@ -8,10 +8,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from meeting_hub.accounts.models import User
-from meeting_hub.api.common import bounded_date, caller
+from meeting_hub.api.common import Blueprint, bounded_date, caller
 from meeting_hub.clock import local_today, local_zone
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db
@@ -19,7 +18,9 @@ from meeting_hub.public_links import external_url
 from meeting_hub.scheduling import lifecycle, services
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, BriefingStatus
 from meeting_hub.scheduling.recurrence import WEEKDAY_CODES, MonthlyRule
+from meeting_hub.text_input import MULTILINE_TEXT, InputSchema
 from meeting_hub.url_converters import id_field
+from meeting_hub.web_links import WebLinkField
 
 blueprint = Blueprint("api_scheduling", __name__, description="Monthly series and briefings")
 
@@ -34,7 +35,7 @@ def _local_iso(value: datetime) -> datetime:
 # Schemas
 
 
-class RuleSchema(ma.Schema):
+class RuleSchema(InputSchema):
     """Either {"weekday": "MO".."SU", "week": 1..4 or -1} or {"day": 1..31}."""
 
     weekday = ma.fields.String(validate=ma.validate.OneOf(WEEKDAY_CODES))
@@ -84,25 +85,7 @@ class RuleField(ma.fields.Dict):
         return loaded
 
 
-#: What the URL check accepts, as the schema documents it: nothing, or http(s), a host name with a dot, a path.
-VIDEO_LINK_PATTERN = r"^$|^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,10}(:[1-9][0-9]{1,3})?(/[!-~]{0,200})?$"
-
-
-class VideoLinkField(ma.fields.URL):
-    """The briefing's video link: an http(s) URL, or "" for none (the default), on create and on change alike."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "metadata", {"description": 'An http(s) link, or "" for none.', "pattern": VIDEO_LINK_PATTERN}
-        )
-        super().__init__(schemes={"http", "https"}, validate=ma.validate.Length(max=500), **kwargs)
-
-    def _validate(self, value: Any) -> None:
-        if value != "":  # "" means no link: the URL check does not apply
-            super()._validate(value)
-
-
-class SeriesCreateSchema(ma.Schema):
+class SeriesCreateSchema(InputSchema):
     """A monthly series to set up."""
 
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 250))
@@ -118,11 +101,11 @@ class SeriesCreateSchema(ma.Schema):
         load_default=None, allow_none=True, validate=ma.validate.Range(1, services.MAX_SERIES_MONTHS)
     )
     endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
-    video_link = VideoLinkField(load_default="")
+    video_link = WebLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
 
 
-class AgendaItemSchema(ma.Schema):
+class AgendaItemSchema(InputSchema):
     """One agenda line."""
 
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
@@ -174,21 +157,21 @@ class SeriesSchema(ma.Schema):
     briefings = ma.fields.List(ma.fields.Nested(BriefingSchema))
 
 
-class BriefingCreateSchema(ma.Schema):
+class BriefingCreateSchema(InputSchema):
     """A single briefing to create (times with their offset). Rules across fields (422 otherwise): `ends_at` after
     `starts_at`, at most 12 hours later, both in the years 2000-2100; `endpoint_ids` name active endpoints."""
 
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
-    video_link = VideoLinkField(load_default="")
+    video_link = WebLinkField(load_default="")
     room = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), load_default=None, allow_none=True, validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), load_default=list, validate=ma.validate.Length(max=100))
 
 
-class BriefingPatchSchema(ma.Schema):
+class BriefingPatchSchema(InputSchema):
     """Fields to change on a briefing; absent fields stay as they are. The result must keep the rules of creation
     (`ends_at` after `starts_at`, at most 12 hours, years 2000-2100; active endpoints); 409 once it is no longer
     scheduled."""
@@ -196,27 +179,29 @@ class BriefingPatchSchema(ma.Schema):
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
-    video_link = VideoLinkField()
+    video_link = WebLinkField()
     room = ma.fields.String(validate=ma.validate.Length(max=300))
-    notes = ma.fields.String(validate=ma.validate.Length(max=5000))
+    notes = ma.fields.String(validate=ma.validate.Length(max=5000), metadata=MULTILINE_TEXT)
     endpoint_ids = ma.fields.List(id_field(), validate=ma.validate.Length(1, 5000))
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), validate=ma.validate.Length(max=100))
 
 
-class BriefingListArgs(ma.Schema):
+class BriefingListArgs(InputSchema):
     """A date range, local dates, inclusive: `from` not after `to`, at most 400 days apart (422 otherwise)."""
 
     from_ = bounded_date(data_key="from", load_default=None)
     to = bounded_date(load_default=None)
 
 
-class CancelSchema(ma.Schema):
+class CancelSchema(InputSchema):
     """Why the briefing is cancelled."""
 
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=lifecycle.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=lifecycle.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
-class OpenSchema(ma.Schema):
+class OpenSchema(InputSchema):
     """Opening before the briefing's day must be confirmed."""
 
     confirm_early = ma.fields.Boolean(
@@ -225,7 +210,7 @@ class OpenSchema(ma.Schema):
     )
 
 
-class CloseSchema(ma.Schema):
+class CloseSchema(InputSchema):
     """Closing while people are unrecorded must be confirmed with how many the caller accepts to leave so."""
 
     confirm_unrecorded = ma.fields.Integer(
@@ -240,10 +225,12 @@ class CloseSchema(ma.Schema):
     )
 
 
-class ReopenSchema(ma.Schema):
+class ReopenSchema(InputSchema):
     """Why a briefing ended by mistake is reopened."""
 
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(1, lifecycle.MAX_REASON_LENGTH))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(1, lifecycle.MAX_REASON_LENGTH), metadata=MULTILINE_TEXT
+    )
 
 
 # Conversions

@@ -25,8 +25,9 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from meeting_hub import database
 from meeting_hub.attendance import services
-from meeting_hub.errors import ServiceError, TryAgain
+from meeting_hub.errors import ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db, socketio
 from meeting_hub.observability import logs, metrics
@@ -57,6 +58,15 @@ class _Waiting:
 def _not_written() -> TryAgain:
     """The answer when a batch failed: nothing of it was written, and the client resends the same operation."""
     return TryAgain(_("Chưa ghi được, vui lòng gửi lại."))
+
+
+def _failure_outcome(error: Exception, language: str) -> ServiceError:
+    """The answer to a check-in whose transaction failed: a permanent refusal when its own values caused the
+    failure (sending it again would fail again, and an outbox resends a try_again forever), else try_again."""
+    with force_locale(language):
+        if database.is_caused_by_data(error):
+            return ValidationFailed(_("Không ghi được điểm danh này: dữ liệu không hợp lệ."))
+        return _not_written()
 
 
 class CheckInWriter:
@@ -133,26 +143,15 @@ class CheckInWriter:
                             waiting.done.set()
 
     def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
-        outcomes: list[Outcome]
         started = time.perf_counter()
         # The writer's lines name their batch: its handlers' events wait on it, under their own ids.
         with self._app.app_context(), logs.log_context(request_id=f"batch-{next(self._batch_numbers)}"):
-            try:
-                briefing = scheduling.get_briefing(briefing_id)
-                outcomes = self._record(briefing, group)
-                db.session.commit()
-                result = "committed"
-            except ServiceError as error:  # the briefing is gone: every check-in of the group gets the refusal
-                db.session.rollback()
-                outcomes = [error] * len(group)
-                result = "refused"
-            except Exception:  # the database failed: nothing was written, each client resends the same operation
-                db.session.rollback()
-                logger.exception("writing a batch of %d check-ins failed", len(group))
-                outcomes = [_not_written()] * len(group)
-                result = "failed"
-            finally:
-                db.session.remove()
+            outcomes, result, failure = self._attempt(briefing_id, group)
+            if failure is not None and len(group) > 1 and database.is_caused_by_data(failure):
+                # One bad check-in fails the whole transaction: write each alone, so that only it is refused and
+                # the others of its batch are written (each then costs a transaction, only after such a failure).
+                outcomes = [self._attempt(briefing_id, [waiting])[0][0] for waiting in group]
+                result = "isolated"
         self.batches_written += 1
         metrics.CHECK_IN_BATCHES.labels(result).inc()
         metrics.CHECK_IN_BATCH_SIZE.observe(len(group))
@@ -160,6 +159,24 @@ class CheckInWriter:
         for waiting, outcome in zip(group, outcomes, strict=True):
             waiting.outcome = outcome
             waiting.done.set()
+
+    def _attempt(self, briefing_id: int, group: list[_Waiting]) -> tuple[list[Outcome], str, Exception | None]:
+        """Write a group in one transaction; return each one's outcome, the result for the metrics, and the
+        database's failure if it failed."""
+        try:
+            briefing = scheduling.get_briefing(briefing_id)
+            outcomes = self._record(briefing, group)
+            db.session.commit()
+            return outcomes, "committed", None
+        except ServiceError as error:  # the briefing is gone: every check-in of the group gets the refusal
+            db.session.rollback()
+            return [error] * len(group), "refused", None
+        except Exception as error:  # nothing of the group was written
+            db.session.rollback()
+            logger.exception("writing a batch of %d check-ins failed", len(group))
+            return [_failure_outcome(error, waiting.language) for waiting in group], "failed", error
+        finally:
+            db.session.remove()
 
     @staticmethod
     def _record(briefing: Briefing, group: list[_Waiting]) -> list[Outcome]:

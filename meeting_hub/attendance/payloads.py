@@ -7,6 +7,7 @@ import marshmallow as ma
 from meeting_hub.attendance.models import AttendanceStatus, LinkStatus
 from meeting_hub.attendance.services import MAX_NOTE_LENGTH, MAX_SUBSTITUTE_LENGTH
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
+from meeting_hub.text_input import InputSchema
 from meeting_hub.url_converters import id_field
 
 
@@ -14,7 +15,7 @@ def _id_field() -> ma.fields.Integer:
     return id_field(required=True)
 
 
-class CheckInBody(ma.Schema):
+class CheckInBody(InputSchema):
     """A check-in: who, with which status, and the client's operation id. Rules across fields and stored data (422
     otherwise): a `substitute_name` only with status present or late; `person_id` on the roster of an invited
     endpoint the caller may record for."""
@@ -26,7 +27,7 @@ class CheckInBody(ma.Schema):
     client_op_id = ma.fields.String(required=True, validate=ma.validate.Regexp(CLIENT_OP_ID_PATTERN))
 
 
-class BriefingRef(ma.Schema):
+class BriefingRef(InputSchema):
     """A socket message about one briefing."""
 
     briefing_id = _id_field()

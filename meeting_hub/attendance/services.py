@@ -28,6 +28,7 @@ from meeting_hub.network.models import Cell, Person
 from meeting_hub.observability import metrics
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.scheduling.services import invitation, invited_among
+from meeting_hub.text_input import text_problem
 
 MAX_NOTE_LENGTH = 500
 MAX_SUBSTITUTE_LENGTH = 200
@@ -136,6 +137,10 @@ def _validate_check_in(check_in: CheckIn) -> tuple[str, str]:
         raise ValidationFailed(_("Ghi chú quá dài."), details={"note": _("Tối đa 500 ký tự.")})
     if len(substitute) > MAX_SUBSTITUTE_LENGTH:
         raise ValidationFailed(_("Tên người dự thay quá dài."), details={"substitute_name": _("Tối đa 200 ký tự.")})
+    # Checked before batching too (the payloads check it already): one bad value must not fail a batch's write.
+    for name, value in (("note", note), ("substitute_name", substitute)):
+        if problem := text_problem(value):
+            raise ValidationFailed(problem, details={name: problem})
     if substitute and check_in.status not in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
         raise ValidationFailed(
             _("Người dự thay chỉ ghi khi có người đến dự."), details={"substitute_name": _("Không hợp lệ.")}

@@ -14,6 +14,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 from icalendar.enums import STATUS, TRANSP
 
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
+from meeting_hub.text_input import one_line, printable
 
 PRODID = "-//Meeting Hub//Calendar feeds//VI"
 #: How often subscribed clients should fetch the feed again (REFRESH-INTERVAL, and X-PUBLISHED-TTL for Outlook).
@@ -37,8 +38,8 @@ def build_calendar(
         prodid=PRODID,
         # A subscribed feed publishes; REQUEST would make clients treat every event as an invitation to answer.
         method="PUBLISH",
-        name=name,
-        description=description,
+        name=one_line(name),
+        description=printable(description) if description is not None else None,
         refresh_interval=REFRESH_INTERVAL,
         uid=uid,
     )
@@ -80,7 +81,10 @@ def briefing_event(
     """Return the VEVENT of one briefing; clients follow it by its stable UID and its SEQUENCE."""
     cancelled = briefing.status == BriefingStatus.CANCELLED
     # Some clients ignore STATUS on subscribed feeds: the title says it too.
-    summary = _("Đã hủy: %(title)s", title=briefing.title) if cancelled else briefing.title
+    # Stored text may predate the rules on input (meeting_hub.text_input): a line break in a title used to make
+    # icalendar refuse to write the file (500), other controls made files that clients reject.
+    title = one_line(briefing.title)
+    summary = _("Đã hủy: %(title)s", title=title) if cancelled else title
     event = Event.new(
         uid=briefing.ical_uid,
         sequence=briefing.ical_sequence,
@@ -90,8 +94,8 @@ def briefing_event(
         start=briefing.starts_at.astimezone(zone),
         end=briefing.ends_at.astimezone(zone),
         summary=summary,
-        location=_location(briefing) or None,
-        description=_description(briefing, url) or None,
+        location=one_line(_location(briefing)) or None,
+        description=printable(_description(briefing, url)) or None,
         url=url,
         status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
         # A cancelled briefing no longer blocks the time in free/busy views.
@@ -99,7 +103,7 @@ def briefing_event(
     )
     if not cancelled:  # nobody should be reminded of a briefing that will not take place
         for offset in reminders:
-            event.add_component(Alarm.new_display(description=briefing.title, trigger=-offset))
+            event.add_component(Alarm.new_display(description=title, trigger=-offset))
     return event
 
 

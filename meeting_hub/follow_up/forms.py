@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,11 +12,12 @@ from meeting_hub.choice_fields import ChosenSelectField
 from meeting_hub.date_fields import VietnameseDateField
 from meeting_hub.follow_up.models import ISSUE_PRIORITY_LABELS
 from meeting_hub.follow_up.services import MAX_REASON_LENGTH, MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
+from meeting_hub.text_input import CheckedForm
 
 REQUIRED = _l("Trường này là bắt buộc.")
 
 
-class RaiseForm(FlaskForm):
+class RaiseForm(CheckedForm):
     """An issue raised from the floor (organizers) or at an endpoint (operators)."""
 
     endpoint_id = ChosenSelectField(_l("Điểm cầu"), required=_l("Cần chọn điểm cầu nêu ý kiến."))
@@ -32,7 +32,7 @@ class RaiseForm(FlaskForm):
     client_op_id = HiddenField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(CheckedForm):
     """The agency and due date of an assignment."""
 
     agency_id = ChosenSelectField(_l("Cơ quan xử lý"), required=_l("Cần chọn cơ quan xử lý."))
@@ -44,33 +44,33 @@ class BulkAssignForm(AssignForm):
     """The same, for the issues ticked on the list."""
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(CheckedForm):
     """The agency's answer, with an optional PDF."""
 
     body = TextAreaField(_l("Nội dung trả lời"), validators=[DataRequired(REQUIRED), Length(max=MAX_TEXT_LENGTH)])
     attachment = FileField(_l("Văn bản trả lời (PDF, không bắt buộc)"), validators=[FileAllowed(["pdf"], "PDF")])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(CheckedForm):
     """A leader accepts the answer."""
 
     comment = TextAreaField(_l("Ý kiến của lãnh đạo (không bắt buộc)"), validators=[Length(max=MAX_REASON_LENGTH)])
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(CheckedForm):
     """A leader returns the answer to the agency."""
 
     reason = TextAreaField(_l("Lý do trả lại"), validators=[DataRequired(REQUIRED), Length(max=MAX_REASON_LENGTH)])
     due_on = VietnameseDateField(_l("Hạn xử lý mới (không bắt buộc)"), validators=[Optional()])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(CheckedForm):
     """An organizer withdraws the issue."""
 
     reason = TextAreaField(_l("Lý do rút"), validators=[DataRequired(REQUIRED), Length(max=MAX_REASON_LENGTH)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(CheckedForm):
     """A category of raised issues."""
 
     name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED), Length(max=200)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,11 +10,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from meeting_hub.choice_fields import ChosenSelectField
 from meeting_hub.network.models import CELL_KIND_LABELS, ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS
+from meeting_hub.text_input import CheckedForm
 
 REQUIRED = _l("Trường này là bắt buộc.")
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(CheckedForm):
     """An endpoint (ward or commune Party committee)."""
 
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -27,7 +27,7 @@ class EndpointForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(CheckedForm):
     """Choose the endpoint that absorbs this one, once what the merge moves has been shown."""
 
     target_id = ChosenSelectField(_l("Sáp nhập vào"), required=_l("Cần chọn điểm cầu nhận sáp nhập."))
@@ -35,7 +35,7 @@ class MergeForm(FlaskForm):
     confirmed = HiddenField()
 
 
-class CellForm(FlaskForm):
+class CellForm(CheckedForm):
     """A Party cell."""
 
     name = StringField(_l("Tên chi bộ"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -45,7 +45,7 @@ class CellForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(CheckedForm):
     """A person of a cell."""
 
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -57,7 +57,7 @@ class PersonForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(CheckedForm):
     """A handling agency."""
 
     name = StringField(_l("Tên cơ quan"), validators=[DataRequired(REQUIRED), Length(max=300)])
@@ -67,7 +67,7 @@ class AgencyForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class RosterImportForm(FlaskForm):
+class RosterImportForm(CheckedForm):
     """A roster file (CSV or XLSX)."""
 
     file = FileField(_l("Tệp danh sách (.csv hoặc .xlsx)"), validators=[FileRequired(_l("Cần chọn tệp."))])

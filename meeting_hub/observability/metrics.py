@@ -51,7 +51,8 @@ CHECK_IN_BATCH_SIZE = Histogram(
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
 )  # fmt: skip
 CHECK_IN_BATCHES = Counter(
-    "meeting_hub_check_in_batches", "Group-commit transactions: committed, refused (briefing gone) or failed.",
+    "meeting_hub_check_in_batches",
+    "Group-commit batches: committed, refused (briefing gone), failed, or isolated (a data error: written one by one).",
     ["outcome"],
 )  # fmt: skip
 CHECK_IN_BATCH_SECONDS = Histogram(

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 from engineio import json as standard_json
 
+from meeting_hub import json_input
+
 
 def dumps(obj: Any, **_options: Any) -> str:
     """Encode a packet's data (the compact separators python-socketio asks for are orjson's only form)."""
@@ -20,5 +22,6 @@ def dumps(obj: Any, **_options: Any) -> str:
 
 
 def loads(text: str | bytes, **options: Any) -> Any:
-    """Decode a packet's data."""
-    return standard_json.loads(text, **options)
+    """Decode a packet's data: engineio's reading (which refuses huge integers), where a nesting too deep is
+    invalid JSON, not a RecursionError."""
+    return json_input.loads(text, parse=standard_json.loads, **options)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,11 +14,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from meeting_hub.date_fields import VietnameseDateField, VietnameseMonthField, VietnameseTimeField
 from meeting_hub.scheduling.recurrence import WEEK_LABELS, WEEKDAY_LABELS
+from meeting_hub.text_input import CheckedForm
+from meeting_hub.web_links import WebLink
 
 REQUIRED = _l("Trường này là bắt buộc.")
 
@@ -31,7 +32,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(CheckedForm):
     """A monthly series."""
 
     title = StringField(_l("Tên chuỗi giao ban"), validators=[DataRequired(REQUIRED), Length(max=250)])
@@ -68,12 +69,12 @@ class SeriesForm(FlaskForm):
     endpoint_ids = MultiCheckboxField(_l("Điểm cầu được mời"), coerce=int, validators=[Optional()])
     video_link = StringField(
         _l("Đường dẫn họp trực tuyến"),
-        validators=[Optional(), URL(message=_l("Đường dẫn không hợp lệ.")), Length(max=500)],
+        validators=[Optional(), WebLink()],
     )
     room = StringField(_l("Phòng họp"), validators=[Optional(), Length(max=300)])
 
 
-class BriefingForm(FlaskForm):
+class BriefingForm(CheckedForm):
     """One briefing; the agenda rows are read from the request separately."""
 
     title = StringField(_l("Tiêu đề"), validators=[Optional(), Length(max=300)])
@@ -82,14 +83,14 @@ class BriefingForm(FlaskForm):
     end_time = VietnameseTimeField(_l("Giờ kết thúc"), validators=[DataRequired(REQUIRED)])
     video_link = StringField(
         _l("Đường dẫn họp trực tuyến"),
-        validators=[Optional(), URL(message=_l("Đường dẫn không hợp lệ.")), Length(max=500)],
+        validators=[Optional(), WebLink()],
     )
     room = StringField(_l("Phòng họp"), validators=[Optional(), Length(max=300)])
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=5000)])
     endpoint_ids = MultiCheckboxField(_l("Điểm cầu được mời"), coerce=int)
 
 
-class StatusChangeForm(FlaskForm):
+class StatusChangeForm(CheckedForm):
     """A change of a briefing's status (open, close, cancel, reopen), sent from its confirmation step."""
 
     #: "1" once the person has been shown what the change will do; without it the page shows the confirmation step.
@@ -99,20 +100,20 @@ class StatusChangeForm(FlaskForm):
     reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=500, message=_l("Tối đa 500 ký tự."))])
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(CheckedForm):
     """A holiday or Tết day."""
 
     day = VietnameseDateField(_l("Ngày"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class HolidayRenameForm(FlaskForm):
+class HolidayRenameForm(CheckedForm):
     """A holiday's new name."""
 
     name = StringField(_l("Tên ngày lễ"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class HolidayRestoreForm(FlaskForm):
+class HolidayRestoreForm(CheckedForm):
     """The year whose official holidays are added back."""
 
     year = IntegerField(

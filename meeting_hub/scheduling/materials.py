@@ -23,6 +23,7 @@ from meeting_hub.errors import AccessDenied, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.scheduling.models import Briefing, Material
 from meeting_hub.scheduling.services import get_briefing
+from meeting_hub.text_input import text_problem
 
 DEFAULT_MATERIAL_TITLE = "Thông tin tuyên giáo"
 MATERIALS_FOLDER = "materials"
@@ -83,6 +84,8 @@ def attach_material(briefing: Briefing, title: str, filename: str, content: IO[b
     title = " ".join(title.split()) or os.path.splitext(original_filename)[0].strip()
     if not title:
         raise ValidationFailed(_("Cần nhập tiêu đề tài liệu."), details={"title": _("Bắt buộc.")})
+    if problem := text_problem(title):  # the upload's title comes outside a form class
+        raise ValidationFailed(problem, details={"title": problem})
     if len(title) > MAX_TITLE_LENGTH:
         message = _("Tiêu đề không dài quá %(n)d ký tự.", n=MAX_TITLE_LENGTH)
         raise ValidationFailed(message, details={"title": message})

@@ -30,6 +30,8 @@ from meeting_hub.scheduling.models import (
     briefing_endpoints,
 )
 from meeting_hub.scheduling.recurrence import MonthlyRule, add_months, months_between, occurrence_months
+from meeting_hub.text_input import text_problem
+from meeting_hub.web_links import web_link_problem
 
 DEFAULT_SERIES_TITLE = "Giao ban công tác tuyên giáo"
 MAX_SERIES_MONTHS = 120
@@ -95,6 +97,15 @@ class SeriesData:
     room: str = ""
 
 
+def _checked_link(value: str) -> str:
+    """Return the video link to store, refusing anything but an http(s) link (web_links: the forms' and the API's
+    rule too)."""
+    link = value.strip()
+    if problem := web_link_problem(link):
+        raise ValidationFailed(_("Đường dẫn không hợp lệ."), details={"video_link": problem})
+    return link
+
+
 def _validate_series(data: SeriesData) -> None:
     errors: dict[str, str] = {}
     if not data.title.strip():
@@ -124,7 +135,7 @@ def schedule_series(data: SeriesData, actor: User, now: datetime | None = None) 
         duration_minutes=data.duration_minutes,
         first_month=data.first_month.replace(day=1),
         months=data.months,
-        video_link=data.video_link.strip(),
+        video_link=_checked_link(data.video_link),
         room=data.room.strip(),
         all_endpoints=data.endpoint_ids is None,
         endpoints=endpoints,
@@ -231,7 +242,7 @@ def update_series(series: BriefingSeries, data: SeriesData, actor: User, now: da
     series.start_time = data.start_time
     series.duration_minutes = data.duration_minutes
     series.months = data.months
-    series.video_link, series.room = data.video_link.strip(), data.room.strip()
+    series.video_link, series.room = _checked_link(data.video_link), data.room.strip()
     series.all_endpoints = data.endpoint_ids is None
     series.endpoints = endpoints
     # first_month is kept: the past of a series does not move.
@@ -340,6 +351,10 @@ def _agenda_items(items: list[AgendaItemData]) -> list[AgendaItem]:
             raise ValidationFailed(
                 _("Mục %(n)d của chương trình chưa có tiêu đề.", n=position), details={"agenda": _("Thiếu tiêu đề.")}
             )
+        # The page sends its agenda rows outside the form class: the text rule is checked here for them.
+        for text in (item.title, item.presenter):
+            if problem := text_problem(text):
+                raise ValidationFailed(problem, details={"agenda": problem})
         if item.duration_minutes is not None and not 1 <= item.duration_minutes <= MAX_DURATION_MINUTES:
             raise ValidationFailed(
                 _("Thời lượng mục %(n)d không hợp lệ.", n=position), details={"agenda": _("Thời lượng không hợp lệ.")}
@@ -372,7 +387,7 @@ def create_briefing(data: BriefingData, actor: User) -> Briefing:
         title=(data.title or "").strip() or default_briefing_title(data.starts_at),
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        video_link=(data.video_link or "").strip(),
+        video_link=_checked_link(data.video_link or ""),
         room=(data.room or "").strip(),
         notes=(data.notes or "").strip(),
         holiday_name=holiday_name(data.starts_at.astimezone(local_zone()).date()),
@@ -407,7 +422,7 @@ def update_briefing(briefing: Briefing, data: BriefingData, actor: User) -> Brie
             raise ValidationFailed(_("Cần nhập tiêu đề."), details={"title": _("Bắt buộc.")})
         briefing.title = data.title.strip()
     if data.video_link is not None:
-        briefing.video_link = data.video_link.strip()
+        briefing.video_link = _checked_link(data.video_link)
     if data.room is not None:
         briefing.room = data.room.strip()
     if data.notes is not None:

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  const { LiveClient, format, readJson, showConnectionState } = window.MeetingHubLive;
+  const { LiveClient, format, formatNodes, isolated, readJson, showConnectionState } = window.MeetingHubLive;
   const { Board, GroupTable, searchWords, formatNumber, COUNTS } = window.MeetingHubDashboard;
   const data = readJson("dashboard-data");
   const labels = readJson("dashboard-labels");
@@ -75,42 +75,47 @@
     return window.MeetingHubLive.vnTime.time(iso || serverNow(), { seconds: true });
   }
 
-  /** Return the feed line of an event, or null for events the feed does not show (a heartbeat with no change). */
+  /**
+   * Return the feed line of an event, or null for events the feed does not show (a heartbeat with no change). Its
+   * parts are strings and isolated <bdi> nodes: what people typed (names, notes, titles) cannot reorder the line.
+   */
   function describe(event, previousLink) {
-    const where = endpointNames.get(event.endpoint_id) || "";
+    const where = isolated(endpointNames.get(event.endpoint_id) || "");
     if (event.type === "attendance") {
-      let text = `${where}: ${personName(event.person_id)} — ${lower(statusLabels[event.status] || event.status)}`;
+      const parts = [where, ": ", isolated(personName(event.person_id))];
+      parts.push(` — ${lower(statusLabels[event.status] || event.status)}`);
       if (event.substitute_name) {
-        text += ` (${format(labels.substitute, { name: event.substitute_name })})`;
+        parts.push(" (", ...formatNodes(labels.substitute, { name: event.substitute_name }), ")");
       }
       if (event.via === "self") {
-        text += ` (${labels.self})`;
+        parts.push(` (${labels.self})`);
       }
       if (event.note) {
-        text += ` — ${event.note}`;
+        parts.push(" — ", isolated(event.note));
       }
-      return { text, at: event.recorded_at, kind: event.status };
+      return { parts, at: event.recorded_at, kind: event.status };
     }
     if (event.type === "link_status") {
       if (previousLink === event.link_status) {
         return null;
       }
-      return { text: `${where}: ${statusLabels[`link_${event.link_status}`]}`, at: event.last_seen_at, kind: "link" };
+      const parts = [where, `: ${statusLabels[`link_${event.link_status}`]}`];
+      return { parts, at: event.last_seen_at, kind: "link" };
     }
     if (event.type === "issue") {
       const template = labels[`issue_${event.action}`];
       if (!template) {
         return null;
       }
-      let text = `${where}: ${format(template, { title: event.title })}`;
+      const parts = [where, ": ", ...formatNodes(template, { title: event.title })];
       if (event.action === "raise") {
-        const details = [data.categories[event.category] || event.category];
+        parts.push(" (", isolated(data.categories[event.category] || event.category));
         if (event.person_id) {
-          details.push(personName(event.person_id));
+          parts.push(" · ", isolated(personName(event.person_id)));
         }
-        text += ` (${details.join(" · ")})`;
+        parts.push(")");
       }
-      return { text, at: event.at, kind: "issue" };
+      return { parts, at: event.at, kind: "issue" };
     }
     if (event.type === "briefing") {
       const text = {
@@ -118,7 +123,7 @@
         ended: labels.briefing_closed,
         cancelled: labels.briefing_was_cancelled,
       }[event.status];
-      return text ? { text, at: event.at, kind: "briefing" } : null;
+      return text ? { parts: [text], at: event.at, kind: "briefing" } : null;
     }
     return null;
   }
@@ -137,7 +142,7 @@
       li.dataset.kind = line.kind;
       const time = document.createElement("time");
       time.textContent = formatTime(line.at);
-      li.append(time, ` ${line.text}`);
+      li.append(time, " ", ...line.parts);
       fragment.append(li);
     }
     feedEl.prepend(fragment);

@@ -39,6 +39,28 @@
     return String(template).replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
   }
 
+  /**
+   * Return a <bdi> holding text someone typed (a name, a note, a title): the browser lays it out apart from the text
+   * around it, so that a right-to-left name or a bidi override (U+202E) inside it cannot reorder that text.
+   */
+  function isolated(text) {
+    const element = document.createElement("bdi");
+    element.textContent = String(text);
+    return element;
+  }
+
+  /** Fill a translated label as nodes to append: its own text as strings, each value in an isolated <bdi>. */
+  function formatNodes(template, values) {
+    const nodes = [];
+    let rest = String(template);
+    for (let match = rest.match(/\{(\w+)\}/); match; match = rest.match(/\{(\w+)\}/)) {
+      nodes.push(rest.slice(0, match.index), match[1] in values ? isolated(values[match[1]]) : match[0]);
+      rest = rest.slice(match.index + match[0].length);
+    }
+    nodes.push(rest);
+    return nodes.filter((node) => node !== "");
+  }
+
   /** Read the JSON a page embeds in <script type="application/json" id=...>. */
   function readJson(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -283,5 +305,15 @@
     timeZone: TIME_ZONE,
   };
 
-  window.MeetingHubLive = { LiveClient, fold, newOpId, format, readJson, showConnectionState, vnTime };
+  window.MeetingHubLive = {
+    LiveClient,
+    fold,
+    newOpId,
+    format,
+    formatNodes,
+    isolated,
+    readJson,
+    showConnectionState,
+    vnTime,
+  };
 })();

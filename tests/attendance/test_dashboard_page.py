@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from meeting_hub.attendance import page_data
+from meeting_hub.extensions import db
 from meeting_hub.network.models import EndpointKind
+from meeting_hub.scheduling.models import Briefing
 from tests import factories
 from tests.attendance.conftest import LiveBriefing, signed_in_client
 from tests.attendance.test_live_pages import embedded
@@ -43,3 +47,23 @@ def test_the_dashboard_stays_closed_to_operators_and_responders(app: Flask, live
     for username in ("op-sao-do", "responder"):
         response = signed_in_client(app, username).get(f"/briefings/{live.briefing_id}/live")
         assert response.status_code == 403, username
+
+
+def test_a_title_with_a_bidi_override_is_isolated_on_the_dashboard_and_the_console(
+    app: Flask, live: LiveBriefing
+) -> None:
+    # The forms and the API refuse U+202E in a title now; one stored before must still not reverse the date and
+    # times written after it on the dashboard.
+    title = "Giao ban \u202etháng 1"
+    with app.app_context():
+        briefing = db.session.get(Briefing, live.briefing_id)
+        assert briefing is not None
+        briefing.title = title
+        db.session.commit()
+    dashboard = signed_in_client(app, "organizer").get(f"/briefings/{live.briefing_id}/live").text
+    assert f"><bdi>{title}</bdi></a>" in dashboard
+    console = signed_in_client(app, "op-sao-do").get(f"/briefings/{live.briefing_id}/console").text
+    assert f'<p class="subtitle"><bdi>{title}</bdi></p>' in console
+    # Live lines get their names, notes and titles in <bdi> nodes (dashboard.js, console/*.js): formatNodes.
+    script = (Path(app.static_folder or "") / "js" / "dashboard.js").read_text()
+    assert "formatNodes(template, { title: event.title })" in script and "isolated(event.note)" in script

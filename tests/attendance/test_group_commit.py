@@ -3,6 +3,7 @@ gets the outcome it would get alone, and the per-process writer gathers waiting 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -267,3 +268,95 @@ def test_the_writer_survives_a_failure_outside_its_transaction(roll: Roll, monke
             writer.submit(roll.briefing_id, request, "vi")
     result = writer.submit(roll.briefing_id, request, "vi")
     assert not result.replayed and result.result["seq"] == 2
+
+
+def _one_batch(writer: group_commit.CheckInWriter, roll: Roll, requests: list[services.CheckInRequest]) -> list[object]:
+    """Queue the requests while the writer seems busy, then have it write them as one batch; return the answers."""
+    writer._running = True
+    answers: list[object] = [None] * len(requests)
+
+    def submit(index: int, request: services.CheckInRequest) -> None:
+        try:
+            answers[index] = writer.submit(roll.briefing_id, request, "vi")
+        except ServiceError as error:
+            answers[index] = error
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    _wait_until(lambda: writer._queue.qsize() == len(requests))
+    writer._run()
+    for thread in threads:
+        thread.join(timeout=10)
+    return answers
+
+
+def test_a_check_in_with_a_nul_byte_is_refused_alone_and_the_rest_of_its_batch_is_written(roll: Roll) -> None:
+    # A console resending a note with a NUL byte used to fail every batch it joined on PostgreSQL, and each of
+    # the batch's check-ins was answered try_again: resent, failed again with the next bad resend, and so on.
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    first, second = roll.sao_do_people
+    with roll.app.app_context():
+        requests = [
+            _request("op-sao-do", first, "op-good-1"),
+            _request("op-sao-do", second, "op-bad-1", note="đến\x00muộn"),
+            _request("op-pha-lai", roll.pha_lai_person, "op-good-2"),
+        ]
+    good, bad, other = _one_batch(writer, roll, requests)
+    assert isinstance(bad, ValidationFailed) and bad.details == {"note": "Không được chứa ký tự điều khiển."}
+    assert isinstance(good, services.WriteResult) and isinstance(other, services.WriteResult)
+    assert writer.batches_written == 1  # refused before the batch was written: one transaction as always
+    with roll.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AttendanceRecord.id))) == 2
+
+
+def test_a_batch_failed_by_one_check_ins_data_is_written_one_by_one(
+    roll: Roll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should a value pass validation and still fail in the database, only its own check-in is refused, for good.
+    monkeypatch.setattr(services, "text_problem", lambda *_args, **_kwargs: None)
+    write_records = services.write_records
+
+    def like_postgresql(briefing_id: int, new_records: list[services.NewRecord]) -> list[dict[str, object]]:
+        if db.engine.dialect.name == "sqlite" and any("\x00" in new.note for new in new_records):
+            raise sa.exc.DataError("INSERT", {}, ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes"))
+        return write_records(briefing_id, new_records)
+
+    monkeypatch.setattr(services, "write_records", like_postgresql)
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    first, second = roll.sao_do_people
+    with roll.app.app_context():
+        poisoned = _request("op-sao-do", second, "op-poison-1", note="\x00")
+        requests = [
+            _request("op-sao-do", first, "op-fine-1"),
+            poisoned,
+            _request("op-pha-lai", roll.pha_lai_person, "op-fine-2"),
+        ]
+    fine, bad, other = _one_batch(writer, roll, requests)
+    assert isinstance(bad, ValidationFailed) and not isinstance(bad, TryAgain)
+    assert bad.code == "invalid"
+    assert isinstance(fine, services.WriteResult) and isinstance(other, services.WriteResult)
+    assert sorted([fine.result["seq"], other.result["seq"]]) == [2, 3]
+    with roll.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AttendanceRecord.id))) == 2
+        # The refused operation left no claim: nothing of it was written.
+        assert "op-poison-1" not in set(db.session.scalars(sa.select(ClientOperation.client_op_id)))
+    # Sent again alone, it is refused for good again: never try_again, which an outbox resends forever.
+    with pytest.raises(ValidationFailed):
+        writer.submit(roll.briefing_id, poisoned, "vi")
+
+
+def test_a_busy_database_still_asks_the_whole_batch_to_resend(roll: Roll, monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[int] = []
+
+    def locked(_briefing: object, requests: list[services.CheckInRequest]) -> list[object]:
+        attempts.append(len(requests))
+        raise sa.exc.OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(services, "record_check_ins", locked)
+    writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
+    with roll.app.app_context():
+        requests = [_request("op-sao-do", person, f"op-busy-{i}") for i, person in enumerate(roll.sao_do_people)]
+    answers = _one_batch(writer, roll, requests)
+    assert all(isinstance(answer, TryAgain) for answer in answers)
+    assert attempts == [2]  # a passing failure is not retried item by item: each would wait on the same lock

@@ -314,3 +314,19 @@ def test_feed_extends_open_ended_series_as_time_passes(app: Flask, network: Smal
         expected = len(series_after.briefings)
     assert len(calendar.events) == expected
     assert max(event.start for event in calendar.events).date() == horizon_end.replace(day=5)
+
+
+def test_briefing_ics_of_a_stored_title_with_a_line_break(
+    app: Flask, network: SmallNetwork, schedule: Schedule, client: FlaskClient
+) -> None:
+    # The forms and the API refuse it now; a title stored before still downloads (it answered 500).
+    with app.app_context():
+        briefing = db.session.get(Briefing, schedule.sao_do_only)
+        assert briefing is not None
+        briefing.title = "Giao ban\r\ntháng 3"
+        db.session.commit()
+    AuthActions(client).sign_in(network.operator.username)
+    response = client.get(f"/briefings/{schedule.sao_do_only}.ics")
+    assert response.status_code == 200
+    [event] = Calendar.from_ical(response.data).events
+    assert event["SUMMARY"] == "Giao ban tháng 3"

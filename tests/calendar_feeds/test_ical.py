@@ -134,3 +134,24 @@ def test_calendar_uid_is_given_or_absent_never_random() -> None:
     assert (
         Calendar.from_ical(build([make_briefing()], uid="feed-user-1@meeting-hub"))["UID"] == "feed-user-1@meeting-hub"
     )
+
+
+def test_stored_titles_with_line_breaks_and_controls_still_make_a_valid_file() -> None:
+    # Titles are refused with a line break now, but stored ones may hold one: the .ics download answered 500.
+    briefing = make_briefing(
+        title="Giao ban\ntháng 1\x00",
+        room="Phòng 1\r\nTầng 2",
+        status=BriefingStatus.CANCELLED,
+        cancel_reason="Trùng lịch\r\nhọp\x0bkhác",
+        agenda_items=[AgendaItem(position=1, title="Thông tin\u2028thời sự")],
+    )
+    data = build([briefing], name=briefing.title)
+    calendar = Calendar.from_ical(data)
+    [event] = calendar.events
+    assert calendar["NAME"] == "Giao ban tháng 1"
+    assert event["SUMMARY"] == "Đã hủy: Giao ban tháng 1"
+    assert event["LOCATION"] == "Phòng 1 Tầng 2 · https://hop.chilinh.vn/giao-ban"
+    description = str(event["DESCRIPTION"])
+    assert "Lý do: Trùng lịch\nhọpkhác" in description and "\x00" not in data.decode()
+    assert [str(alarm["DESCRIPTION"]) for alarm in event.walk("VALARM")] == []  # cancelled: no reminders
+    assert len(IcsCalendarStream.calendar_from_ics(data.decode()).events) == 1

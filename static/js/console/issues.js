@@ -82,17 +82,20 @@ export class Issues {
   }
 
   show(opener) {
-    const { labels, format, data } = this.ctx;
+    const { labels, formatNodes, data } = this.ctx;
     this.opener = opener;
     this.form.reset();
     for (const name of FIELDS) {
       this.form.elements[name].value = this.draft[name] || "";
     }
     this.error.hidden = true;
-    document.getElementById("issue-raiser").textContent =
-      this.draft.personId === null
-        ? format(labels.raised_by_endpoint, { endpoint: data.endpoint.name })
-        : format(labels.raised_by, { name: this.draft.personName });
+    document
+      .getElementById("issue-raiser")
+      .replaceChildren(
+        ...(this.draft.personId === null
+          ? formatNodes(labels.raised_by_endpoint, { endpoint: data.endpoint.name })
+          : formatNodes(labels.raised_by, { name: this.draft.personName })),
+      );
     if (typeof this.dialog.showModal === "function") {
       this.dialog.showModal();
     } else {

@@ -9,7 +9,7 @@ import { RollCall } from "./roll_call.js";
 import { ServerState } from "./state.js";
 import { storageKeys } from "./storage.js";
 
-const { fold, newOpId, format, readJson, showConnectionState } = window.MeetingHubLive;
+const { fold, newOpId, format, formatNodes, readJson, showConnectionState } = window.MeetingHubLive;
 const data = readJson("console-data");
 const labels = readJson("console-labels");
 const statusLabels = data.statuses;
@@ -80,7 +80,21 @@ function canRaise() {
   return state.briefingStatus === "live" || state.briefingStatus === "ended";
 }
 
-const ctx = { data, labels, state, outbox, newOpId, format, fold, formatTime, canRecord, canRaise, render, notice };
+const ctx = {
+  data,
+  labels,
+  state,
+  outbox,
+  newOpId,
+  format,
+  formatNodes,
+  fold,
+  formatTime,
+  canRecord,
+  canRaise,
+  render,
+  notice,
+};
 const rollCall = new RollCall(ctx, keys.rowDrafts);
 ctx.rollCall = rollCall;
 const issues = new Issues(ctx, keys.issueDraft);

@@ -15,7 +15,10 @@ function sameText(typed, current) {
 }
 
 export class RollCall {
-  /** ctx: data, labels, state (ServerState), outbox, newOpId, format, fold, canRecord(), render(), notice(message). */
+  /**
+   * ctx: data, labels, state (ServerState), outbox, newOpId, format, formatNodes, fold, canRecord(), render(),
+   * notice(message).
+   */
   constructor(ctx, draftsKey) {
     this.ctx = ctx;
     this.draftsKey = draftsKey;
@@ -250,7 +253,7 @@ export class RollCall {
 
   /** Draw every row and return the totals by status (pending: nobody recorded yet). */
   render(writable, raisable) {
-    const { labels, format, formatTime } = this.ctx;
+    const { labels, format, formatNodes, formatTime } = this.ctx;
     const statusLabels = this.ctx.data.statuses;
     const latest = this.pendingByPerson();
     const totals = { present: 0, late: 0, excused: 0, absent: 0, pending: 0 };
@@ -258,12 +261,13 @@ export class RollCall {
       const current = this.effective(row.person.id, latest);
       const status = current ? current.status : null;
       totals[status || "pending"] += 1;
-      let chip = status ? statusLabels[status] : labels.not_recorded;
+      // What people typed (a substitute's name, a note) goes in isolated <bdi> nodes: see formatNodes.
+      const chip = [status ? statusLabels[status] : labels.not_recorded];
       if (current && current.substitute_name) {
-        chip += ` · ${format(labels.substitute, { name: current.substitute_name })}`;
+        chip.push(" · ", ...formatNodes(labels.substitute, { name: current.substitute_name }));
       }
       if (current && current.waiting) {
-        chip += ` · ${labels.waiting}`;
+        chip.push(` · ${labels.waiting}`);
       }
       // When the server recorded it, in the network's time: a late arrival's time is part of the roll-call.
       const at = current && !current.waiting ? formatTime(current.recorded_at) : "";
@@ -271,11 +275,12 @@ export class RollCall {
       row.time.dateTime = current && at ? current.recorded_at : "";
       row.time.title = at ? format(labels.recorded_at, { time: at }) : "";
       row.time.hidden = !at;
-      row.chip.textContent = chip;
+      row.chip.replaceChildren(...chip);
       row.chip.dataset.status = status || "none";
       row.chip.classList.toggle("waiting", Boolean(current && current.waiting));
-      row.noteLine.textContent = current && current.note ? format(labels.note, { note: current.note }) : "";
-      row.noteLine.hidden = !row.noteLine.textContent;
+      const note = current && current.note ? current.note : "";
+      row.noteLine.replaceChildren(...(note ? formatNodes(labels.note, { note }) : []));
+      row.noteLine.hidden = !note;
       for (const button of row.buttons) {
         button.setAttribute("aria-pressed", String(button.dataset.status === status));
         button.disabled = !writable;
