@@ -39,9 +39,9 @@ def demo_app(app: Flask) -> Flask:
 
 @dataclass
 class DemoFacts:
-    """What the documented rules need to know of the demo's stored data."""
+    """What the documented rules need to know of the stored data (briefings are read when asked: the run adds some)."""
 
-    invited: dict[int, set[int]]  # briefing id -> invited endpoint ids
+    app: Flask
     active_endpoints: set[int]
     person_endpoint: dict[int, int]
     cell_endpoint: dict[int, int]
@@ -50,11 +50,8 @@ class DemoFacts:
     @classmethod
     def read(cls, app: Flask) -> DemoFacts:
         with app.app_context():
-            invited: dict[int, set[int]] = {}
-            for briefing in db.session.scalars(sa.select(Briefing)):
-                invited[briefing.id] = {endpoint.id for endpoint in briefing.endpoints}
             return cls(
-                invited=invited,
+                app=app,
                 active_endpoints=set(db.session.scalars(sa.select(Endpoint.id).where(Endpoint.active))),
                 person_endpoint=dict(
                     db.session.execute(sa.select(Person.id, Cell.endpoint_id).join(Person.cell)).all()
@@ -65,6 +62,12 @@ class DemoFacts:
                 },
                 categories=set(db.session.scalars(sa.select(IssueCategory.code).where(IssueCategory.active))),
             )
+
+    def invited(self, briefing_id: int) -> set[int]:
+        """Return the endpoints invited to a briefing (none when it does not exist)."""
+        with self.app.app_context():
+            briefing = db.session.get(Briefing, briefing_id)
+            return {endpoint.id for endpoint in briefing.endpoints} if briefing is not None else set()
 
 
 #: A briefing's times that keep the rules, put in place of generated ones that do not.
@@ -102,13 +105,13 @@ def follow_the_documented_rules(case: Any, facts: DemoFacts) -> None:
         if body.get("endpoint_ids") is not None:
             body["endpoint_ids"] = sorted(set(body["endpoint_ids"]) & facts.active_endpoints) or [first_endpoint]
     elif operation == "POST /briefings/{briefing_id}/attendance":
-        invited = facts.invited.get(path.get("briefing_id", 0), set())
+        invited = facts.invited(path.get("briefing_id", 0))
         if body.get("substitute_name") and body.get("status") not in ("present", "late"):
             body["substitute_name"] = ""
         if facts.person_endpoint.get(body.get("person_id", 0)) not in invited and invited:
             body["person_id"] = min(p for p, e in facts.person_endpoint.items() if e in invited)
     elif operation == "POST /briefings/{briefing_id}/issues":
-        invited = facts.invited.get(path.get("briefing_id", 0), set())
+        invited = facts.invited(path.get("briefing_id", 0))
         if invited and body.get("endpoint_id") not in invited:
             body["endpoint_id"] = min(invited)
         endpoint_id = body.get("endpoint_id")
