@@ -391,6 +391,29 @@ def _drop_postgres_database(handle: Any) -> None:
     engine.dispose()
 
 
+@dataclass
+class Tally:
+    """The exact count, per person, of what the database holds after a run."""
+
+    #: person -> attendance events logged for them
+    events: Counter[int]
+    #: person -> seq of their attendance record
+    records: dict[int, int]
+    #: person -> client operations remembered for them (each bench person is sent one operation)
+    operations: Counter[int]
+    #: attendance events that no remembered operation produced
+    events_without_operation: int
+
+    def lost(self, acked: dict[int, int]) -> list[int]:
+        """Return the people whose acked seq is not what their record holds."""
+        return sorted(person for person, seq in acked.items() if self.records.get(person) != seq)
+
+    def duplicated(self) -> dict[int, int]:
+        """Return person -> events beyond one per operation (a check-in written twice)."""
+        extra = {person: count - self.operations.get(person, 0) for person, count in self.events.items()}
+        return {person: n for person, n in sorted(extra.items()) if n > 0}
+
+
 class Verifier:
     """Reads the truth from the database: the stored check-ins, the last seq, doubles."""
 
@@ -428,6 +451,53 @@ class Verifier:
             {p: q for p, _, q in rows},
             int(events or 0),
         )
+
+    def tally(self, briefing_id: int) -> Tally:
+        """Count, per person, the attendance events, the record and the operations remembered, in one snapshot.
+
+        Call it once every writer has stopped: then no late write can fall between two reads, and each figure is
+        exact rather than a difference of two counts taken at different moments.
+        """
+        import sqlalchemy as sa
+
+        from meeting_hub.attendance.models import AttendanceRecord
+        from meeting_hub.event_log.models import BriefingEvent, ClientOperation
+        from meeting_hub.extensions import db
+
+        with self.app.app_context():
+            options = {"isolation_level": "REPEATABLE READ"} if db.engine.dialect.name == "postgresql" else {}
+            connection = db.session.connection(execution_options=options)
+            events: Counter[int] = Counter()
+            event_seqs: dict[int, int] = {}
+            for seq, payload in connection.execute(
+                sa.select(BriefingEvent.seq, BriefingEvent.payload).where(
+                    BriefingEvent.briefing_id == briefing_id, BriefingEvent.type == "attendance"
+                )
+            ):
+                person = int(json.loads(payload)["person_id"])
+                events[person] += 1
+                event_seqs[seq] = person
+            records = dict(
+                connection.execute(
+                    sa.select(AttendanceRecord.person_id, AttendanceRecord.seq).where(
+                        AttendanceRecord.briefing_id == briefing_id
+                    )
+                ).all()
+            )
+            operations: Counter[int] = Counter()
+            operation_seqs: set[int] = set()
+            for (result,) in connection.execute(sa.select(ClientOperation.result)):
+                try:
+                    answer = json.loads(result or "{}")
+                    seq, person = int(answer["seq"]), int(answer["record"]["person_id"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # another kind of operation (an issue, a heartbeat)
+                if event_seqs.get(seq) == person:
+                    operations[person] += 1
+                    operation_seqs.add(seq)
+            db.session.rollback()
+            db.session.remove()
+        return Tally(events, records, operations, len(event_seqs.keys() - operation_seqs))
 
     def close(self) -> None:
         from meeting_hub.extensions import db
@@ -553,22 +623,31 @@ def run_app(settings: Settings, workdir: Path) -> dict[str, Any]:
         full_snapshot_ms, snapshot_bytes = _snapshot_ms(
             alive[0].url, population.briefing_id, population.organizer_token
         )
+        peak_rss = {a.name: servers.peak_rss_mb(a.popen.pid) for a in alive}
 
-        seq, records, record_seqs, attendance_events = verifier.state(population.briefing_id)
+        # Every writer stops before the count: a late commit can no longer fall between two reads.
+        for app in apps:
+            app.stop()
+        seq, records, _record_seqs, _events = verifier.state(population.briefing_id)
+        tally = verifier.tally(population.briefing_id)
         acked_people = {a[0]: a[1] for a in load.acks}
-        lost = sum(1 for person, ack_seq in acked_people.items() if record_seqs.get(person) != ack_seq)
+        lost, duplicated = tally.lost(acked_people), tally.duplicated()
         result = summarize(load, settings.dashboards)
         result.update(
             sent=load.assigned,
             stored=len(records),
-            lost=lost,
-            duplicated=attendance_events - len(records),
+            lost=len(lost),
+            duplicated=sum(duplicated.values()),
+            # Examples, to look up in the event log when either is not 0.
+            lost_people=lost[:10],
+            duplicated_people=list(duplicated)[:10],
+            events_without_operation=tally.events_without_operation,
             final_seq=seq,
             snapshot_empty_ms=empty_snapshot_ms,
             snapshot_full_ms=full_snapshot_ms,
             snapshot_full_bytes=snapshot_bytes,
             setup_s=round(setup_s, 1),
-            server_peak_rss_mb={a.name: servers.peak_rss_mb(a.popen.pid) for a in alive},
+            server_peak_rss_mb=peak_rss,
         )
         if settings.fault:
             fault_report.pop("thread", None)
