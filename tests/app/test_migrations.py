@@ -66,6 +66,7 @@ def test_sqlite_migrations(tmp_path: Path) -> None:
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 2  # FULL: acked commits survive power loss
 
 
 @pytest.mark.postgres
