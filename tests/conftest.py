@@ -54,6 +54,17 @@ def base_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     }
 
 
+def sqlite_app(tmp_path: Path, **overrides: Any) -> Iterator[Flask]:
+    """Yield an app on a fresh SQLite file with every table created (base_config with the overrides); dispose of
+    its engine afterwards. Folders whose tests need other settings build their `app` fixture with it."""
+    application = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | overrides)
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a fresh SQLite file with every table created.
@@ -61,12 +72,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     No app context stays pushed: requests of the test client then get their own `g`, as in production.
     Tests that touch the database directly use `app_ctx` or `with app.app_context()`.
     """
-    application = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}"))
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    yield from sqlite_app(tmp_path)
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from meeting_hub import create_app
 from meeting_hub.extensions import db
 from meeting_hub.jobs import outcomes
 from meeting_hub.jobs.outcomes import Outcome
 from tests import factories
-from tests.conftest import base_config
+from tests.conftest import sqlite_app
 from tests.follow_up.conftest import follow_up  # noqa: F401 - the follow-up fixture, on this folder's app
 from tests.jobs import sample_jobs  # noqa: F401 - registers the sample jobs
 
@@ -21,12 +20,7 @@ from tests.jobs import sample_jobs  # noqa: F401 - registers the sample jobs
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a fresh SQLite file whose jobs run in-process right after each commit."""
-    application = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | {"JOBS_BACKEND": "immediate"})
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    yield from sqlite_app(tmp_path, JOBS_BACKEND="immediate")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import services as attendance
 from meeting_hub.attendance.models import AttendanceStatus
@@ -25,7 +24,7 @@ from meeting_hub.reports import minutes
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling import services as scheduling
 from tests.attendance.conftest import signed_in_client
-from tests.conftest import base_config
+from tests.conftest import sqlite_app
 from tests.reports.conftest import HeldBriefing, hold_briefing, op_id
 from tests.reports.test_minutes import pdf_text, table_figures
 
@@ -33,16 +32,7 @@ from tests.reports.test_minutes import pdf_text, table_figures
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app whose jobs wait in a queue no worker reads (one attempt each: a failure is final at once)."""
-    config = base_config(tmp_path, f"sqlite:///{tmp_path / 'test.db'}") | {
-        "JOBS_BACKEND": "sqlite",
-        "JOBS_MAX_ATTEMPTS": 1,
-    }
-    application = create_app(config)
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    yield from sqlite_app(tmp_path, JOBS_BACKEND="sqlite", JOBS_MAX_ATTEMPTS=1)
 
 
 @pytest.fixture
