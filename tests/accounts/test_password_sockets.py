@@ -3,8 +3,6 @@ change its password cannot open one, a token's socket goes on."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 
@@ -15,9 +13,9 @@ from tests import factories
 from tests.attendance.conftest import (
     LiveBriefing,
     changed_elsewhere,
+    emit_check_in,
     make_live_briefing_with_pha_lai,
     socket_client,
-    stamp,
     token_for,
 )
 
@@ -29,28 +27,17 @@ def live(app: Flask, network: factories.SmallNetwork) -> LiveBriefing:
         return make_live_briefing_with_pha_lai(network)
 
 
-def _check_in(client: Any, live: LiveBriefing, index: int) -> dict[str, Any]:
-    message = {
-        "briefing_id": live.briefing_id,
-        "person_id": live.network.sao_do_people[index].id,
-        "status": "present",
-        "client_op_id": stamp(),
-    }
-    ack: dict[str, Any] = client.emit("check_in", message, namespace="/live", callback=True)
-    return ack
-
-
 def test_socket_of_an_ended_session_stops_after_a_password_change(app: Flask, live: LiveBriefing) -> None:
     app.config["LIVE_USER_RECHECK_SECONDS"] = 0
     by_session = socket_client(app, username="op-sao-do")
     by_token = socket_client(app, token=token_for(app, "op-sao-do"))
-    assert _check_in(by_session, live, 0)["ok"] is True
+    assert emit_check_in(by_session, live, 0)["ok"] is True
     with app.app_context():
         passwords.change_own_password(accounts.find_user("op-sao-do"), factories.PASSWORD, "doi-mat-khau-moi-2026")
         db.session.commit()
     # Changed in this process: the session's socket is closed as the change commits, before any further event.
     assert not by_session.is_connected("/live")
-    assert _check_in(by_token, live, 1)["ok"] is True  # tokens are not ended by a password change
+    assert emit_check_in(by_token, live, 1)["ok"] is True  # tokens are not ended by a password change
 
 
 def test_socket_of_a_session_ended_in_another_process_is_refused_at_its_next_event(
@@ -58,12 +45,12 @@ def test_socket_of_a_session_ended_in_another_process_is_refused_at_its_next_eve
 ) -> None:
     app.config["LIVE_USER_RECHECK_SECONDS"] = 0
     by_session = socket_client(app, username="op-sao-do")
-    assert _check_in(by_session, live, 0)["ok"] is True
+    assert emit_check_in(by_session, live, 0)["ok"] is True
     with app.app_context(), changed_elsewhere():
         passwords.change_own_password(accounts.find_user("op-sao-do"), factories.PASSWORD, "doi-mat-khau-moi-2026")
         db.session.commit()
     assert by_session.is_connected("/live")  # this process was not told
-    refused = _check_in(by_session, live, 1)
+    refused = emit_check_in(by_session, live, 1)
     assert refused["ok"] is False and refused["error"]["code"] == "unauthorized"
     assert not by_session.is_connected("/live")
 

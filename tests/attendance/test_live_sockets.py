@@ -16,6 +16,7 @@ from meeting_hub.realtime import revocation
 from tests.attendance.conftest import (
     LiveBriefing,
     changed_elsewhere,
+    emit_check_in,
     received_events,
     socket_client,
     stamp,
@@ -212,14 +213,7 @@ def test_a_deactivated_operator_is_refused_once_the_account_is_read_again(
     console = socket_client(app, username="op-sao-do")
 
     def check_in(person_index: int) -> dict[str, Any]:
-        message = {
-            "briefing_id": live.briefing_id,
-            "person_id": live.network.sao_do_people[person_index].id,
-            "status": "present",
-            "client_op_id": stamp(),
-        }
-        ack: dict[str, Any] = console.emit("check_in", message, namespace="/live", callback=True)
-        return ack
+        return emit_check_in(console, live, person_index)
 
     assert check_in(0)["ok"] is True
     with app.app_context(), changed_elsewhere():

@@ -26,8 +26,8 @@ from tests import factories
 from tests.attendance.conftest import (
     LiveBriefing,
     changed_elsewhere,
+    emit_check_in,
     signed_in_client,
-    stamp,
     token_for,
 )
 
@@ -47,17 +47,6 @@ def _open_sockets(app: Flask) -> Sockets:
     by_token = socketio.test_client(app, namespace="/live", auth={"token": token_for(app, "op-sao-do")})
     assert by_session.is_connected("/live") and by_token.is_connected("/live")
     return Sockets(http, by_session, by_token)
-
-
-def _check_in(client: Any, live: LiveBriefing, index: int = 0) -> dict[str, Any]:
-    message = {
-        "briefing_id": live.briefing_id,
-        "person_id": live.network.sao_do_people[index].id,
-        "status": "present",
-        "client_op_id": stamp(),
-    }
-    ack: dict[str, Any] = client.emit("check_in", message, namespace="/live", callback=True)
-    return ack
 
 
 def _user_data(user: User, **changes: Any) -> accounts.UserData:
@@ -140,14 +129,14 @@ def test_a_change_in_this_process_closes_the_sockets_it_ends_at_once(app: Flask,
     app.config["LIVE_USER_RECHECK_SECONDS"] = 3600.0  # no recheck, no sweep: only the commit can close them
     change, ends_session, ends_token = CHANGES[name]
     sockets = _open_sockets(app)
-    assert _check_in(sockets.by_token, live)["ok"] is True
+    assert emit_check_in(sockets.by_token, live)["ok"] is True
     _apply(app, change, sockets)
     assert sockets.by_session.is_connected("/live") is not ends_session
     assert sockets.by_token.is_connected("/live") is not ends_token
     for survivor in [
         s for s, ended in ((sockets.by_session, ends_session), (sockets.by_token, ends_token)) if not ended
     ]:
-        assert _check_in(survivor, live, 1)["ok"] is True
+        assert emit_check_in(survivor, live, 1)["ok"] is True
 
 
 @pytest.mark.parametrize("name", CHANGES)
@@ -174,20 +163,20 @@ def test_a_token_revoked_elsewhere_is_refused_at_its_next_event_when_the_recheck
     """The red-team's case: check-ins kept being accepted +0, +6 and +30 s after the revocation."""
     app.config["LIVE_USER_RECHECK_SECONDS"] = 0
     sockets = _open_sockets(app)
-    assert _check_in(sockets.by_token, live)["ok"] is True
+    assert emit_check_in(sockets.by_token, live)["ok"] is True
     with changed_elsewhere():
         _apply(app, _revoke_token, sockets)
-    refused = _check_in(sockets.by_token, live, 1)
+    refused = emit_check_in(sockets.by_token, live, 1)
     assert refused["ok"] is False and refused["error"]["code"] == "unauthorized"
     assert not sockets.by_token.is_connected("/live")
-    assert _check_in(sockets.by_session, live, 1)["ok"] is True
+    assert emit_check_in(sockets.by_session, live, 1)["ok"] is True
 
 
 def test_a_token_revoked_over_http_ends_its_socket_and_cannot_open_another(app: Flask, live: LiveBriefing) -> None:
     app.config["LIVE_USER_RECHECK_SECONDS"] = 3600.0
     raw = token_for(app, "op-sao-do")
     by_token = socketio.test_client(app, namespace="/live", auth={"token": raw})
-    assert _check_in(by_token, live)["ok"] is True
+    assert emit_check_in(by_token, live)["ok"] is True
     with app.app_context():
         token_id = db.session.scalar(sa.select(ApiToken.id))
     owner = signed_in_client(app, "op-sao-do")
