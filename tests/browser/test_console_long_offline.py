@@ -21,7 +21,7 @@ from tests.browser.test_live_attendance import (
 
 pytestmark = pytest.mark.browser
 
-ENDPOINT = "Bến Tắm"  # the demo's endpoint no other browser test records for
+ENDPOINT = "Phường Bến Tắm"  # the demo's endpoint no other browser test records for
 #: What the operator does to each person, in order: three check-ins each, the last with a reason.
 STEPS = (("Có mặt", "present", ""), ("Đến muộn", "late", ""), ("Vắng có lý do", "excused", "Đi viện cùng người nhà"))
 PEOPLE = 10
