@@ -98,16 +98,35 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
                     "endpoint_id": e,
                 }
                 for i, e in enumerate(endpoint_ids, 1)
+            ]
+            # Each dashboard is someone watching (a leader at the centre or in a province), with an account of their
+            # own: one account's sockets are capped (MEETING_HUB_LIVE_MAX_CONNECTIONS_PER_USER).
+            + [
+                {
+                    "username": f"bench-leader-{i:04d}",
+                    "display_name": f"Lãnh đạo {i:04d}",
+                    "password_hash": password_hash,
+                    "role": Role.LEADER,
+                }
+                for i in range(1, dashboards + 1)
             ],
         )
         organizer = accounts.find_user("bench-organizer")
+        leader_ids = list(
+            db.session.scalars(sa.select(User.id).where(User.username.like("bench-leader-%")).order_by(User.id))
+        )
         operator_of = dict(
             db.session.execute(sa.select(User.endpoint_id, User.id).where(User.role == Role.OPERATOR)).all()
         )
         tokens: list[dict[str, Any]] = []
-        organizer_tokens = [_token() for _ in range(dashboards + 1)]
+        organizer_token = _token()
+        dashboard_tokens = [_token() for _ in leader_ids]
         operator_tokens = {e: _token() for e in endpoint_ids}
-        tokens = [{"user_id": organizer.id, "token_hash": h, "label": "bench"} for _raw, h in organizer_tokens]
+        tokens = [{"user_id": organizer.id, "token_hash": organizer_token[1], "label": "bench"}]
+        tokens += [
+            {"user_id": leader_id, "token_hash": h, "label": "bench"}
+            for leader_id, (_raw, h) in zip(leader_ids, dashboard_tokens, strict=True)
+        ]
         tokens += [
             {"user_id": operator_of[e], "token_hash": h, "label": "bench"} for e, (_raw, h) in operator_tokens.items()
         ]
@@ -140,7 +159,7 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
     return Population(
         briefing_id=briefing_id,
         operators=operators,
-        dashboard_tokens=[raw for raw, _h in organizer_tokens[1:]],
-        organizer_token=organizer_tokens[0][0],
+        dashboard_tokens=[raw for raw, _h in dashboard_tokens],
+        organizer_token=organizer_token[0],
         expected_checkins=endpoints * people,
     )
