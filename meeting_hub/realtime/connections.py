@@ -115,6 +115,7 @@ class ConnectionRegistry:
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
         self._by_user: dict[int, set[str]] = {}
+        self._by_address: dict[str, set[str]] = {}
         self._user_buckets: dict[int, TokenBucket] = {}
         self._address_buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
@@ -136,6 +137,7 @@ class ConnectionRegistry:
                 self._address_buckets[address] = address_bucket
             self._connections[sid] = Connection(sid, grant, address, user_bucket, address_bucket)
             sids.add(sid)
+            self._by_address.setdefault(address, set()).add(sid)
             excess = len(sids) - limits.max_per_user
             if excess <= 0:
                 return []
@@ -162,7 +164,11 @@ class ConnectionRegistry:
                 self._by_user.pop(connection.user_id, None)
                 # A spent budget is kept, or reconnecting would refill it; a full one is the same as a new one.
                 self._drop_if_full(self._user_buckets, connection.user_id)
-            if not any(other.address == connection.address for other in self._connections.values()):
+            at_address = self._by_address.get(connection.address, set())
+            at_address.discard(sid)
+            if not at_address:
+                # (an index, not a scan of every connection: thousands reconnect at once after an outage)
+                self._by_address.pop(connection.address, None)
                 self._drop_if_full(self._address_buckets, connection.address)
 
     @staticmethod
@@ -176,6 +182,7 @@ class ConnectionRegistry:
         with self._lock:
             self._connections.clear()
             self._by_user.clear()
+            self._by_address.clear()
             self._user_buckets.clear()
             self._address_buckets.clear()
 

@@ -388,6 +388,11 @@ def version_state(minutes: MinutesVersion) -> VersionState:
     return VersionState.FAILED if run is not None and run.status == JobStatus.FAILED else VersionState.PREPARING
 
 
+def version_states(versions: list[MinutesVersion]) -> dict[int, str]:
+    """Return {version number: its state's value}, as the pages show them."""
+    return {minutes.version: version_state(minutes).value for minutes in versions}
+
+
 def version_path(minutes: MinutesVersion) -> Path:
     """Return the file of a frozen version whose PDF is ready."""
     assert minutes.stored_name is not None

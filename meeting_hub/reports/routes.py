@@ -44,7 +44,7 @@ def _briefing_reports(briefing: Briefing) -> dict[str, Any]:
     result: dict[str, Any] = {"can_export": ROSTER_READERS.allows(user)}
     if STAFF.allows(user):
         result["versions"] = minutes.list_versions(briefing)
-        result["states"] = {v.version: minutes.version_state(v).value for v in result["versions"]}
+        result["states"] = minutes.version_states(result["versions"])
         result["can_prepare"] = ORGANIZERS.allows(user)
         result["reopened"] = minutes.reopened_versions(briefing)
         result["can_read_minutes"] = True
@@ -185,7 +185,7 @@ def minutes_page(briefing_id: int) -> ResponseReturnValue:
         "reports/minutes.html",
         briefing=briefing,
         versions=versions,
-        states={v.version: minutes.version_state(v).value for v in versions},
+        states=minutes.version_states(versions),
         reopened=minutes.reopened_versions(briefing),
         can_correct=ORGANIZERS.allows(user) and briefing.status == BriefingStatus.ENDED,
         held=briefing.status in (BriefingStatus.LIVE, BriefingStatus.ENDED),
