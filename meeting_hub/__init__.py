@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.jobs import init_app as init_jobs
     from meeting_hub.network.routes import blueprint as network_blueprint
+    from meeting_hub.notifications import sending  # noqa: F401 - declares the sending job
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.realtime import deflate, packet_guard, packet_json, revocation, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint

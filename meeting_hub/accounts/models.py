@@ -41,6 +41,11 @@ class User(Base):
     demo_account: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     language: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    #: Where messages reach the user (notifications/): an e-mail address, a phone number as typed, and the channels
+    #: the user chose among "email", "sms", "zalo" (in that order).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    channels: Mapped[list[str]] = mapped_column(sa.JSON(), default=lambda: ["email"])
     #: Secret part of the personal calendar feed URL; replaced when the user resets it.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     search_text: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -64,6 +64,8 @@ class Endpoint(Base):
     #: Set when the unit was merged into another one; the old endpoint keeps its history.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("endpoints.id"))
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The channels ("sms", "zalo") on which the endpoint's cell secretaries get briefing reminders; empty: none.
+    secretary_channels: Mapped[list[str]] = mapped_column(sa.JSON(), default=list)
     #: Folded name and code, for search that ignores diacritics and case.
     search_text: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
