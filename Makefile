@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# pytest-xdist workers for `make test`: one per core (CI has two); the browser tests share one of them.
+TEST_WORKERS ?= auto
 
 PY_STAMP := $(VENV)/.installed
 MIN_VENV := .venv-minimum
@@ -70,7 +72,7 @@ typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
 pytest: setup
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 test: setup lint typecheck pytest test-minimum
 
@@ -81,7 +83,7 @@ test-minimum: setup
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python --require-hashes -r requirements/minimum.txt
 	$(BIN)/uv pip install --quiet --python $(MIN_VENV)/bin/python -c requirements/minimum.txt -e ".[test]"
-	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -m "not browser" $(MIN_TESTS)
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not browser" $(MIN_TESTS)
 
 # Re-resolve every dependency to its newest allowed version and write the lock files (commit them).
 lock: $(PY_STAMP)

@@ -57,10 +57,12 @@ BLOCKING_IMPACTS = frozenset({"critical", "serious"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of this folder `browser`, so `-m "not browser"` leaves them out."""
+    """Mark every test of this folder `browser`, so `-m "not browser"` leaves them out, and keep them on one xdist
+    worker: they share one demo server and one Chromium (session fixtures), which each worker would start again."""
     for item in items:
         if BROWSER_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _browser_unavailable(reason: str) -> NoReturn:

@@ -121,7 +121,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 def _answers(base_url: str) -> bool:
     try:
         return _Browser(base_url).get("/healthz")[0] == 200
-    except urllib.error.URLError:
+    except OSError:  # refused, or reset by a server still starting (gunicorn under load): not yet
         return False
 
 
@@ -137,6 +137,7 @@ def _serve(command: list[str], env: dict[str, str], cwd: Path, port: int) -> sub
             return process
         time.sleep(0.2)
     process.kill()
+    process.wait()
     pytest.fail(f"{command} did not answer within {START_TIMEOUT:.0f} s", pytrace=False)
 
 
