@@ -123,7 +123,9 @@ class SmtpServer:
             _Handler(self), hostname="127.0.0.1", port=self.port, server_hostname="localhost", **kwargs
         )
 
-    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
         if isinstance(data, LoginPassword) and self.users.get(data.login.decode()) == data.password.decode():
             return AuthResult(success=True, auth_data=data)
         return AuthResult(success=False, handled=False)

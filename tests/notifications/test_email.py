@@ -4,15 +4,14 @@ timeouts and retries."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from pathlib import Path
+
+from flask import Flask
 
 from meeting_hub.jobs import execution
 from meeting_hub.notifications.models import Channel, MessageState
 from meeting_hub.notifications.sending import retry_key
-from collections.abc import Callable
-
-from flask import Flask
-
 from tests.notifications.conftest import ICS, queue_message, row, run_with_key
 from tests.notifications.providers import SmtpServer, silent_server
 
