@@ -150,3 +150,16 @@ def test_without_smtp_settings_email_messages_stay_failed_with_the_reason(config
     failed = row(app, queue_message(app, Channel.EMAIL, "hoa@chilinh.gov.vn"))
     assert failed.state is MessageState.FAILED and failed.attempts == 0
     assert failed.last_error == "Chưa cấu hình kênh e-mail (MEETING_HUB_SMTP_URL): tin chưa được gửi."
+
+
+def test_send_test_message_checks_a_provider_from_the_command_line(configure: Configure) -> None:
+    with SmtpServer() as server:
+        app = configure(SMTP_URL=f"smtp://127.0.0.1:{server.port}", MAIL_FROM=FROM)
+        result = app.test_cli_runner().invoke(args=["send-test-message", "--channel", "email", "--to", "a@b.vn"])
+        configure(SMTP_URL=None)
+        unconfigured = app.test_cli_runner().invoke(args=["send-test-message", "--channel", "email", "--to", "a@b.vn"])
+    assert result.exit_code == 0, result.output
+    assert "Đã gửi tới a@b.vn qua email" in result.output
+    (received,) = server.received
+    assert received.message["X-Meeting-Hub-Event"] == "test.message"
+    assert unconfigured.exit_code == 1 and "MEETING_HUB_SMTP_URL" in unconfigured.output
