@@ -306,6 +306,8 @@ def seed_holidays_command(years: int, from_year: int | None) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the project's commands on the app's CLI (`db` comes from Flask-Migrate)."""
+    from meeting_hub.notifications.cli import send_test_message_command
+
     commands = (
         run_command,
         worker_command,
@@ -316,6 +318,7 @@ def init_app(app: Flask) -> None:
         holidays_group,
         backup_command,
         restore_command,
+        send_test_message_command,
     )
     for command in commands:
         app.cli.add_command(command)

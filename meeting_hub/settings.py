@@ -14,6 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -153,6 +154,43 @@ class Settings(BaseSettings):
     #: Finished runs stay in the ledger this many days (failed ones until someone deletes them).
     jobs_keep_days: PositiveInt = 30
 
+    # Notifications outside the app (meeting_hub/notifications/, docs/notifications.md). A channel without its provider
+    # setting sends nothing: its messages are marked failed "not configured", visible to the organizer.
+    #: smtp://[user:pass@]host[:port] (STARTTLS when the server offers it) or smtps://... (TLS from the first byte).
+    smtp_url: str | None = None
+    #: The From of every e-mail, e.g. "Ban Tuyên giáo <giaoban@chilinh.gov.vn>" (needed with SMTP_URL).
+    mail_from: str | None = None
+    #: A CA bundle (PEM) to trust for the SMTP server's certificate besides the system's (an internal CA).
+    smtp_ca_file: Path | None = None
+    #: Connecting, and each exchange with the SMTP server, give up after this long (a passing failure: retried).
+    smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    #: The SMS gateway's HTTP(S) address: one POST of JSON per message (request shape in docs/notifications.md).
+    sms_gateway_url: str | None = None
+    #: Sent as "Authorization: Bearer <token>" to the gateway.
+    sms_gateway_token: SecretStr | None = None
+    #: The registered brand name (tên định danh) the gateway shows as sender.
+    sms_brandname: str = ""
+    #: Remove Vietnamese diacritics (đ -> d): unaccented messages are GSM-7, cheaper and accepted by every carrier.
+    sms_unaccented: bool = True
+    #: Longest SMS in parts (GSM-7: 160 characters in one part, 153 per part beyond; UCS-2: 70 and 67).
+    sms_max_parts: Annotated[int, Field(ge=1, le=10)] = 3
+    #: The gateway treats a repeated request_id as the same message (the documented contract): a message in doubt
+    #: after a crash is then asked for again; without it, a message in doubt is marked failed, never sent twice.
+    sms_gateway_dedupes: bool = True
+    #: Zalo Notification Service: the send-template address, the Official Account's access token, and the approved
+    #: template id for each kind of message (JSON object, e.g. {"briefing.reminder": "312345"}).
+    zalo_zns_url: str = "https://business.openapi.zalo.me/message/template"
+    zalo_zns_access_token: SecretStr | None = None
+    zalo_zns_templates: dict[str, str] = {}
+    #: Zalo does not document tracking_id as an idempotency key: a ZNS message in doubt is marked failed unless set.
+    zalo_zns_dedupes: bool = False
+    #: Each HTTP request to the SMS gateway or Zalo gives up after this long (a passing failure: retried).
+    notify_http_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    #: Attempts of a message that meets passing failures (timeouts, 5xx, SMTP 4xx) before it is marked failed; the
+    #: pause after the first failure, doubled each time (at most an hour).
+    notify_max_attempts: PositiveInt = 5
+    notify_retry_delay_seconds: NonNegativeInt = 60
+
     # Reports: the DejaVu fonts the minutes PDF embeds, the place written on the minutes, how many briefings in a row
     # a secretary may miss before leaders see them flagged, and how many months the attendance trend shows.
     report_font_dir: Path = resources.FONTS_DIR
@@ -224,6 +262,43 @@ class Settings(BaseSettings):
             raise ValueError("expected a rate limit such as '10 per minute'") from error
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("expected smtp://[user:password@]host[:port] or smtps://[user:password@]host[:port]")
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        _name, address = parseaddr(value)
+        if "@" not in address:
+            raise ValueError('expected an address such as "Ban Tuyên giáo <giaoban@chilinh.gov.vn>"')
+        return value
+
+    @field_validator("sms_gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str | None) -> str | None:
+        return _http_url(value) if value else None
+
+    @field_validator("zalo_zns_url")
+    @classmethod
+    def _zns_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @model_validator(mode="after")
+    def _mail_needs_a_sender(self) -> Settings:
+        if self.smtp_url and not self.mail_from:
+            raise ValueError("MEETING_HUB_SMTP_URL needs MEETING_HUB_MAIL_FROM (the From of every e-mail) as well")
+        return self
+
     @model_validator(mode="after")
     def _redis_queue_needs_redis(self) -> Settings:
         if self.jobs_backend == "redis" and not self.redis_url:
@@ -234,10 +309,21 @@ class Settings(BaseSettings):
         """Return the settings as Flask config keys (upper case), secrets unwrapped."""
         config = {name.upper(): value for name, value in self.model_dump().items()}
         config["SECRET_KEY"] = self.secret_key.get_secret_value() if self.secret_key else None
+        for name in ("sms_gateway_token", "zalo_zns_access_token"):
+            secret = getattr(self, name)
+            config[name.upper()] = secret.get_secret_value() if secret else None
         config["REPORT_FONT_DIR"] = str(self.report_font_dir)
         config["INSTANCE_PATH"] = str(self.instance_path) if self.instance_path else None
         config["JOBS_SQLITE_PATH"] = str(self.jobs_sqlite_path) if self.jobs_sqlite_path else None
+        config["SMTP_CA_FILE"] = str(self.smtp_ca_file) if self.smtp_ca_file else None
         return config
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("expected an absolute http(s) address")
+    return value
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -277,9 +363,9 @@ def time_of_day(value: str) -> time:
 
 
 #: Settings whose values are never printed whole.
-SECRET_SETTINGS = {"SECRET_KEY"}
+SECRET_SETTINGS = {"SECRET_KEY", "SMS_GATEWAY_TOKEN", "ZALO_ZNS_ACCESS_TOKEN"}
 #: Settings that are URLs whose password part is masked when printed.
-URL_SETTINGS = {"DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"}
+URL_SETTINGS = {"DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "SMTP_URL"}
 
 
 def printable(name: str, value: Any) -> str:

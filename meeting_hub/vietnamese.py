@@ -1,4 +1,4 @@
-"""Vietnamese text helpers: folding diacritics for search, and sort keys."""
+"""Vietnamese text helpers: folding diacritics for search, unaccented text (SMS), and sort keys."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ def fold(text: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA_FOLDS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.lower().split())
+
+
+_UNACCENT = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def unaccent(text: str) -> str:
+    """Return text without Vietnamese diacritics, keeping case: "Đảng ủy Hoàng Tân" -> "Dang uy Hoang Tan"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_UNACCENT))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def normalize_name(text: str) -> str:

@@ -122,38 +122,45 @@ def current_queue() -> JobQueue:
     return queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def enqueue_after_commit(name: str, *, key: str | None = None, **arguments: Any) -> int | None:
+def enqueue_after_commit(
+    name: str, *, key: str | None = None, delay_seconds: float = 0, **arguments: Any
+) -> int | None:
     """Add a run of the job to the current transaction; it reaches the queue only if the transaction commits.
 
     Arguments must be JSON values (ids, ISO dates). With a `key` already used, nothing is added: a run that must
     happen once (a briefing's minutes version) can be asked for by every path that needs it; if that run failed for
     good, asking again queues it again. Returns the run's id (None when the key's run is queued, running or done).
-    The caller commits; a rollback leaves no run and enqueues nothing.
+    With `delay_seconds`, the run waits that long in the queue's schedule (a job's own retry, e.g. a message's next
+    attempt). The caller commits; a rollback leaves no run and enqueues nothing.
     """
     if registry.get(name) is None:
         raise ValueError(f"no job is named {name!r}")
-    run = runs.add_run(name, arguments, max_attempts=current_queue().max_attempts, key=key)
+    run = runs.add_run(name, arguments, max_attempts=current_queue().max_attempts, key=key, delay_seconds=delay_seconds)
     if run is None:
         return None
-    db.session.info.setdefault(_PENDING_KEY, []).append(run.id)
+    db.session.info.setdefault(_PENDING_KEY, []).append((run.id, delay_seconds))
     return run.id
 
 
-def push_runs(queue: JobQueue, run_ids: list[int]) -> None:
+def push_runs(queue: JobQueue, run_ids: list[int], *, delay_seconds: float = 0) -> None:
     """Hand committed runs to the queue; one that cannot be handed over now is handed over later by the tick."""
     for run_id in run_ids:
         try:
-            queue.push(run_id)
+            queue.push(run_id, delay_seconds=delay_seconds)
         except Exception:  # Redis down, disk full: the run is in the ledger, the tick hands it over again
             logger.exception("could not hand job run %s to the queue; it will be retried", run_id)
 
 
 @event.listens_for(Session, "after_commit")
 def _push_after_commit(session: Session) -> None:
-    """Hand the runs of a committed transaction to the queue."""
-    run_ids = session.info.pop(_PENDING_KEY, None)
-    if run_ids:
-        push_runs(current_queue(), run_ids)
+    """Hand the runs of a committed transaction to the queue (delayed ones to its schedule)."""
+    pending: list[tuple[int, float]] | None = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        queue = current_queue()
+        push_runs(queue, [run_id for run_id, delay in pending if delay <= 0])
+        for run_id, delay in pending:
+            if delay > 0:
+                push_runs(queue, [run_id], delay_seconds=delay)
 
 
 @event.listens_for(Session, "after_transaction_end")

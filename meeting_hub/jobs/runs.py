@@ -28,9 +28,15 @@ def worker_id() -> str:
 
 
 def add_run(
-    name: str, arguments: Mapping[str, Any], *, max_attempts: int, key: str | None = None, now: datetime | None = None
+    name: str,
+    arguments: Mapping[str, Any],
+    *,
+    max_attempts: int,
+    key: str | None = None,
+    now: datetime | None = None,
+    delay_seconds: float = 0,
 ) -> JobRun | None:
-    """Add a queued run in the current transaction and return it.
+    """Add a queued run in the current transaction and return it (due now, or `delay_seconds` from now).
 
     With a key already used, add nothing and return None, unless that run failed for good: then it is queued again
     with fresh attempts and returned (asking again is how a person retries, e.g. "prepare the minutes again").
@@ -46,7 +52,7 @@ def add_run(
         "attempts": 0,
         "max_attempts": max_attempts,
         "enqueued_at": now,
-        "run_after": now,
+        "run_after": now + timedelta(seconds=delay_seconds),
         "pushed_at": now,
     }
     if key is None:
@@ -150,7 +156,7 @@ def renew_lease(connection: sa.Connection, run_id: int, worker: str, lease_secon
     )
 
 
-def _process_is_gone(worker: str | None, host: str) -> bool:
+def process_is_gone(worker: str | None, host: str) -> bool:
     """Tell whether a ledger worker name is a process of this host that no longer exists."""
     if not worker:
         return False
@@ -185,7 +191,7 @@ def recover_lost_runs(
         if run.worker == this_worker:
             if not starting:
                 continue
-        elif not ((run.lease_until is not None and run.lease_until < now) or _process_is_gone(run.worker, host)):
+        elif not ((run.lease_until is not None and run.lease_until < now) or process_is_gone(run.worker, host)):
             continue
         run.last_error = f"worker {run.worker} stopped during attempt {run.attempts}"
         run.lease_until = None

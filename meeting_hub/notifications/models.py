@@ -24,8 +24,9 @@ class MessageState(StrEnum):
     """Where one outbox row is.
 
     pending -> sending -> sent; a passing failure goes back to pending with a later next_attempt_at, and after the
-    last attempt to failed (shown to the organizer, who may resend). unreachable: the recipient chose the channel but
-    has no address for it (no phone, no e-mail); nothing is sent.
+    last attempt to failed (shown to the organizer, who may resend); a permanent failure (address refused, channel
+    not configured, a message in doubt after a crash that cannot be asked for again safely) goes to failed at once.
+    unreachable: the recipient chose the channel but has no address for it (no phone, no e-mail); nothing is sent.
     """
 
     PENDING = "pending"
@@ -80,3 +81,8 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The worker ("host:pid") sending the row now; a row in sending whose worker is gone is recovered.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    #: When the current attempt handed the message to the provider (before the last byte of the SMTP DATA, before
+    #: the HTTP request): a crash before it sent nothing; after it, the message may have gone out (in doubt).
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
