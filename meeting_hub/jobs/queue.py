@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: Run ids added in the current transaction, handed to the queue once it commits.
 _PENDING_KEY = "meeting_hub.jobs.pending"
+#: Runs added with a delay in the current transaction: (run id, seconds), scheduled once it commits.
+_DELAYED_KEY = "meeting_hub.jobs.delayed"
 
 
 @dataclass
@@ -122,8 +124,13 @@ def current_queue() -> JobQueue:
     return queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def enqueue_after_commit(name: str, *, key: str | None = None, **arguments: Any) -> int | None:
+def enqueue_after_commit(
+    name: str, *, key: str | None = None, delay_seconds: float = 0, **arguments: Any
+) -> int | None:
     """Add a run of the job to the current transaction; it reaches the queue only if the transaction commits.
+
+    With `delay_seconds`, the run is due that much after the commit (kept in the queue's own schedule; the ledger's
+    run_after lets the tick hand it over again should the schedule lose it).
 
     Arguments must be JSON values (ids, ISO dates). With a `key` already used, nothing is added: a run that must
     happen once (a briefing's minutes version) can be asked for by every path that needs it; if that run failed for
@@ -132,10 +139,13 @@ def enqueue_after_commit(name: str, *, key: str | None = None, **arguments: Any)
     """
     if registry.get(name) is None:
         raise ValueError(f"no job is named {name!r}")
-    run = runs.add_run(name, arguments, max_attempts=current_queue().max_attempts, key=key)
+    run = runs.add_run(name, arguments, max_attempts=current_queue().max_attempts, key=key, delay_seconds=delay_seconds)
     if run is None:
         return None
-    db.session.info.setdefault(_PENDING_KEY, []).append(run.id)
+    if delay_seconds > 0:
+        db.session.info.setdefault(_DELAYED_KEY, []).append((run.id, delay_seconds))
+    else:
+        db.session.info.setdefault(_PENDING_KEY, []).append(run.id)
     return run.id
 
 
@@ -154,6 +164,11 @@ def _push_after_commit(session: Session) -> None:
     run_ids = session.info.pop(_PENDING_KEY, None)
     if run_ids:
         push_runs(current_queue(), run_ids)
+    for run_id, delay_seconds in session.info.pop(_DELAYED_KEY, None) or []:
+        try:
+            current_queue().push(run_id, delay_seconds=delay_seconds)
+        except Exception:  # the run is in the ledger: the tick hands it over once it is due and nobody took it
+            logger.exception("could not schedule job run %s; it will be handed over later", run_id)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -161,3 +176,4 @@ def _forget_after_rollback(session: Session, transaction: SessionTransaction) ->
     """Forget the runs of a transaction that did not commit (their rows are gone with it)."""
     if transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_DELAYED_KEY, None)

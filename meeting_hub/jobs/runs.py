@@ -28,9 +28,15 @@ def worker_id() -> str:
 
 
 def add_run(
-    name: str, arguments: Mapping[str, Any], *, max_attempts: int, key: str | None = None, now: datetime | None = None
+    name: str,
+    arguments: Mapping[str, Any],
+    *,
+    max_attempts: int,
+    key: str | None = None,
+    now: datetime | None = None,
+    delay_seconds: float = 0,
 ) -> JobRun | None:
-    """Add a queued run in the current transaction and return it.
+    """Add a queued run in the current transaction and return it; with a delay, it is due that much later.
 
     With a key already used, add nothing and return None, unless that run failed for good: then it is queued again
     with fresh attempts and returned (asking again is how a person retries, e.g. "prepare the minutes again").
@@ -46,7 +52,7 @@ def add_run(
         "attempts": 0,
         "max_attempts": max_attempts,
         "enqueued_at": now,
-        "run_after": now,
+        "run_after": now + timedelta(seconds=delay_seconds),
         "pushed_at": now,
     }
     if key is None:
@@ -65,7 +71,8 @@ def add_run(
         return None
     existing.status = JobStatus.QUEUED
     existing.attempts = 0
-    existing.run_after = existing.pushed_at = now
+    existing.run_after = now + timedelta(seconds=delay_seconds)
+    existing.pushed_at = now
     existing.finished_at = existing.worker = existing.lease_until = None
     db.session.flush()
     return existing
