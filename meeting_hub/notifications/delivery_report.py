@@ -72,14 +72,18 @@ def briefing_messages(briefing: Briefing) -> BriefingMessages:
     ).all()
     user_ids = {m.user_id for m in messages if m.user_id is not None}
     person_ids = {m.person_id for m in messages if m.person_id is not None}
-    user_endpoint = dict(
-        db.session.execute(sa.select(User.id, User.endpoint_id).where(User.id.in_(user_ids))).tuples().all()
-    )
-    person_endpoint = dict(
-        db.session.execute(sa.select(Person.id, Cell.endpoint_id).join(Person.cell).where(Person.id.in_(person_ids)))
-        .tuples()
-        .all()
-    )
+    user_endpoint: dict[int, int | None] = {
+        user_id: endpoint_id
+        for user_id, endpoint_id in db.session.execute(
+            sa.select(User.id, User.endpoint_id).where(User.id.in_(user_ids))
+        )
+    }
+    person_endpoint: dict[int, int] = {
+        person_id: endpoint_id
+        for person_id, endpoint_id in db.session.execute(
+            sa.select(Person.id, Cell.endpoint_id).join(Person.cell).where(Person.id.in_(person_ids))
+        )
+    }
     rows = {
         endpoint.id: EndpointMessages(endpoint.id, endpoint.display_name)
         for endpoint in sorted(briefing.endpoints, key=lambda e: sort_key(e.name))

@@ -16,6 +16,7 @@ from meeting_hub.notifications.models import OutboundMessage
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from tests import factories
+from tests.follow_up.conftest import follow_up  # noqa: F401 - the follow-up fixture, for the follow-up messages
 
 VIDEO_LINK = "https://meet.example.vn/giao-ban"
 
