@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: Where links point when neither MEETING_HUB_PUBLIC_BASE_URL, SERVER_NAME nor a request says it (a warning is logged).
 FALLBACK_BASE_URL = "http://localhost:5000"
+#: Whether this process has warned about the missing base URL (once is enough).
+_warned: list[bool] = []
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ def message_link(endpoint: str, **values: Any) -> str:
     """Return the absolute URL of a page as a message must carry it, also from a background job."""
     if current_app.config.get("PUBLIC_BASE_URL") or current_app.config.get("SERVER_NAME") or has_request_context():
         return external_url(endpoint, **values)
-    logger.warning("MEETING_HUB_PUBLIC_BASE_URL is not set: links in messages point to %s", FALLBACK_BASE_URL)
+    if not _warned:
+        _warned.append(True)
+        logger.warning("MEETING_HUB_PUBLIC_BASE_URL is not set: links in messages point to %s", FALLBACK_BASE_URL)
     with current_app.test_request_context(base_url=FALLBACK_BASE_URL):
         return external_url(endpoint, **values)
 
