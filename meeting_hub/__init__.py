@@ -52,7 +52,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.home.routes import blueprint as home_blueprint
     from meeting_hub.jobs import init_app as init_jobs
     from meeting_hub.network.routes import blueprint as network_blueprint
-    from meeting_hub.notifications import sending  # noqa: F401 - declares the sending job
+    from meeting_hub.notifications import (  # noqa: F401 - declare the jobs and watch the session for changes
+        briefing_notices,
+        follow_up_notices,
+        sending,
+    )
+    from meeting_hub.notifications.routes import blueprint as notifications_blueprint
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.realtime import deflate, packet_guard, packet_json, revocation, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
@@ -131,6 +136,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(self_check_in_blueprint)
     app.register_blueprint(follow_up_blueprint)
     app.register_blueprint(reports_blueprint)
+    app.register_blueprint(notifications_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

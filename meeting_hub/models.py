@@ -6,6 +6,7 @@ from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, Client
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
 from meeting_hub.jobs.models import JobRun
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
+from meeting_hub.notifications.announcements import BriefingAnnouncement
 from meeting_hub.notifications.models import OutboundMessage
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
 from meeting_hub.scheduling.models import (
@@ -20,6 +21,7 @@ from meeting_hub.scheduling.models import (
 
 __all__ = [
     "AttendanceRecord",
+    "BriefingAnnouncement",
     "BriefingEvent",
     "BriefingSequence",
     "ClientOperation",

@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     calendar_reminders_minutes: list[NonNegativeInt] = [1440, 60]
     material_max_bytes: PositiveInt = 20 * 1024 * 1024
 
+    # Messages (meeting_hub/notifications/): what is sent and when
+    #: Briefing reminders by message (e-mail, SMS, Zalo), in minutes before the start; [] sends none.
+    reminder_offsets_minutes: list[Annotated[int, Field(ge=1, le=60 * 24 * 14)]] = [1440, 60]
+    #: A briefing moved, cancelled or with a new endpoint invited is told this long after the change, in its state
+    #: then: several changes close together make one message.
+    notice_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 120
+    #: Moves, cancellations and invitations are told for briefings starting within this many days (later ones
+    #: reach people by their reminders and calendar feeds: a series edit does not send a year of messages).
+    notice_horizon_days: Annotated[int, Field(ge=1, le=366)] = 40
+
     # Raised issues: due-date default, "due soon" window, largest export, largest PDF attached to an answer.
     issue_default_due_days: PositiveInt = 15
     issue_due_soon_days: NonNegativeInt = 3
@@ -217,6 +227,13 @@ class Settings(BaseSettings):
         for network in value if isinstance(value, list) else []:
             ipaddress.ip_network(str(network), strict=False)  # ValueError names the bad entry
         return value
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _distinct_offsets(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("each offset once, e.g. [1440, 60]")
+        return sorted(value, reverse=True)
 
     @field_validator("timezone")
     @classmethod

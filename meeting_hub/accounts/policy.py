@@ -164,6 +164,9 @@ ROUTE_POLICY: dict[str, Rule] = {
     "reports.minutes_correct": ORGANIZERS,
     "reports.minutes_prepare": ORGANIZERS,
     "reports.confirm_receipt": only(Role.OPERATOR),
+    # Messages about a briefing (with people's addresses): its organizers
+    "notifications.briefing_notifications": ORGANIZERS,
+    "notifications.resend": ORGANIZERS,
     # API
     "api_accounts.me": SIGNED_IN,
     "api_accounts.change_password": SIGNED_IN,
@@ -201,6 +204,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_reports.prepare_minutes": ORGANIZERS,
     "api_reports.attendance_csv": ROSTER_READERS,
     "api_reports.attendance_xlsx": ROSTER_READERS,
+    "api_notifications.briefing_notifications": ORGANIZERS,
+    "api_notifications.resend_message": ORGANIZERS,
 }
 
 

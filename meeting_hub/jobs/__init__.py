@@ -1,6 +1,7 @@
 """Background jobs: work that must not run inside a request or a transaction.
 
-- registry.py: `@job(name)` and `@daily_job(name, at_setting=...)` declare jobs in code;
+- registry.py: `@job(name)`, `@daily_job(name, at_setting=...)` and `@every_minute(name)` (a chore of the minute
+  tick) declare jobs in code;
 - queue.py: the Huey queue (SQLite or Redis) and `enqueue_after_commit(name, key=..., **arguments)`;
 - models.py and runs.py: the run ledger in the app's database, which makes a run survive a worker killed mid-job;
 - execution.py: a worker running one run, and its minute tick; worker.py: `meeting-hub worker` and the in-process one;

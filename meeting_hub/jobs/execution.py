@@ -170,7 +170,22 @@ def add_due_daily_runs(app: Flask, now: datetime | None = None) -> list[int]:
     return added
 
 
+def run_minute_chores(app: Flask, now: datetime | None = None) -> None:
+    """Run each registered minute chore in its own transaction; one that fails is logged and tried next minute."""
+    for name, chore in registry.minute_chores():
+        with app.app_context():
+            try:
+                chore(now or utcnow())
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                logger.exception("minute chore %s failed; it runs again at the next tick", name)
+            finally:
+                db.session.remove()
+
+
 def tick(app: Flask, now: datetime | None = None) -> None:
-    """Do the worker's minute chores: recover lost runs, add the daily runs that are due."""
+    """Do the worker's minute chores: recover lost runs, add the daily runs that are due, run the minute chores."""
     recover(app)
     add_due_daily_runs(app, now)
+    run_minute_chores(app, now)

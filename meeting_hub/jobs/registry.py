@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 JobFunction = Callable[..., Any]
 F = TypeVar("F", bound=JobFunction)
+#: A minute chore: a cheap look at the database, given the time, that enqueues keyed runs for what is due.
+MinuteChore = Callable[[datetime], Any]
+C = TypeVar("C", bound=MinuteChore)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class JobDefinition:
 
 
 _definitions: dict[str, JobDefinition] = {}
+_minute_chores: dict[str, MinuteChore] = {}
 
 
 def _register(definition: JobDefinition) -> None:
@@ -64,3 +69,25 @@ def get(name: str) -> JobDefinition | None:
 def daily_jobs() -> list[JobDefinition]:
     """Return the daily jobs, by name."""
     return sorted((d for d in _definitions.values() if d.daily_at_setting), key=lambda d: d.name)
+
+
+def every_minute(name: str) -> Callable[[C], C]:
+    """Declare a chore the worker's minute tick runs (e.g. finding the briefing reminders that are due).
+
+    A chore must be cheap (a few indexed queries) and safe to run twice or in two workers at once: it should only
+    add keyed runs (`enqueue_after_commit(..., key=...)`), whose jobs do the work.
+    """
+
+    def decorator(function: C) -> C:
+        existing = _minute_chores.get(name)
+        if existing is not None and existing is not function:
+            raise ValueError(f"two minute chores are named {name!r}")
+        _minute_chores[name] = function
+        return function
+
+    return decorator
+
+
+def minute_chores() -> list[tuple[str, MinuteChore]]:
+    """Return the minute chores, by name."""
+    return sorted(_minute_chores.items())

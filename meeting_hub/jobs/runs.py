@@ -71,7 +71,8 @@ def add_run(
         return None
     existing.status = JobStatus.QUEUED
     existing.attempts = 0
-    existing.run_after = existing.pushed_at = now
+    existing.run_after = now + timedelta(seconds=delay_seconds)
+    existing.pushed_at = now
     existing.finished_at = existing.worker = existing.lease_until = None
     db.session.flush()
     return existing

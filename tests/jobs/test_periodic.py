@@ -37,6 +37,7 @@ def _runs(app: Flask) -> dict[str, JobStatus]:
 def test_the_daily_jobs_are_declared_with_their_settings(app: Flask) -> None:
     assert {(d.name, d.daily_at_setting) for d in registry.daily_jobs()} == {
         ("follow_up.overdue_notices", "JOBS_OVERDUE_NOTICES_AT"),
+        ("notifications.overdue_messages", "JOBS_OVERDUE_NOTICES_AT"),
         ("scheduling.extend_series", "JOBS_NIGHTLY_AT"),
         ("jobs.purge_finished", "JOBS_NIGHTLY_AT"),
         ("accounts.purge_sign_ins", "JOBS_NIGHTLY_AT"),
@@ -53,13 +54,13 @@ def test_each_daily_job_gets_one_run_per_local_day_from_its_time_on(app: Flask) 
         "accounts.purge_sign_ins@2026-12-03": JobStatus.DONE,
     }
     assert execution.add_due_daily_runs(app, _at(day, 6, 59)) == []
-    assert len(execution.add_due_daily_runs(app, _at(day, 9, 30))) == 1  # a worker that was down at 07:00
+    assert len(execution.add_due_daily_runs(app, _at(day, 9, 30))) == 2  # a worker down at 07:00: bell and messages
     assert execution.add_due_daily_runs(app, _at(day, 23, 59)) == []
     # 00:30 local on the 4th is still the 3rd in UTC: the day is the network's.
     assert execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 0, 30)) == []
-    assert len(execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 7, 0))) == 4
+    assert len(execution.add_due_daily_runs(app, _at(day + timedelta(days=1), 7, 0))) == 5
     assert set(_runs(app).values()) == {JobStatus.DONE}
-    assert len(_runs(app)) == 8
+    assert len(_runs(app)) == 10
 
 
 def test_the_times_come_from_the_settings(app: Flask) -> None:

@@ -1,21 +1,31 @@
-"""Helpers for the notification tests: apps with provider settings, outbox rows queued through queue_notice."""
+"""Helpers for the notification tests: apps with provider settings, outbox rows queued through queue_notice; contact
+details on the small network, briefings ahead, delayed runs."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from meeting_hub.accounts import services as accounts
+from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
-from meeting_hub.jobs.models import JobRun
+from meeting_hub.jobs import execution
+from meeting_hub.jobs.models import JobRun, JobStatus
 from meeting_hub.notifications.models import Channel, OutboundMessage
 from meeting_hub.notifications.outbox import Notice, Recipient, queue_notice
+from meeting_hub.scheduling import services as scheduling
+from meeting_hub.scheduling.models import Briefing
+from tests import factories
 from tests.conftest import sqlite_app
+from tests.follow_up.conftest import follow_up  # noqa: F401 - the follow-up fixture, for the follow-up messages
 from tests.notifications.providers import make_certificate
 
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nPRODID:-//test//\r\nEND:VCALENDAR\r\n"
@@ -102,3 +112,61 @@ def run_with_key(app: Flask, key: str) -> JobRun | None:
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for localhost and 127.0.0.1, and its key."""
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+VIDEO_LINK = "https://meet.example.vn/giao-ban"
+
+
+def give_contacts(network: factories.SmallNetwork) -> None:
+    """Sao Đỏ's operator: e-mail only; Hoàng Hoa Thám's: e-mail and SMS without a phone. The caller commits."""
+    operator = accounts.find_user(network.operator.username)
+    operator.email, operator.channels = "op-sao-do@chilinh.gov.vn", ["email"]
+    other = accounts.find_user(network.other_operator.username)
+    other.email, other.phone, other.channels = "op-hht@chilinh.gov.vn", None, ["email", "sms"]
+
+
+def briefing_ahead(
+    network: factories.SmallNetwork, *, minutes: int, endpoint_ids: list[int] | None = None, title: str = ""
+) -> Briefing:
+    """Create and commit a briefing starting `minutes` from now (both endpoints invited unless given)."""
+    start = (utcnow() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+    briefing = scheduling.create_briefing(
+        scheduling.BriefingData(
+            title=title or "Giao ban tuyên giáo tháng 1",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            video_link=VIDEO_LINK,
+            endpoint_ids=endpoint_ids or [network.sao_do.id, network.hoang_hoa_tham.id],
+        ),
+        accounts.find_user("organizer"),
+    )
+    db.session.commit()
+    return briefing
+
+
+def outbox(kind: str | None = None) -> list[OutboundMessage]:
+    """Return the outbox rows (of one event kind), by id."""
+    statement = sa.select(OutboundMessage).order_by(OutboundMessage.id)
+    if kind is not None:
+        statement = statement.where(OutboundMessage.event_kind == kind)
+    return list(db.session.scalars(statement))
+
+
+def run_delayed(app: Flask, name: str) -> int:
+    """Run the queued runs of a job as a worker would once they are due (tests' queue keeps delayed runs); return
+    how many ran."""
+    with app.app_context():
+        run_ids = list(
+            db.session.scalars(
+                sa.select(JobRun.id).where(JobRun.name == name, JobRun.status == JobStatus.QUEUED).order_by(JobRun.id)
+            )
+        )
+        db.session.remove()
+    for run_id in run_ids:
+        execution.execute_run(app, run_id)
+    return len(run_ids)
+
+
+def at(moment: datetime, seconds: int) -> datetime:
+    """Return a moment shifted by some seconds."""
+    return moment + timedelta(seconds=seconds)
