@@ -17,10 +17,10 @@ from flask import Flask
 from meeting_hub.accounts import services as accounts
 from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
-from meeting_hub.jobs import execution
+from meeting_hub.jobs import execution, registry
 from meeting_hub.jobs.models import JobRun, JobStatus
 from meeting_hub.notifications.models import Channel, OutboundMessage
-from meeting_hub.notifications.outbox import Notice, Recipient, queue_notice
+from meeting_hub.notifications.outbox import SEND_JOB, Notice, Recipient, queue_notice
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
 from tests import factories
@@ -170,3 +170,12 @@ def run_delayed(app: Flask, name: str) -> int:
 def at(moment: datetime, seconds: int) -> datetime:
     """Return a moment shifted by some seconds."""
     return moment + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def sending_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave queued messages pending: these tests check what is queued and when, not how it is sent (test_email.py,
+    test_http_channels.py and the end-to-end reminder test do)."""
+    held = registry.JobDefinition(SEND_JOB, lambda message_id: None)
+    monkeypatch.setitem(registry._definitions, SEND_JOB, held)
+

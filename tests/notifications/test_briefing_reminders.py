@@ -24,6 +24,8 @@ from meeting_hub.settings import SettingsError, load_settings
 from tests import factories
 from tests.notifications.conftest import VIDEO_LINK, at, briefing_ahead, give_contacts, outbox
 
+pytestmark = pytest.mark.usefixtures("sending_held")
+
 
 def test_a_briefing_61_minutes_ahead_gets_the_60_minute_reminder_once_per_operator_channel(
     app: Flask, network: factories.SmallNetwork

@@ -20,6 +20,8 @@ from tests import factories
 from tests.attendance.conftest import signed_in_client
 from tests.notifications.conftest import briefing_ahead, give_contacts, outbox
 
+pytestmark = pytest.mark.usefixtures("sending_held")
+
 
 def _reminded_briefing(network: factories.SmallNetwork) -> tuple[int, int, int]:
     """A briefing reminded 60 minutes ahead with one failed e-mail; return its id, the failed and the SMS row's ids."""
