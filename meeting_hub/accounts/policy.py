@@ -166,6 +166,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "reports.confirm_receipt": only(Role.OPERATOR),
     # API
     "api_accounts.me": SIGNED_IN,
+    "api_accounts.update_me": SIGNED_IN,
     "api_accounts.change_password": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
     "api_network.endpoint_people": ROSTER_READERS,
