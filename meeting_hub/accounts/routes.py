@@ -24,6 +24,7 @@ from meeting_hub.accounts.forms import (
     TokenForm,
     UserForm,
 )
+from meeting_hub.accounts.models import User
 from meeting_hub.accounts.sign_in_throttle import SignInThrottled
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
@@ -109,7 +110,7 @@ def profile() -> ResponseReturnValue:
         user=user,
         contact_form=contact_form,
         channel_labels=CHANNEL_LABELS,
-        unreachable=unreachable_channels(user),
+        unreachable=_unreachable_names(user),
         language_form=LanguageForm(language=user.language),
         token_form=TokenForm(),
         confirm_form=ConfirmForm(),
@@ -174,6 +175,11 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Đã thu hồi mã truy cập."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+def _unreachable_names(user: User) -> str:
+    """Name the channels the user chose that no message reaches yet ("E-mail, Zalo"), or ""."""
+    return ", ".join(str(CHANNEL_LABELS[name]) for name in unreachable_channels(user))
 
 
 # User administration (admins)
@@ -250,7 +256,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         user=user,
         confirm_form=ConfirmForm(),
         channel_labels=CHANNEL_LABELS,
-        unreachable=unreachable_channels(user),
+        unreachable=_unreachable_names(user),
     )
 
 
