@@ -228,7 +228,7 @@ def user_create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
             return redirect(url_for("accounts.user_list"))
-    return render_template("accounts/user_form.html", form=form, user=None, channel_labels=CHANNEL_LABELS)
+    return render_template("accounts/user_form.html", form=form, account=None, channel_labels=CHANNEL_LABELS)
 
 
 @blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -253,7 +253,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     return render_template(
         "accounts/user_form.html",
         form=form,
-        user=user,
+        account=user,  # not `user`: base.html sets that name to the signed-in user
         confirm_form=ConfirmForm(),
         channel_labels=CHANNEL_LABELS,
         unreachable=_unreachable_names(user),

@@ -237,6 +237,7 @@ def test_an_admin_edits_anyones_contact_details_with_the_same_rules(
     operator = network.operator
     page = client.get(f"/admin/users/{operator.id}").get_data(as_text=True)
     assert "Liên hệ và nhận thông báo" in page
+    assert "Sửa tài khoản op-sao-do" in page and "Khóa tài khoản và thu hồi mã truy cập" in page
     refused = client.post(f"/admin/users/{operator.id}", data=_user_form(operator, phone="", channels=["zalo"]))
     assert NO_PHONE in refused.get_data(as_text=True)
     saved = client.post(
