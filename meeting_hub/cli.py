@@ -199,6 +199,19 @@ def import_roster_command(file: Path) -> None:
         f"Đã nhập {result.rows} dòng: {result.created_people} người mới, {result.updated_people} cập nhật, "
         f"{result.unchanged_people} không đổi, {result.created_cells} chi bộ mới."
     )
+    if result.unusable_phones:
+        lines = ", ".join(str(line) for line in result.unusable_phones[:20])
+        more = ", ..." if len(result.unusable_phones) > 20 else ""
+        click.echo(
+            f"{len(result.unusable_phones)} số điện thoại không phải số di động Việt Nam, không nhận được tin nhắn "
+            f"SMS hay Zalo (dòng {lines}{more})."
+        )
+
+
+def _refusal_text(error: ValidationFailed) -> str:
+    """Return a refusal with the reason of each field, as the command line shows it."""
+    details = "; ".join(f"{field}: {message}" for field, message in (error.details or {}).items())
+    return f"{error.message} {details}".strip()
 
 
 @click.command("create-user")
@@ -208,6 +221,8 @@ def import_roster_command(file: Path) -> None:
 @click.option("--endpoint", "endpoint_code", default=None, help="Endpoint code, for an operator.")
 @click.option("--agency", "agency_name", default=None, help="Agency name, for a responder.")
 @click.option("--password", default=None, help="Password (asked for when omitted).")
+@click.option("--email", default=None, help="E-mail address for notices (e.g. ten@chilinh.gov.vn).")
+@click.option("--phone", default=None, help="Vietnamese mobile number for SMS and Zalo (e.g. 0912345678).")
 @click.option(
     "--must-change-password",
     is_flag=True,
@@ -221,12 +236,15 @@ def create_user_command(
     endpoint_code: str | None,
     agency_name: str | None,
     password: str | None,
+    email: str | None,
+    phone: str | None,
     must_change_password: bool,
 ) -> None:
-    """Create a user account."""
+    """Create a user account; --email and --phone follow the profile page's rules."""
     import sqlalchemy as sa
 
     from meeting_hub.accounts import services
+    from meeting_hub.accounts.contact_details import ContactChange, checked_details
     from meeting_hub.extensions import db
     from meeting_hub.network.models import Agency, Endpoint
 
@@ -239,6 +257,11 @@ def create_user_command(
         agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == agency_name))
         if agency_id is None:
             raise click.ClickException(f"Không có cơ quan {agency_name}.")
+    contacts = ContactChange(email=email, phone=phone)
+    try:  # before asking for the password: a mistyped address should not cost typing it
+        checked_details(contacts)
+    except ValidationFailed as error:
+        raise click.ClickException(_refusal_text(error)) from error
     if password is None:
         password = getpass.getpass("Mật khẩu: ")
     data = services.UserData(
@@ -249,13 +272,13 @@ def create_user_command(
         agency_id=agency_id,
         password=password,
         must_change_password=must_change_password,
+        contacts=contacts,
     )
     try:
         user = services.create_user(data, None)
     except ValidationFailed as error:
         db.session.rollback()
-        details = "; ".join(f"{field}: {message}" for field, message in (error.details or {}).items())
-        raise click.ClickException(f"{error.message} {details}") from error
+        raise click.ClickException(_refusal_text(error)) from error
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role.value}).")
 

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.contact_details import ContactChange
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import services as attendance
@@ -134,6 +135,20 @@ STAFF_ACCOUNTS = [
     ("responder", "Phạm Minh Tuấn", Role.RESPONDER),
 ]
 RESPONDER_AGENCY = "Phòng Tài nguyên và Môi trường"
+#: Contact details of the demo accounts, on example.vn (reserved: no mail ever reaches anyone); username -> e-mail,
+#: phone, channels. Operators not listed get an address from their endpoint's code (DEMO_MAIL_DOMAIN).
+DEMO_MAIL_DOMAIN = "example.vn"
+STAFF_CONTACTS: dict[str, tuple[str | None, str | None, list[str]]] = {
+    "admin": (f"quantri@{DEMO_MAIL_DOMAIN}", None, ["email"]),
+    "organizer": (f"thuha.btg@{DEMO_MAIL_DOMAIN}", "0912 345 678", ["email", "zalo"]),
+    "leader": (f"tranvanhung@{DEMO_MAIL_DOMAIN}", "0983 456 789", ["email", "sms"]),
+    "responder": (f"phongtnmt@{DEMO_MAIL_DOMAIN}", None, ["email"]),
+}
+#: Endpoints whose cell secretaries get briefing reminders by SMS and Zalo in the demo.
+SECRETARY_REMINDER_ENDPOINTS = ("sao-do", "hoang-hoa-tham")
+#: One secretary of this endpoint has an office landline, which no SMS or Zalo message reaches.
+LANDLINE_SECRETARY_ENDPOINT = "sao-do"
+LANDLINE_PHONE = "0220 3882 123"
 
 
 class DemoRefused(Exception):
@@ -190,7 +205,10 @@ def _load_endpoints() -> dict[str, Endpoint]:
     existing = {endpoint.code: endpoint for endpoint in db.session.scalars(sa.select(Endpoint))}
     for code, name, kind in ENDPOINTS:
         if code not in existing:
-            existing[code] = network.create_endpoint(network.EndpointData(code=code, name=name, kind=kind), None)
+            channels = ["sms", "zalo"] if code in SECRETARY_REMINDER_ENDPOINTS else []
+            existing[code] = network.create_endpoint(
+                network.EndpointData(code=code, name=name, kind=kind, secretary_channels=channels), None
+            )
     return {code: existing[code] for code, _name, _kind in ENDPOINTS}
 
 
@@ -213,6 +231,8 @@ def _load_cells_and_people(endpoints: dict[str, Endpoint]) -> tuple[int, int]:
             for role in roles:
                 full_name = random_person_name(rng)
                 phone = f"09{rng.randint(10_000_000, 99_999_999)}"
+                if code == LANDLINE_SECRETARY_ENDPOINT and place == places[0] and role == PersonRole.SECRETARY:
+                    phone = LANDLINE_PHONE  # the roster page marks the secretary no text message reaches
                 exists = db.session.scalar(
                     sa.select(Person.id).where(Person.cell_id == cell.id, Person.full_name == full_name)
                 )
@@ -244,7 +264,10 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency], 
         )
         for username, display_name, role in STAFF_ACCOUNTS
     ]
-    for code, endpoint in endpoints.items():
+    for data in wanted:
+        email, phone, channels = STAFF_CONTACTS[data.username]
+        data.contacts = ContactChange(email=email, phone=phone, channels=channels)
+    for index, (code, endpoint) in enumerate(endpoints.items()):
         wanted.append(
             accounts.UserData(
                 username=f"op-{code}",
@@ -253,12 +276,22 @@ def _load_accounts(endpoints: dict[str, Endpoint], agencies: dict[str, Agency], 
                 endpoint_id=endpoint.id,
                 password=DEMO_PASSWORD,
                 must_change_password=require_password_change,
+                contacts=_operator_contacts(code, index),
             )
         )
     for data in wanted:
         if data.username not in existing:
             accounts.create_user(data, None).demo_account = True
     return len(wanted)
+
+
+def _operator_contacts(code: str, index: int) -> ContactChange:
+    """Give an operator an office address; every other one a mobile number too, some of them choosing Zalo or SMS."""
+    email = f"vanphong.{code.replace('-', '')}@{DEMO_MAIL_DOMAIN}"
+    if index % 2:
+        return ContactChange(email=email, channels=["email"])
+    phone = f"09{(73_318_000 + index * 1_234_567) % 100_000_000:08d}"
+    return ContactChange(email=email, phone=phone, channels=["email", "zalo" if index % 4 else "sms"])
 
 
 DEMO_SERIES_RULE = MonthlyRule(weekday=1, week=2)  # the 2nd Tuesday of the month

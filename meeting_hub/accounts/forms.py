@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
+from meeting_hub.accounts.contact_details import CHANNEL_LABELS, DEFAULT_CHANNELS, ContactChange
 from meeting_hub.accounts.roles import ROLE_LABELS, Role
 from meeting_hub.choice_fields import ChosenSelectField
 from meeting_hub.text_input import CheckedForm
@@ -25,8 +26,29 @@ class SignInForm(CheckedForm):
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên thiết bị này"))
 
 
-class UserForm(CheckedForm):
-    """An admin's form for a user account."""
+class ContactForm(CheckedForm):
+    """E-mail address, phone number and the channels notices go by (accounts/contact_details.py checks them)."""
+
+    # The service checks the formats and says why in Vietnamese; the length bound only keeps the column's size.
+    email = EmailField(_l("Địa chỉ e-mail"), validators=[Length(max=254)])
+    phone = TelField(_l("Số điện thoại di động"), validators=[Length(max=32)])
+    # validate_choice off: an unknown channel is refused by the service, with its message.
+    channels = SelectMultipleField(
+        _l("Nhận thông báo qua"),
+        choices=[SelectChoice(name, label) for name, label in CHANNEL_LABELS.items()],
+        default=list(DEFAULT_CHANNELS),
+        validate_choice=False,
+    )
+
+    def contact_change(self) -> ContactChange:
+        """Return what the form asks: every field, an empty one clearing its value."""
+        return ContactChange(
+            email=self.email.data or "", phone=self.phone.data or "", channels=list(self.channels.data or [])
+        )
+
+
+class UserForm(ContactForm):
+    """An admin's form for a user account, with the user's contact details."""
 
     username = StringField(
         _l("Tên đăng nhập"), validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=63)]

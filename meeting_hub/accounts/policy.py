@@ -169,6 +169,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "notifications.resend": ORGANIZERS,
     # API
     "api_accounts.me": SIGNED_IN,
+    "api_accounts.update_me": SIGNED_IN,
     "api_accounts.change_password": SIGNED_IN,
     "api_network.endpoints": SIGNED_IN,
     "api_network.endpoint_people": ROSTER_READERS,

@@ -14,14 +14,17 @@ from meeting_hub.accounts import audit_log as audit_log_view
 from meeting_hub.accounts import password_rules, passwords, services
 from meeting_hub.accounts.access import acting_user, end_session, resume_session, sign_in_limit, sign_in_session
 from meeting_hub.accounts.audit_log import AuditFilters
+from meeting_hub.accounts.contact_details import CHANNEL_LABELS, change_contact_details, unreachable_channels
 from meeting_hub.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    ContactForm,
     LanguageForm,
     SignInForm,
     TokenForm,
     UserForm,
 )
+from meeting_hub.accounts.models import User
 from meeting_hub.accounts.sign_in_throttle import SignInThrottled
 from meeting_hub.errors import ValidationFailed
 from meeting_hub.extensions import db, limiter
@@ -87,13 +90,27 @@ def sign_out() -> ResponseReturnValue:
     return redirect(url_for("accounts.sign_in"))
 
 
-@blueprint.get("/profile")
+@blueprint.route("/profile", methods=["GET", "POST"])
 def profile() -> ResponseReturnValue:
-    """Show the user's profile: language, API tokens, calendar feed."""
+    """Show the user's profile (contact details and channels, language, API tokens, calendar feed); a POST saves the
+    contact details and channels."""
     user = acting_user()
+    contact_form = ContactForm(obj=user) if request.method == "GET" else ContactForm()
+    if contact_form.validate_on_submit():
+        try:
+            change_contact_details(user, contact_form.contact_change(), user)
+        except ValidationFailed as error:
+            show_refusal(contact_form, error)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu thông tin liên hệ và kênh nhận thông báo."), "success")
+            return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html",
         user=user,
+        contact_form=contact_form,
+        channel_labels=CHANNEL_LABELS,
+        unreachable=_unreachable_names(user),
         language_form=LanguageForm(language=user.language),
         token_form=TokenForm(),
         confirm_form=ConfirmForm(),
@@ -160,6 +177,11 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     return redirect(url_for("accounts.profile"))
 
 
+def _unreachable_names(user: User) -> str:
+    """Name the channels the user chose that no message reaches yet ("E-mail, Zalo"), or ""."""
+    return ", ".join(str(CHANNEL_LABELS[name]) for name in unreachable_channels(user))
+
+
 # User administration (admins)
 
 
@@ -179,6 +201,7 @@ def _user_data(form: UserForm) -> services.UserData:
         language=form.language.data or "vi",
         password=form.password.data or None,
         active=bool(form.active.data),
+        contacts=form.contact_change(),
     )
 
 
@@ -205,7 +228,7 @@ def user_create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
             return redirect(url_for("accounts.user_list"))
-    return render_template("accounts/user_form.html", form=form, user=None)
+    return render_template("accounts/user_form.html", form=form, account=None, channel_labels=CHANNEL_LABELS)
 
 
 @blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -227,7 +250,14 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
             return redirect(url_for("accounts.user_list"))
-    return render_template("accounts/user_form.html", form=form, user=user, confirm_form=ConfirmForm())
+    return render_template(
+        "accounts/user_form.html",
+        form=form,
+        account=user,  # not `user`: base.html sets that name to the signed-in user
+        confirm_form=ConfirmForm(),
+        channel_labels=CHANNEL_LABELS,
+        unreachable=_unreachable_names(user),
+    )
 
 
 @blueprint.post("/admin/users/<int:user_id>/deactivate")

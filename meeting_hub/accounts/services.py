@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,6 +14,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
 from meeting_hub.accounts import audit, live_access, sign_in_throttle
+from meeting_hub.accounts.contact_details import (
+    NEW_ACCOUNT,
+    ContactChange,
+    ContactDetails,
+    change_contact_details,
+    checked_details,
+)
 from meeting_hub.accounts.models import ApiToken, SignInSession, User
 from meeting_hub.accounts.password_rules import password_problem
 from meeting_hub.accounts.roles import Role
@@ -100,6 +107,8 @@ class UserData:
     active: bool = True
     #: Whether the user must replace this password at the next sign-in (it was chosen by someone else).
     must_change_password: bool = False
+    #: E-mail, phone and channels (accounts/contact_details.py); left as ContactChange() they stay as they are.
+    contacts: ContactChange = field(default_factory=ContactChange)
 
 
 def _validate_user(data: UserData, existing: User | None) -> None:
@@ -123,6 +132,10 @@ def _validate_user(data: UserData, existing: User | None) -> None:
         errors["agency_id"] = _("Người trả lời phải thuộc một cơ quan xử lý.")
     if data.language not in ("vi", "en"):
         errors["language"] = _("Ngôn ngữ không hợp lệ.")
+    try:
+        checked_details(data.contacts, ContactDetails.of(existing) if existing is not None else NEW_ACCOUNT)
+    except ValidationFailed as refusal:
+        errors.update(refusal.details or {})
     if errors:
         raise ValidationFailed(_("Thông tin người dùng chưa hợp lệ."), details=errors)
 
@@ -144,6 +157,8 @@ def create_user(data: UserData, actor: User | None) -> User:
         must_change_password=data.must_change_password,
         feed_token=secrets.token_urlsafe(24),
     )
+    contacts = checked_details(data.contacts)
+    user.email, user.phone, user.channels = contacts.email, contacts.phone, list(contacts.channels)
     user.refresh_search_text()
     db.session.add(user)
     db.session.flush()
@@ -153,6 +168,7 @@ def create_user(data: UserData, actor: User | None) -> User:
         target=f"user:{user.username}",
         role=user.role.value,
         must_change=user.must_change_password,
+        channels=user.channels,
     )
     return user
 
@@ -175,6 +191,7 @@ def update_user(user: User, data: UserData, actor: User) -> User:
         revoke_all_tokens(user)
         user.end_sessions()
     user.active = data.active
+    change_contact_details(user, data.contacts, actor)
     user.refresh_search_text()
     audit.record("user.update", actor, target=f"user:{user.username}", role=user.role.value, active=user.active)
     return user

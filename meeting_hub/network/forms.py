@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -25,6 +25,12 @@ class EndpointForm(CheckedForm):
     code = StringField(_l("Mã điểm cầu"), validators=[Optional(), Length(max=64)])
     party_committee_name = StringField(_l("Tên Đảng ủy"), validators=[Optional(), Length(max=300)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    # validate_choice off: another channel is refused by the service, with its message.
+    secretary_channels = SelectMultipleField(
+        _l("Nhắc lịch giao ban cho bí thư chi bộ qua"),
+        choices=[SelectChoice("sms", _l("SMS")), SelectChoice("zalo", _l("Zalo"))],
+        validate_choice=False,
+    )
 
 
 class MergeForm(CheckedForm):

@@ -24,6 +24,7 @@ from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, CellKind, Endpoint, Person, PersonRole
 from meeting_hub.network.services import PHONE_PATTERN
 from meeting_hub.network.xlsx_limits import XlsxTooLarge, check_xlsx
+from meeting_hub.notifications.contacts import message_phone
 from meeting_hub.vietnamese import fold, normalize_name
 
 HEADER = ("endpoint_code", "cell", "full_name", "role", "phone")
@@ -94,6 +95,8 @@ class ImportResult:
     created_people: int = 0
     updated_people: int = 0
     unchanged_people: int = 0
+    #: Lines whose phone was kept as typed but is no Vietnamese mobile number: no SMS or Zalo reaches it.
+    unusable_phones: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -368,6 +371,8 @@ def import_roster(
         people.setdefault((cells_by_id[person.cell_id], fold(person.full_name)), []).append(person)
 
     for done, row in enumerate(rows, start=1):
+        if row.phone and message_phone(row.phone) is None:
+            result.unusable_phones.append(row.line)
         cell = cells.get((row.endpoint_id, fold(row.cell_name)))
         if cell is None:
             cell = Cell(endpoint_id=row.endpoint_id, name=row.cell_name, kind=guess_cell_kind(row.cell_name))
@@ -406,5 +411,6 @@ def import_roster(
         created_people=result.created_people,
         updated_people=result.updated_people,
         created_cells=result.created_cells,
+        unusable_phones=len(result.unusable_phones),
     )
     return result

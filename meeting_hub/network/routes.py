@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from meeting_hub.accounts.access import acting_user
+from meeting_hub.accounts.contact_details import CHANNEL_LABELS
 from meeting_hub.accounts.forms import ConfirmForm
 from meeting_hub.accounts.roles import Role
 from meeting_hub.errors import ServiceError, ValidationFailed
@@ -64,6 +65,8 @@ def endpoint_detail(endpoint_id: int) -> ResponseReturnValue:
     return render_template(
         "network/endpoint_detail.html",
         endpoint=endpoint,
+        unreachable=services.unreachable_secretaries(endpoint),
+        reach_channels=", ".join(str(CHANNEL_LABELS[name]) for name in endpoint.secretary_channels or []),
         cells=[cell for cell in services.sorted_cells(endpoint.cells) if cell.active or user.role == Role.ADMIN],
         people_by_cell=people_by_cell,
         q=query,
@@ -150,6 +153,7 @@ def _endpoint_data(form: EndpointForm) -> services.EndpointData:
         kind=EndpointKind(form.kind.data),
         party_committee_name=form.party_committee_name.data or "",
         active=bool(form.active.data),
+        secretary_channels=list(form.secretary_channels.data or []),
     )
 
 

@@ -19,6 +19,8 @@ from meeting_hub.database import Base, utcnow
 from meeting_hub.errors import Conflict, NotFound, ValidationFailed
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Agency, Cell, CellKind, Endpoint, EndpointKind, Person, PersonRole
+from meeting_hub.notifications.contacts import channel_list, message_phone
+from meeting_hub.notifications.models import Channel
 from meeting_hub.vietnamese import fold, normalize_name, search_terms, sort_key
 
 ENDPOINT_CODE_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -51,6 +53,8 @@ class EndpointData:
     kind: EndpointKind
     party_committee_name: str = ""
     active: bool = True
+    #: The channels ("sms", "zalo") carrying briefing reminders to the cell secretaries; None keeps what is stored.
+    secretary_channels: list[str] | None = None
 
 
 def list_endpoints(
@@ -86,8 +90,22 @@ def _validate_endpoint(data: EndpointData, existing: Endpoint | None) -> None:
             errors["code"] = _("Mã điểm cầu này đã được dùng.")
     if not data.name.strip():
         errors["name"] = _("Cần nhập tên điểm cầu.")
+    if data.secretary_channels is not None:
+        try:
+            data.secretary_channels = secretary_channel_list(data.secretary_channels)
+        except ValueError:
+            errors["secretary_channels"] = _("Bí thư chi bộ chỉ nhận nhắc lịch qua SMS hoặc Zalo.")
     if errors:
         raise ValidationFailed(_("Thông tin điểm cầu chưa hợp lệ."), details=errors)
+
+
+def secretary_channel_list(chosen: Iterable[str]) -> list[str]:
+    """Return the chosen secretaries' channels in the usual order, once each; raise ValueError for any channel but
+    SMS and Zalo (people on a roster have no e-mail address)."""
+    channels = channel_list(chosen)
+    if Channel.EMAIL in channels:
+        raise ValueError("secretaries have no e-mail address")
+    return [channel.value for channel in channels]
 
 
 def default_party_committee_name(kind: EndpointKind, name: str) -> str:
@@ -107,6 +125,7 @@ def create_endpoint(data: EndpointData, actor: User | None) -> Endpoint:
         party_committee_name=normalize_name(data.party_committee_name)
         or default_party_committee_name(data.kind, data.name),
         active=data.active,
+        secretary_channels=data.secretary_channels or [],
     )
     endpoint.refresh_search_text()
     db.session.add(endpoint)
@@ -129,8 +148,16 @@ def update_endpoint(endpoint: Endpoint, data: EndpointData, actor: User) -> Endp
         data.kind, data.name
     )
     endpoint.active = data.active
+    if data.secretary_channels is not None:
+        endpoint.secretary_channels = data.secretary_channels
     endpoint.refresh_search_text()
-    audit.record("endpoint.update", actor, target=f"endpoint:{endpoint.code}", active=endpoint.active)
+    audit.record(
+        "endpoint.update",
+        actor,
+        target=f"endpoint:{endpoint.code}",
+        active=endpoint.active,
+        secretary_channels=endpoint.secretary_channels,
+    )
     return endpoint
 
 
@@ -443,3 +470,16 @@ def endpoint_counts(endpoint_ids: list[int] | None = None) -> dict[int, dict[str
         entry = counts.setdefault(endpoint_id, {"cells": 0, "people": 0, "secretaries": 0})
         entry["people"], entry["secretaries"] = n_people, n_secretaries
     return counts
+
+
+def unreachable_secretaries(endpoint: Endpoint) -> set[int] | None:
+    """Return the ids of the endpoint's active cell secretaries without a usable mobile number, or None when the
+    endpoint sends secretaries no reminders (then nobody is missing one)."""
+    if not endpoint.secretary_channels:
+        return None
+    secretaries = db.session.execute(
+        sa.select(Person.id, Person.phone)
+        .join(Person.cell)
+        .where(Cell.endpoint_id == endpoint.id, Cell.active, Person.active, Person.role == PersonRole.SECRETARY)
+    )
+    return {person_id for person_id, phone in secretaries if message_phone(phone) is None}

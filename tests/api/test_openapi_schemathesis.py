@@ -21,6 +21,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import positive_data_acceptance
 
 from meeting_hub.accounts import services as accounts
+from meeting_hub.accounts.contact_details import ContactDetails
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import IssueCategory
 from meeting_hub.network.models import Cell, Endpoint, Person
@@ -63,6 +64,11 @@ class DemoFacts:
                 categories=set(db.session.scalars(sa.select(IssueCategory.code).where(IssueCategory.active))),
             )
 
+    def organizer_contacts(self) -> ContactDetails:
+        """Return the organizer's contact details now (the run changes them through PATCH /me)."""
+        with self.app.app_context():
+            return ContactDetails.of(accounts.find_user("organizer"))
+
     def invited(self, briefing_id: int) -> set[int]:
         """Return the endpoints invited to a briefing (none when it does not exist)."""
         with self.app.app_context():
@@ -70,6 +76,8 @@ class DemoFacts:
             return {endpoint.id for endpoint in briefing.endpoints} if briefing is not None else set()
 
 
+#: Addresses put in place of none when a generated PATCH /me would leave a chosen channel without one.
+VALID_EMAIL, VALID_PHONE = "thuha.btg@example.vn", "0912 345 678"
 #: A briefing's times that keep the rules, put in place of generated ones that do not.
 VALID_START, VALID_END = "2027-01-05T08:00:00+07:00", "2027-01-05T10:30:00+07:00"
 #: Operations whose positive data cannot be generated: the caller's current password.
@@ -101,6 +109,16 @@ def follow_the_documented_rules(case: Any, facts: DemoFacts) -> None:
             body.update(starts_at=VALID_START, ends_at=VALID_END)
         if body.get("endpoint_ids") is not None:
             body["endpoint_ids"] = sorted(set(body["endpoint_ids"]) & facts.active_endpoints) or [first_endpoint]
+    elif operation == "PATCH /me":
+        # A chosen channel keeps an address (docs of MeChange): give one to a channel the request would leave without.
+        current = facts.organizer_contacts()
+        channels = body.get("channels", current.channels)
+        email = body.get("email", current.email)
+        phone = body.get("phone", current.phone)
+        if "email" in channels and not email:
+            body["email"] = VALID_EMAIL
+        if ("sms" in channels or "zalo" in channels) and not phone:
+            body["phone"] = VALID_PHONE
     elif operation == "POST /series":
         if body.get("endpoint_ids") is not None:
             body["endpoint_ids"] = sorted(set(body["endpoint_ids"]) & facts.active_endpoints) or [first_endpoint]
