@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -198,6 +201,59 @@ def test_a_check_in_under_a_held_database_lock_answers_503_with_retry_after(
         headers=made.headers,
     )
     assert again.status_code == 201
+    with made.app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def _seq_row_locked(database_url: str, briefing_id: int, release_after: float) -> Iterator[None]:
+    """Hold the briefing's seq row as another process's writer does mid-transaction; let go after `release_after`
+    seconds at the latest (code that waits for the lock then goes on, and its test fails instead of hanging)."""
+    holder = psycopg.connect(database_url)
+    holder.execute("SELECT 1 FROM briefing_sequences WHERE briefing_id = %s FOR UPDATE", (briefing_id,))
+    release = threading.Timer(release_after, holder.rollback)
+    release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        release.join()
+        holder.rollback()
+        holder.close()
+
+
+@pytest.mark.postgres
+def test_a_check_in_waiting_for_a_postgresql_lock_answers_503_or_try_again_in_bounded_time(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from tests.attendance.conftest import socket_client
+
+    made = _site(tmp_path, postgres_url, DATABASE_LOCK_TIMEOUT_SECONDS=0.5)
+    check_in = {"person_id": made.person_id, "status": "present", "client_op_id": "op-pg-locked-1"}
+    console = socket_client(made.app, username="op-sao-do")
+    with _seq_row_locked(postgres_url, made.briefing_id, release_after=4.0):
+        started = time.monotonic()
+        answer = made.app.test_client().post(
+            f"/api/v1/briefings/{made.briefing_id}/attendance", json=check_in, headers=made.headers
+        )
+        rest_seconds = time.monotonic() - started
+        # The socket layer's group-commit writer meets the same lock: its batch fails, and is answered try_again.
+        started = time.monotonic()
+        message = {"briefing_id": made.briefing_id, "person_id": made.person_id, "status": "late"}
+        ack = console.emit("check_in", {**message, "client_op_id": "op-pg-locked-2"}, namespace="/live", callback=True)
+        socket_seconds = time.monotonic() - started
+    assert (answer.status_code, rest_seconds < 3) == (503, True), (answer.status_code, rest_seconds)
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json["error"]["code"] == "try_again"
+    assert (ack["ok"], ack.get("error", {}).get("code"), socket_seconds < 3) == (False, "try_again", True), ack
+    # Once the lock is gone, both are written when sent again.
+    again = made.app.test_client().post(
+        f"/api/v1/briefings/{made.briefing_id}/attendance", json=check_in, headers=made.headers
+    )
+    assert again.status_code == 201
+    ack = console.emit("check_in", {**message, "client_op_id": "op-pg-locked-2"}, namespace="/live", callback=True)
+    assert ack["ok"] is True and ack["replayed"] is False
+    console.disconnect(namespace="/live")
     with made.app.app_context():
         db.engine.dispose()
 
