@@ -31,9 +31,13 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     if not database_url.startswith("sqlite"):
         # Sized so that a busy process reuses its connections: a connection past the pool is closed when returned,
         # and opening one costs PostgreSQL a new backend process (measured at 1,052 endpoints: bench/live.py).
+        # Without a lock timeout a request waits for a lock as long as another transaction holds it: it answers
+        # nothing until then. With one, it fails with LockNotAvailable, a transient error (meeting_hub.database).
+        lock_timeout_ms = round(float(app.config["DATABASE_LOCK_TIMEOUT_SECONDS"]) * 1000)
         engine_options |= {
             "pool_size": int(app.config["DATABASE_POOL_SIZE"]),
             "max_overflow": int(app.config["DATABASE_MAX_OVERFLOW"]),
+            "connect_args": {"options": f"-c lock_timeout={lock_timeout_ms}"},
         }
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     if not app.config.get("SECRET_KEY"):

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     async_mode: Literal["threading", "gevent"] = "threading"
     database_pool_size: PositiveInt = 20
     database_max_overflow: NonNegativeInt = 20
+    #: PostgreSQL: how long a statement waits for a lock another transaction holds (lock_timeout) before it fails:
+    #: a request then answers 503 with Retry-After, a socket check-in try_again, a background job is retried later.
+    #: Whole seconds or fractions, at most a minute. (SQLite waits its busy timeout, 10 s.)
+    database_lock_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
     # The organisation and its conventions
     timezone: str = "Asia/Ho_Chi_Minh"

@@ -1,10 +1,10 @@
 """What text a person may type: one rule for forms, API schemas and socket payloads.
 
-Control characters are never meant as text: a NUL byte cannot be stored by PostgreSQL at all (it used to answer 500,
-and failed a whole batch of check-ins), and the others corrupt exports, .ics files and logs. A single-line field
-(a title, a name, a note typed in one input) also refuses line breaks and the bidi embedding/override/isolate
-controls, with which a title could reverse the text shown after it. Multi-line text (notes, answers, reasons) keeps
-newlines and tabs. Passwords are exempt: they are hashed, never stored or shown.
+Control characters (C0, DEL and C1) are never meant as text: a NUL byte cannot be stored by PostgreSQL at all (it
+used to answer 500, and failed a whole batch of check-ins), and the others corrupt exports, .ics files and logs. A
+single-line field (a title, a name, a note typed in one input) also refuses line breaks and the bidi
+embedding/override/isolate controls, with which a title could reverse the text shown after it. Multi-line text
+(notes, answers, reasons) keeps newlines and tabs. Passwords are exempt: they are hashed, never stored or shown.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
-#: C0 controls and DEL, but tab, line feed and carriage return.
-_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: C0 controls, DEL and the C1 controls (U+0080-U+009F: NEL is a line break to some readers, CSI starts a
+#: terminal's escape sequence), but tab, line feed and carriage return.
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: The same plus tab and line breaks (U+2028/9 too), and the bidi embeddings, overrides and isolates
 #: (U+202A-U+202E, U+2066-U+2069); the plain marks LRM/RLM stay allowed.
-_CONTROLS_IN_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 #: The same rules as JSON Schema patterns, for the API's OpenAPI document.
 TEXT_PATTERN = f"^[^{_CONTROLS_IN_TEXT.pattern[1:-1]}]*$"

@@ -18,6 +18,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts import services as account_services
 from meeting_hub.extensions import db
 from tests import factories
+from tests.private_postgres import PrivatePostgres, unavailable_reason
 
 POSTGRES_URL = os.environ.get("MEETING_HUB_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MEETING_HUB_TEST_REDIS_URL")
@@ -101,6 +102,26 @@ def postgres_url() -> Iterator[str]:
         with admin_engine.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
+
+
+def full_environment_required() -> bool:
+    """Tell whether this run must have every service (as in CI): a missing one then fails its tests, never skips."""
+    return os.environ.get("MEETING_HUB_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="module")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of the module's own (tests/private_postgres.py), for tests that stop and start it."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if full_environment_required():
+            pytest.fail(f"a private PostgreSQL server is required (CI) but {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = PrivatePostgres()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004 - its message reaches the client
 
+from meeting_hub import database
 from meeting_hub.accounts import audit, live_access
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.access import current_sign_in_id, signed_in_user
@@ -128,28 +132,71 @@ def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, An
     connection = connections.get(_request_sid())
     if connection is None:
         return _error("unauthorized", _("Kết nối chưa được xác thực."))
-    refused = _over_budget(connection)
-    if refused is not None:
-        return refused
-    audit.client_address.set(request.remote_addr or "")
-    logs.bind(user_id=connection.user_id)
+    # Answers speak the language last read for the connection's user: left to Flask-Babel, choosing it would load
+    # the user from the database for every refusal (a flood's too), and fail while the database is away.
+    with _language_of(connection.caller):
+        refused = _over_budget(connection)
+        if refused is not None:
+            return refused
+        audit.client_address.set(request.remote_addr or "")
+        logs.bind(user_id=connection.user_id)
+        try:
+            return _serve(connection, schema, data, action)
+        except sa.exc.DBAPIError as error:
+            if not database.is_transient(error):
+                raise
+            # The database is away for a moment (restarted, a lock held too long): nothing of the event was
+            # written, or it was and a resend of the same client_op_id replays it. Without this answer the client
+            # would wait for its time-out.
+            _roll_back_after(error)
+            with _language_of(connection.caller, or_default=True):
+                return _error("try_again", _("Máy chủ đang bận, vui lòng gửi lại sau."))
+
+
+@contextmanager
+def _language_of(caller: Caller | None, or_default: bool = False) -> Iterator[None]:
+    """Speak the caller's language; unknown: the default one if asked, else Flask-Babel's choice (which reads the
+    user)."""
+    language = caller.language if caller is not None else None
+    if language is None and or_default:
+        language = str(current_app.config["DEFAULT_LANGUAGE"])
+    if language is None:
+        yield
+        return
+    with force_locale(language):
+        yield
+
+
+def _serve(
+    connection: Connection, schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
     caller = _caller(connection)
     if caller is None:
         return _error("unauthorized", _("Tài khoản không còn hoạt động."))
+    with _language_of(caller):
+        try:
+            message = schema.load(data if isinstance(data, dict) else {})
+        except ma.ValidationError as error:
+            return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), flat_details(error.messages))
+        try:
+            ack = action(caller, message)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            entry = error.audit_entry()
+            if entry is not None:
+                _audit_refusal(caller, entry)
+            return _error(error.code, error.message, error.details)
+        return {"ok": True, **ack}
+
+
+def _roll_back_after(error: sa.exc.DBAPIError) -> None:
+    """End the failed transaction; a connection already gone must not fail the answer (the pool discards it)."""
+    logger.warning("database unavailable for a socket event: %s", error.orig)
     try:
-        message = schema.load(data if isinstance(data, dict) else {})
-    except ma.ValidationError as error:
-        return _error("invalid", _("Dữ liệu gửi lên chưa hợp lệ."), flat_details(error.messages))
-    try:
-        ack = action(caller, message)
-        db.session.commit()
-    except ServiceError as error:
         db.session.rollback()
-        entry = error.audit_entry()
-        if entry is not None:
-            _audit_refusal(caller, entry)
-        return _error(error.code, error.message, error.details)
-    return {"ok": True, **ack}
+    except Exception:
+        logger.warning("rolling back after a database error failed", exc_info=True)
 
 
 def _audit_refusal(caller: Caller, entry: AuditEntry) -> None:

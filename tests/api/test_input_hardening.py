@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from meeting_hub import create_app, database, json_input
+from meeting_hub import create_app, database, json_input, text_input
 from meeting_hub.accounts import services as accounts
 from meeting_hub.accounts.models import User
 from meeting_hub.errors import ValidationFailed
@@ -99,6 +102,35 @@ def test_control_characters_are_refused_by_the_api_in_the_field_they_are_in(site
         assert answer.json["error"]["details"][field] == "Không được chứa ký tự điều khiển.", field
 
 
+def test_c1_control_characters_are_refused_in_single_and_multi_line_fields(tmp_path: Path) -> None:
+    # U+0080-U+009F: U+0085 is a line break to some readers, U+009B starts a terminal escape sequence (CSI). The rule
+    # is the same whatever the database: SQLite only.
+    made = _site(tmp_path, f"sqlite:///{tmp_path / 'c1.db'}")
+    client, headers, url = made.app.test_client(), made.headers, f"/api/v1/briefings/{made.briefing_id}"
+    for control in ("\x80", "\x85", "\x9b", "\x9f"):
+        for field, value in (("title", f"Giao ban{control}tháng 1"), ("notes", f"Dòng một\n{control}")):
+            answer = client.patch(url, json={field: value}, headers=headers)
+            assert answer.status_code == 422, (field, hex(ord(control)), answer.get_data(as_text=True))
+            assert answer.json["error"]["details"][field] == "Không được chứa ký tự điều khiển.", field
+    # The characters right after the range are text: a no-break space, Vietnamese letters.
+    kept = client.patch(url, json={"title": "Giao ban\xa0Đường ưu tiên"}, headers=headers)
+    assert kept.status_code == 200 and kept.json["title"] == "Giao ban\xa0Đường ưu tiên"
+    with made.app.app_context():
+        db.engine.dispose()
+
+
+def test_the_text_rule_refuses_c0_and_c1_controls_and_keeps_the_letters_around_them(app_ctx: Flask) -> None:
+    for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]:
+        for multiline in (False, True):
+            assert text_input.text_problem(f"a{chr(code)}b", multiline=multiline) == (
+                "Không được chứa ký tự điều khiển."
+            ), (hex(code), multiline)
+    for text in ("Nguyễn Văn Đức", "\xa0", "~", "Ê-đê", "Dòng một\n\tDòng hai"):
+        assert text_input.text_problem(text, multiline=True) is None, text
+    assert text_input.one_line("Giao\x85ban\x9b") == "Giao ban"
+    assert text_input.printable("Dòng\x85 một\n\x9fhai") == "Dòng một\nhai"
+
+
 def test_single_line_fields_refuse_line_breaks_and_bidi_controls_multi_line_ones_keep_lines(site: Site) -> None:
     client, headers, url = site.app.test_client(), site.headers, f"/api/v1/briefings/{site.briefing_id}"
     newline = client.patch(url, json={"title": "Giao ban\ntháng 1"}, headers=headers)
@@ -129,6 +161,11 @@ def test_a_form_field_says_what_is_wrong_with_a_control_character(site: Site) ->
     )
     assert page.status_code == 200  # the form again, with the field's message
     assert "Không được chứa ký tự điều khiển." in page.text
+    c1 = client.post(
+        f"/briefings/{site.briefing_id}/edit",
+        data={"title": "Giao ban\x85", "day": "12/01/2027", "start_time": "08:00", "end_time": "10:00"},
+    )
+    assert c1.status_code == 200 and "Không được chứa ký tự điều khiển." in c1.text
     with site.app.app_context():
         assert "\x07" not in scheduling.get_briefing(site.briefing_id).title
 
@@ -143,6 +180,10 @@ def test_a_socket_check_in_with_a_nul_byte_gets_an_invalid_ack(site: Site) -> No
     )
     assert ack["ok"] is False and ack["error"]["code"] == "invalid"
     assert ack["error"]["details"] == {"note": "Không được chứa ký tự điều khiển."}
+    ack = console.emit(
+        "check_in", {**message, "note": "Đến\x9b", "client_op_id": "op-socket-c1"}, namespace="/live", callback=True
+    )
+    assert ack["ok"] is False and ack["error"]["details"] == {"note": "Không được chứa ký tự điều khiển."}
     console.disconnect(namespace="/live")
 
 
@@ -198,6 +239,59 @@ def test_a_check_in_under_a_held_database_lock_answers_503_with_retry_after(
         headers=made.headers,
     )
     assert again.status_code == 201
+    with made.app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def _seq_row_locked(database_url: str, briefing_id: int, release_after: float) -> Iterator[None]:
+    """Hold the briefing's seq row as another process's writer does mid-transaction; let go after `release_after`
+    seconds at the latest (code that waits for the lock then goes on, and its test fails instead of hanging)."""
+    holder = psycopg.connect(database_url)
+    holder.execute("SELECT 1 FROM briefing_sequences WHERE briefing_id = %s FOR UPDATE", (briefing_id,))
+    release = threading.Timer(release_after, holder.rollback)
+    release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        release.join()
+        holder.rollback()
+        holder.close()
+
+
+@pytest.mark.postgres
+def test_a_check_in_waiting_for_a_postgresql_lock_answers_503_or_try_again_in_bounded_time(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from tests.attendance.conftest import socket_client
+
+    made = _site(tmp_path, postgres_url, DATABASE_LOCK_TIMEOUT_SECONDS=0.5)
+    check_in = {"person_id": made.person_id, "status": "present", "client_op_id": "op-pg-locked-1"}
+    console = socket_client(made.app, username="op-sao-do")
+    with _seq_row_locked(postgres_url, made.briefing_id, release_after=4.0):
+        started = time.monotonic()
+        answer = made.app.test_client().post(
+            f"/api/v1/briefings/{made.briefing_id}/attendance", json=check_in, headers=made.headers
+        )
+        rest_seconds = time.monotonic() - started
+        # The socket layer's group-commit writer meets the same lock: its batch fails, and is answered try_again.
+        started = time.monotonic()
+        message = {"briefing_id": made.briefing_id, "person_id": made.person_id, "status": "late"}
+        ack = console.emit("check_in", {**message, "client_op_id": "op-pg-locked-2"}, namespace="/live", callback=True)
+        socket_seconds = time.monotonic() - started
+    assert (answer.status_code, rest_seconds < 3) == (503, True), (answer.status_code, rest_seconds)
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json["error"]["code"] == "try_again"
+    assert (ack["ok"], ack.get("error", {}).get("code"), socket_seconds < 3) == (False, "try_again", True), ack
+    # Once the lock is gone, both are written when sent again.
+    again = made.app.test_client().post(
+        f"/api/v1/briefings/{made.briefing_id}/attendance", json=check_in, headers=made.headers
+    )
+    assert again.status_code == 201
+    ack = console.emit("check_in", {**message, "client_op_id": "op-pg-locked-2"}, namespace="/live", callback=True)
+    assert ack["ok"] is True and ack["replayed"] is False
+    console.disconnect(namespace="/live")
     with made.app.app_context():
         db.engine.dispose()
 

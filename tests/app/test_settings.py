@@ -55,6 +55,8 @@ def test_trust_proxy_off_in_the_environment_keeps_forwarded_headers_untrusted(
         ("MEETING_HUB_TRUST_PROXY", "banana"),
         ("MEETING_HUB_PAGE_SIZE", "0"),
         ("MEETING_HUB_LIVE_COALESCE_MS", "soon"),
+        ("MEETING_HUB_DATABASE_LOCK_TIMEOUT_SECONDS", "0"),
+        ("MEETING_HUB_DATABASE_LOCK_TIMEOUT_SECONDS", "5s"),
         ("MEETING_HUB_ASYNC_MODE", "eventlet"),
         ("MEETING_HUB_TIMEZONE", "Asia/Hanoi City"),
         ("MEETING_HUB_CALENDAR_REMINDERS_MINUTES", "1440,60"),
