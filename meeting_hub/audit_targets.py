@@ -20,6 +20,7 @@ from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import ISSUE_ACTION_LABELS, ISSUE_STATUS_LABELS, Issue, IssueCategory
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
+from meeting_hub.notifications.models import OutboundMessage
 from meeting_hub.scheduling.models import Briefing, BriefingSeries, Holiday, Material
 
 
@@ -119,6 +120,16 @@ def _issue_categories(keys: list[str]) -> dict[str, TargetLink]:
     return {c.code: TargetLink(c.name, url_for("follow_up.category_edit", category_id=c.id)) for c in categories}
 
 
+def _messages(keys: list[str]) -> dict[str, TargetLink]:
+    def link(message: OutboundMessage) -> TargetLink:
+        text = f"{message.recipient_name} ({message.channel.value})"
+        if message.briefing_id is None:
+            return TargetLink(text)
+        return TargetLink(text, url_for("notifications.briefing_notifications", briefing_id=message.briefing_id))
+
+    return _by_id(OutboundMessage, keys, link)
+
+
 def _files(keys: list[str]) -> dict[str, TargetLink]:
     return {key: TargetLink(key) for key in keys}
 
@@ -138,6 +149,7 @@ def register() -> None:
     register_target_kind("issue", _l("Ý kiến"), _issues)
     register_target_kind("issue_category", _l("Lĩnh vực"), _issue_categories)
     register_target_kind("file", _l("Tệp"), _files)
+    register_target_kind("message", _l("Tin nhắn"), _messages)
     statuses = {status.value: label for status, label in ISSUE_STATUS_LABELS.items()}
     for key in ("from", "to", "status"):
         register_detail_values(key, statuses)

@@ -94,6 +94,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "minutes.freeze": _l("Chốt biên bản"),
     "minutes.correct": _l("Đính chính biên bản"),
     "minutes.prepare": _l("Lập lại tệp PDF biên bản"),
+    # Notifications
+    "notification.resend": _l("Gửi lại tin nhắn"),
 }
 
 #: The groups of the action filter, by code prefix.
@@ -117,6 +119,7 @@ ACTION_GROUPS: dict[str, LazyString] = {
     "issue": _l("Ý kiến, kiến nghị"),
     "issue_category": _l("Lĩnh vực ý kiến"),
     "minutes": _l("Biên bản"),
+    "notification": _l("Tin nhắn"),
 }
 
 #: Names of the detail fields the log keeps; unknown ones are shown as stored.
