@@ -37,7 +37,7 @@ api = MeetingHubApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and its blueprints to the app."""
-    from meeting_hub.api import accounts, attendance, follow_up, network, reports, scheduling
+    from meeting_hub.api import accounts, attendance, bulletins, follow_up, network, reports, scheduling
 
     api.register_converter(IdConverter, id_parameter_schema)
     api.init_app(
@@ -57,5 +57,6 @@ def register_api(app: Flask) -> None:
         attendance.blueprint,
         follow_up.blueprint,
         reports.blueprint,
+        bulletins.blueprint,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
