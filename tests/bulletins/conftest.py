@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -16,8 +17,9 @@ from tests import factories
 MONTH = date(2026, 11, 1)
 
 
+@functools.cache
 def bulletin_pdf(title: str = "Thông tin tuyên giáo tháng 11/2026", pages: int = 2) -> bytes:
-    """Return a small valid bulletin PDF (drawn with fpdf2, as the demo does)."""
+    """Return a small valid bulletin PDF (drawn with fpdf2, as the demo does; drawn once per title)."""
     return sample_bulletin_pdf(title, "11/2026", "Ban Tuyên giáo Thành ủy Chí Linh", pages=pages)
 
 
