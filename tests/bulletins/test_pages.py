@@ -51,35 +51,32 @@ SIGNED_IN_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("path", [*SIGNED_IN_PAGES, "/bulletins/new", "/bulletins/{id}/edit"])
-def test_pages_need_sign_in(client: FlaskClient, bulletin_id: int, path: str) -> None:
-    response = client.get(path.format(id=bulletin_id))
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+#: Actions refused to a role: (username, path, method).
+REFUSED_ACTIONS = [
+    ("leader", "/bulletins/new", "get"),
+    ("op-sao-do", "/bulletins/{id}/edit", "get"),
+    ("op-sao-do", "/bulletins/{id}/revoke", "post"),
+    ("leader", "/bulletins/{id}/renew", "post"),
+    ("op-sao-do", "/bulletins/{id}/publish", "post"),
+    ("leader", "/bulletins/{id}/delete", "post"),
+    ("organizer", "/bulletins/{id}/receipt", "post"),
+]
 
 
-@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
-def test_a_responder_is_refused(client: FlaskClient, auth: AuthActions, bulletin_id: int, path: str) -> None:
-    auth.sign_in("responder")
-    assert client.get(path.format(id=bulletin_id)).status_code == 403
-
-
-@pytest.mark.parametrize(
-    ("username", "path", "method"),
-    [
-        ("leader", "/bulletins/new", "get"),
-        ("op-sao-do", "/bulletins/{id}/edit", "get"),
-        ("op-sao-do", "/bulletins/{id}/revoke", "post"),
-        ("leader", "/bulletins/{id}/renew", "post"),
-        ("op-sao-do", "/bulletins/{id}/publish", "post"),
-        ("leader", "/bulletins/{id}/delete", "post"),
-        ("organizer", "/bulletins/{id}/receipt", "post"),
-    ],
-)
-def test_each_action_is_refused_to_other_roles(
-    client: FlaskClient, auth: AuthActions, bulletin_id: int, username: str, path: str, method: str
+def test_pages_need_sign_in_and_refuse_the_wrong_roles(
+    client: FlaskClient, auth: AuthActions, bulletin_id: int
 ) -> None:
-    auth.sign_in(username)
-    assert getattr(client, method)(path.format(id=bulletin_id)).status_code == 403
+    for path in [*SIGNED_IN_PAGES, "/bulletins/new", "/bulletins/{id}/edit"]:
+        response = client.get(path.format(id=bulletin_id))
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"], path
+    auth.sign_in("responder")
+    for path in SIGNED_IN_PAGES:
+        assert client.get(path.format(id=bulletin_id)).status_code == 403, path
+    auth.sign_out()
+    for username, path, method in REFUSED_ACTIONS:
+        auth.sign_in(username)
+        assert getattr(client, method)(path.format(id=bulletin_id)).status_code == 403, (username, path)
+        auth.sign_out()
 
 
 def test_an_operator_may_not_fetch_another_endpoints_qr(
