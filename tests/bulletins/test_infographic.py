@@ -50,7 +50,7 @@ def test_staff_download_every_chart_and_the_pdf(client: FlaskClient, auth: AuthA
     pdf = client.get(f"/bulletins/{bulletin_id}/infographic.pdf")
     assert pdf.mimetype == "application/pdf"
     document = pdfium.PdfDocument(pdf.data)
-    text = "".join(document[n].get_textpage().get_text_range() for n in range(len(document)))
+    text = "".join(document[n].get_textpage().get_text_bounded() for n in range(len(document)))
     document.close()
     assert "Số liệu giao ban tuyên giáo tháng 11/2026" in text and "Ý kiến, kiến nghị theo lĩnh vực" in text
     assert client.get(f"/bulletins/{bulletin_id}/infographic/no-such-chart.svg").status_code == 404
