@@ -28,8 +28,12 @@ from meeting_hub.web import format_date, show_refusal
 
 blueprint = Blueprint("bulletins", __name__)
 
-blueprint.add_app_template_global(BULLETIN_STATUS_LABELS, "bulletin_status_labels")
 blueprint.add_app_template_global(services.bulletins_of_briefing, "bulletins_of_briefing")
+
+
+@blueprint.app_context_processor
+def _bulletin_template_globals() -> dict[str, Any]:
+    return {"bulletin_status_labels": BULLETIN_STATUS_LABELS}
 
 
 def share_url(link: BulletinLink) -> str:

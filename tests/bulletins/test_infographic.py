@@ -12,7 +12,13 @@ from PIL import Image
 from meeting_hub.reports.charts import BLUE, Bar, BarChart, Segment, Series, TrendChart
 from tests.conftest import AuthActions
 
-SLUGS = ["tham-du-theo-diem-cau", "xu-huong-tham-du", "y-kien-theo-diem-cau", "y-kien-theo-linh-vuc", "tra-loi-dung-han"]
+SLUGS = [
+    "tham-du-theo-diem-cau",
+    "xu-huong-tham-du",
+    "y-kien-theo-diem-cau",
+    "y-kien-theo-linh-vuc",
+    "tra-loi-dung-han",
+]
 
 
 def test_a_chart_as_a_print_document_has_fixed_size_and_its_title_and_legend() -> None:
@@ -27,7 +33,7 @@ def test_a_chart_as_a_print_document_has_fixed_size_and_its_title_and_legend() -
     texts = [element.text for element in root.iter("{http://www.w3.org/2000/svg}text")]
     assert texts[:2] == ["Tỉ lệ tham dự theo điểm cầu", "Có mặt"] and "Hoàng Hoa Thám" in texts
     # Absolute positions (a print document has no page to be a percentage of), and no links.
-    assert "%" not in chart.svg(800).split("<text", 1)[1].split('font-size')[0]
+    assert "%" not in chart.svg(800).split("<text", 1)[1].split("font-size")[0]
     assert 'width="400"' in chart.svg(800) and "<a " not in chart.svg(800)
     # On a page the same chart still stretches.
     assert 'width="50%"' in str(chart.html()) and 'href="/x"' in str(chart.html())

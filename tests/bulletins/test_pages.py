@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +19,8 @@ from meeting_hub.bulletins import links
 from meeting_hub.bulletins.models import Bulletin, BulletinLink, BulletinOpen
 from meeting_hub.extensions import db
 from tests import factories
-from tests.bulletins.conftest import bulletin_pdf, make_bulletin
-from tests.conftest import AuthActions, sqlite_app
+from tests.bulletins.conftest import bulletin_pdf
+from tests.conftest import AuthActions
 
 PHONE = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36"
 
@@ -173,25 +172,21 @@ def test_revoked_links_answer_410_in_vietnamese_and_new_ones_work(
     assert _opens(app) == 1
 
 
-def test_share_links_and_qr_codes_use_the_public_base_url(tmp_path: Path) -> None:
-    for app in sqlite_app(tmp_path, PUBLIC_BASE_URL="https://bantin.chilinh.vn/hub"):
-        with app.app_context():
-            small = factories.make_small_network()
-            bulletin_id = make_bulletin(small.organizer).id
-            sao_do_id = small.sao_do.id
-        client = app.test_client()
-        AuthActions(client).sign_in("op-sao-do")
-        page = client.get(f"/bulletins/{bulletin_id}")
-        assert page.status_code == 200
-        found = re.search(r'data-share-url="(https://bantin\.chilinh\.vn/hub/b/[^"]+)"', page.text)
-        assert found, page.text
-        assert "Đã nhận" in page.text
-        png = client.get(f"/bulletins/{bulletin_id}/qr-{sao_do_id}.png")
-        decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))
-        assert [code.text for code in decoded] == [found.group(1)]
-        assert Image.open(io.BytesIO(png.data)).width >= 500  # large enough to print
-        svg = client.get(f"/bulletins/{bulletin_id}/qr-{sao_do_id}.svg?download=1")
-        assert svg.mimetype == "image/svg+xml" and "attachment" in svg.headers["Content-Disposition"]
+def test_share_links_and_qr_codes_use_the_public_base_url(
+    app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork, bulletin_id: int
+) -> None:
+    app.config["PUBLIC_BASE_URL"] = "https://bantin.chilinh.vn/hub"
+    auth.sign_in("op-sao-do")
+    page = client.get(f"/bulletins/{bulletin_id}")
+    assert page.status_code == 200 and "Đã nhận" in page.text
+    found = re.search(r'data-share-url="(https://bantin\.chilinh\.vn/hub/b/[^"]+)"', page.text)
+    assert found, page.text
+    png = client.get(f"/bulletins/{bulletin_id}/qr-{network.sao_do.id}.png")
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))
+    assert [code.text for code in decoded] == [found.group(1)]
+    assert Image.open(io.BytesIO(png.data)).width >= 500  # large enough to print
+    svg = client.get(f"/bulletins/{bulletin_id}/qr-{network.sao_do.id}.svg?download=1")
+    assert svg.mimetype == "image/svg+xml" and "attachment" in svg.headers["Content-Disposition"]
 
 
 def test_the_operator_confirms_receipt_and_the_organizer_sees_it_beside_the_opens(
@@ -273,6 +268,8 @@ def test_links_rows_are_unique_per_endpoint_and_generation(
     with app.app_context():
         bulletin = db.session.get(Bulletin, bulletin_id)
         assert bulletin is not None
-        db.session.add(BulletinLink(bulletin_id=bulletin_id, endpoint_id=network.sao_do.id, share_generation=1, token="x"))
+        db.session.add(
+            BulletinLink(bulletin_id=bulletin_id, endpoint_id=network.sao_do.id, share_generation=1, token="x")
+        )
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()

@@ -20,7 +20,6 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFaile
 from meeting_hub.extensions import db
 from tests import factories
 from tests.bulletins.conftest import MONTH, bulletin_pdf, make_bulletin
-from tests.conftest import sqlite_app
 
 PHONE = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36"
 ZALO_IN_APP = PHONE + " Zalo android/12100657 ZaloTheme/light ZaloLanguage/vi"
@@ -68,14 +67,11 @@ def test_a_file_that_is_no_readable_pdf_is_refused_and_nothing_stays(
     assert [p for p in _folder(app_ctx) if not p.name.startswith(".")] == []
 
 
-def test_an_upload_over_the_limit_is_refused_in_vietnamese(tmp_path: Path) -> None:
-    for app in sqlite_app(tmp_path, MATERIAL_MAX_BYTES=10_000):
-        with app.app_context():
-            network = factories.make_small_network()
-            with pytest.raises(ValidationFailed, match="Tệp vượt quá giới hạn"):
-                services.create_bulletin(
-                    MONTH, "Bản tin", services.BulletinUpload("x.pdf", bulletin_pdf()), network.organizer
-                )
+def test_an_upload_over_the_limit_is_refused_in_vietnamese(app_ctx: Flask, network: factories.SmallNetwork) -> None:
+    app_ctx.config["MATERIAL_MAX_BYTES"] = 10_000
+    upload = services.BulletinUpload("x.pdf", bulletin_pdf())
+    with pytest.raises(ValidationFailed, match="Tệp vượt quá giới hạn"):
+        services.create_bulletin(MONTH, "Bản tin", upload, _user(network, "organizer"))
 
 
 def test_one_bulletin_a_month_and_only_organizers_manage(app_ctx: Flask, network: factories.SmallNetwork) -> None:
@@ -108,16 +104,12 @@ def test_drafts_are_hidden_from_operators_and_leaders(app_ctx: Flask, network: f
 def test_publishing_issues_a_public_link_and_one_per_endpoint(app_ctx: Flask, network: factories.SmallNetwork) -> None:
     bulletin = make_bulletin(_user(network, "organizer"))
     rows = db.session.scalars(sa.select(BulletinLink).where(BulletinLink.bulletin_id == bulletin.id)).all()
-    assert sorted((row.endpoint_id or 0) for row in rows) == sorted(
-        [0, network.sao_do.id, network.hoang_hoa_tham.id]
-    )
+    assert sorted((row.endpoint_id or 0) for row in rows) == sorted([0, network.sao_do.id, network.hoang_hoa_tham.id])
     assert len({row.token for row in rows}) == 3
     assert links.link_for(bulletin, network.sao_do.id) is not None
 
 
-def test_revoked_and_replaced_links_are_gone_and_new_ones_work(
-    app_ctx: Flask, network: factories.SmallNetwork
-) -> None:
+def test_revoked_and_replaced_links_are_gone_and_new_ones_work(app_ctx: Flask, network: factories.SmallNetwork) -> None:
     organizer = _user(network, "organizer")
     bulletin = make_bulletin(organizer)
     old = links.link_for(bulletin)
@@ -159,9 +151,7 @@ def test_readers_browsers_are_counted(agent: str) -> None:
     assert not links.is_preview_agent(agent)
 
 
-def test_opens_are_counted_per_link_and_day_and_nothing_else(
-    app_ctx: Flask, network: factories.SmallNetwork
-) -> None:
+def test_opens_are_counted_per_link_and_day_and_nothing_else(app_ctx: Flask, network: factories.SmallNetwork) -> None:
     bulletin = make_bulletin(_user(network, "organizer"))
     endpoint_link = links.link_for(bulletin, network.sao_do.id)
     public = links.link_for(bulletin)
@@ -183,9 +173,7 @@ def test_opens_are_counted_per_link_and_day_and_nothing_else(
     assert {column.name for column in BulletinOpen.__table__.columns} == {"link_id", "day", "opens"}
 
 
-def test_opens_of_revoked_links_still_count_for_their_endpoint(
-    app_ctx: Flask, network: factories.SmallNetwork
-) -> None:
+def test_opens_of_revoked_links_still_count_for_their_endpoint(app_ctx: Flask, network: factories.SmallNetwork) -> None:
     organizer = _user(network, "organizer")
     bulletin = make_bulletin(organizer)
     first = links.link_for(bulletin, network.sao_do.id)
@@ -200,37 +188,35 @@ def test_opens_of_revoked_links_still_count_for_their_endpoint(
     assert [(row.endpoint.id if row.endpoint else None, row.opens) for row in rows] == [(network.sao_do.id, 2)]
 
 
-def test_concurrent_opens_are_all_counted(tmp_path: Path) -> None:
+def test_concurrent_opens_are_all_counted(app: Flask, network: factories.SmallNetwork) -> None:
     """Eight threads each open the link ten times at once (SQLite here; the same upsert runs on PostgreSQL)."""
-    for app in sqlite_app(tmp_path):
-        with app.app_context():
-            network = factories.make_small_network()
-            bulletin = make_bulletin(network.organizer)
-            link = links.link_for(bulletin, network.sao_do.id)
-            assert link is not None
-            link_id = link.id
-            db.session.commit()
-        errors: list[BaseException] = []
+    with app.app_context():
+        bulletin = make_bulletin(_user(network, "organizer"))
+        link = links.link_for(bulletin, network.sao_do.id)
+        assert link is not None
+        link_id = link.id
+        db.session.commit()
+    errors: list[BaseException] = []
 
-        def reader() -> None:
-            try:
-                with app.app_context():
-                    row = db.session.get(BulletinLink, link_id)
-                    assert row is not None
-                    for _n in range(10):
-                        links.count_open(row, method="GET", user_agent=PHONE, day=date(2026, 12, 3))
-                        db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported below
-                errors.append(error)
+    def reader() -> None:
+        try:
+            with app.app_context():
+                row = db.session.get(BulletinLink, link_id)
+                assert row is not None
+                for _n in range(10):
+                    links.count_open(row, method="GET", user_agent=PHONE, day=date(2026, 12, 3))
+                    db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
 
-        threads = [threading.Thread(target=reader) for _n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
-        with app.app_context():
-            assert db.session.scalar(sa.select(BulletinOpen.opens).where(BulletinOpen.link_id == link_id)) == 80
+    threads = [threading.Thread(target=reader) for _n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(BulletinOpen.opens).where(BulletinOpen.link_id == link_id)) == 80
 
 
 def test_receipts_once_per_endpoint_by_its_operator(app_ctx: Flask, network: factories.SmallNetwork) -> None:
