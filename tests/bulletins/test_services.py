@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from PIL import Image
 
+from meeting_hub import create_app
 from meeting_hub.accounts.models import User
 from meeting_hub.bulletins import files, links, services
 from meeting_hub.bulletins.models import Bulletin, BulletinLink, BulletinOpen, BulletinStatus
@@ -20,6 +21,7 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, ValidationFaile
 from meeting_hub.extensions import db
 from tests import factories
 from tests.bulletins.conftest import MONTH, bulletin_pdf, make_bulletin
+from tests.conftest import base_config
 
 PHONE = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Mobile Safari/537.36"
 ZALO_IN_APP = PHONE + " Zalo android/12100657 ZaloTheme/light ZaloLanguage/vi"
@@ -188,14 +190,8 @@ def test_opens_of_revoked_links_still_count_for_their_endpoint(app_ctx: Flask, n
     assert [(row.endpoint.id if row.endpoint else None, row.opens) for row in rows] == [(network.sao_do.id, 2)]
 
 
-def test_concurrent_opens_are_all_counted(app: Flask, network: factories.SmallNetwork) -> None:
-    """Eight threads each open the link ten times at once (SQLite here; the same upsert runs on PostgreSQL)."""
-    with app.app_context():
-        bulletin = make_bulletin(_user(network, "organizer"))
-        link = links.link_for(bulletin, network.sao_do.id)
-        assert link is not None
-        link_id = link.id
-        db.session.commit()
+def _open_at_once(app: Flask, link_id: int, threads: int = 8, each: int = 10) -> None:
+    """Open a link `each` times in each of `threads` threads at once, committing every open."""
     errors: list[BaseException] = []
 
     def reader() -> None:
@@ -203,20 +199,52 @@ def test_concurrent_opens_are_all_counted(app: Flask, network: factories.SmallNe
             with app.app_context():
                 row = db.session.get(BulletinLink, link_id)
                 assert row is not None
-                for _n in range(10):
+                for _n in range(each):
                     links.count_open(row, method="GET", user_agent=PHONE, day=date(2026, 12, 3))
                     db.session.commit()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=reader) for _n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    workers = [threading.Thread(target=reader) for _n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     assert errors == []
+
+
+def _counted(app: Flask, link_id: int) -> int | None:
     with app.app_context():
-        assert db.session.scalar(sa.select(BulletinOpen.opens).where(BulletinOpen.link_id == link_id)) == 80
+        return db.session.scalar(sa.select(BulletinOpen.opens).where(BulletinOpen.link_id == link_id))
+
+
+def _published_link(network: factories.SmallNetwork) -> int:
+    bulletin = make_bulletin(db.session.get(User, network.organizer.id))
+    link = links.link_for(bulletin, network.sao_do.id)
+    assert link is not None
+    db.session.commit()
+    return link.id
+
+
+def test_concurrent_opens_are_all_counted(app: Flask, network: factories.SmallNetwork) -> None:
+    """Eight threads each open the link ten times at once: one upsert per open, none lost."""
+    with app.app_context():
+        link_id = _published_link(network)
+    _open_at_once(app, link_id)
+    assert _counted(app, link_id) == 80
+
+
+def test_concurrent_opens_are_all_counted_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    pg_app = create_app(base_config(tmp_path, postgres_url))
+    with pg_app.app_context():
+        db.create_all()
+        link_id = _published_link(factories.make_small_network())
+    try:
+        _open_at_once(pg_app, link_id)
+        assert _counted(pg_app, link_id) == 80
+    finally:
+        with pg_app.app_context():
+            db.engine.dispose()
 
 
 def test_receipts_once_per_endpoint_by_its_operator(app_ctx: Flask, network: factories.SmallNetwork) -> None:
