@@ -239,13 +239,24 @@ def reach(bulletin: Bulletin, endpoint_id: int | None = None) -> Reach:
 
 def share_message(bulletin: Bulletin, url: str, department: str) -> str:
     """Return the ready-made Vietnamese message to paste into a Zalo group, ending with the link."""
+    month = f"{bulletin.month.month}/{bulletin.month.year}"
+    if month in bulletin.title:  # "Thông tin tuyên giáo tháng 11/2026" already says its month
+        return str(
+            _(
+                "%(department)s trân trọng giới thiệu bản tin “%(title)s”. "
+                "Mời các đồng chí đọc và chia sẻ tới đảng viên, nhân dân: %(url)s",
+                department=department,
+                title=bulletin.title,
+                url=url,
+            )
+        )
     return str(
         _(
             "%(department)s trân trọng giới thiệu bản tin “%(title)s” (tháng %(month)s). "
             "Mời các đồng chí đọc và chia sẻ tới đảng viên, nhân dân: %(url)s",
             department=department,
             title=bulletin.title,
-            month=bulletin.month.strftime("%m/%Y"),
+            month=month,
             url=url,
         )
     )

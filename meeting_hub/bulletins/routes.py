@@ -20,6 +20,7 @@ from meeting_hub.bulletins import files, links, services
 from meeting_hub.bulletins.forms import BulletinForm, briefing_choices
 from meeting_hub.bulletins.models import BULLETIN_STATUS_LABELS, Bulletin, BulletinLink
 from meeting_hub.bulletins.services import BulletinUpload
+from meeting_hub.clock import local_today
 from meeting_hub.errors import NotFound, ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.public_links import external_url
@@ -84,6 +85,9 @@ def bulletin_create() -> ResponseReturnValue:
     """Create the month's bulletin from its PDF, as a draft."""
     actor = acting_user()
     form = _form(None)
+    if request.method == "GET":
+        form.month.data = local_today().replace(day=1)
+        form.title.data = services.default_title(form.month.data)
     if form.validate_on_submit():
         upload = _upload()
         if upload is None:

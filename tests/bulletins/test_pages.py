@@ -204,7 +204,7 @@ def test_the_operator_confirms_receipt_and_the_organizer_sees_it_beside_the_open
     auth.sign_in("organizer")
     page = client.get(f"/bulletins/{bulletin_id}")
     row = re.search(r"Sao Đỏ</th>(.*?)</tr>", page.text, re.S)
-    assert row is not None and "✓" in row.group(1) and ">3<" in row.group(1)
+    assert row is not None and "✓" in row.group(1) and ">3</span>" in row.group(1)
     other = re.search(r"Hoàng Hoa Thám</th>(.*?)</tr>", page.text, re.S)
     assert other is not None and "Chưa xác nhận" in other.group(1)
     assert "Lượt mở theo ngày" in page.text

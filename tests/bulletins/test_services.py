@@ -301,3 +301,15 @@ def test_cover_of_a_poster_sized_page_stays_bounded(app_ctx: Flask, tmp_path: Pa
     png, pages = files.render_cover(path)
     image = Image.open(io.BytesIO(png))
     assert pages == 1 and image.width * image.height <= files.MAX_COVER_PIXELS * 1.01
+
+
+def test_the_zalo_message_names_the_bulletin_and_ends_with_the_link(
+    app_ctx: Flask, network: factories.SmallNetwork
+) -> None:
+    bulletin = make_bulletin(_user(network, "organizer"))
+    url = "https://bantin.chilinh.vn/b/abc"
+    message = links.share_message(bulletin, url, "Ban Tuyên giáo Thành ủy Chí Linh")
+    assert message.startswith("Ban Tuyên giáo Thành ủy Chí Linh trân trọng giới thiệu bản tin “Thông tin tuyên giáo")
+    assert message.endswith(url) and message.count("11/2026") == 1
+    bulletin.title = "Số đặc biệt"
+    assert "“Số đặc biệt” (tháng 11/2026)" in links.share_message(bulletin, url, "Ban")
