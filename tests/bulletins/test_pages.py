@@ -273,3 +273,17 @@ def test_links_rows_are_unique_per_endpoint_and_generation(
         )
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
+
+
+def test_the_audit_log_names_the_bulletin_of_each_step(
+    client: FlaskClient, auth: AuthActions, bulletin_id: int
+) -> None:
+    auth.sign_in("organizer")
+    client.post(f"/bulletins/{bulletin_id}/revoke")
+    auth.sign_out()
+    auth.sign_in("admin")
+    page = client.get("/admin/audit")
+    assert page.status_code == 200
+    for action in ("bulletin.create", "bulletin.publish", "bulletin.share_revoke"):
+        assert action in page.text
+    assert f'href="/bulletins/{bulletin_id}"' in page.text
