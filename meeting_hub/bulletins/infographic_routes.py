@@ -28,9 +28,11 @@ def page(bulletin_id: int) -> ResponseReturnValue:
     return render_template("bulletins/infographic.html", bulletin=bulletin, charts=charts)
 
 
-@blueprint.get("/bulletins/<int:bulletin_id>/infographic/<slug>.<any(svg, png):kind>")
+@blueprint.get("/bulletins/<int:bulletin_id>/infographic/<slug>.<kind>")
 def chart(bulletin_id: int, slug: str, kind: str) -> ResponseReturnValue:
     """Send one chart of the month as a print-ready SVG or a 2,000-pixel PNG."""
+    if kind not in ("svg", "png"):
+        abort(404)
     user = acting_user()
     bulletin = services.get_bulletin(bulletin_id, user)
     found = next((item for item in infographic.month_charts(bulletin.month, user) if item.slug == slug), None)

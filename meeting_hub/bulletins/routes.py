@@ -283,9 +283,11 @@ def _link_of_source(bulletin: Bulletin, source: str, user: User) -> BulletinLink
     return link
 
 
-@blueprint.get("/bulletins/<int:bulletin_id>/qr-<source>.<any(svg, png):kind>")
+@blueprint.get("/bulletins/<int:bulletin_id>/qr-<source>.<kind>")
 def qr_code(bulletin_id: int, source: str, kind: str) -> ResponseReturnValue:
     """Send the QR code of the public link (source "public") or of an endpoint's link, as SVG or a print-size PNG."""
+    if kind not in ("svg", "png"):
+        abort(404)
     user = acting_user()
     bulletin = services.get_bulletin(bulletin_id, user)
     url = share_url(_link_of_source(bulletin, source, user))
