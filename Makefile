@@ -16,7 +16,7 @@ LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --quiet
 # extensions, SQLAlchemy and Alembic, Socket.IO, icalendar, fpdf2, openpyxl, pydantic-settings, argon2, Babel), but
 # not the browser, packaging and benchmark tests, nor the scheduling rules and backup tests that add time, not
 # libraries (about 60 % of the suite's tests, to keep `make test` under 20 minutes).
-MIN_TESTS := tests/accounts tests/network tests/attendance tests/follow_up tests/reports tests/calendar_feeds \
+MIN_TESTS := tests/accounts tests/network tests/attendance tests/follow_up tests/reports tests/bulletins tests/calendar_feeds \
 	tests/api tests/realtime tests/app/test_settings.py tests/app/test_migrations.py tests/app/test_pages.py \
 	tests/app/test_security_headers.py tests/scheduling/test_date_fields.py tests/scheduling/test_materials.py \
 	tests/scheduling/test_lunar_calendar.py tests/scheduling/test_lifecycle_views.py

@@ -45,6 +45,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     from meeting_hub.attendance.routes import blueprint as attendance_blueprint
     from meeting_hub.attendance.self_check_in_routes import blueprint as self_check_in_blueprint
+    from meeting_hub.bulletins.infographic_routes import blueprint as bulletin_infographic_blueprint
+    from meeting_hub.bulletins.public_routes import blueprint as bulletin_public_blueprint
+    from meeting_hub.bulletins.routes import blueprint as bulletins_blueprint
     from meeting_hub.calendar_feeds.routes import blueprint as calendar_feeds_blueprint
     from meeting_hub.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from meeting_hub.favicon import blueprint as favicon_blueprint
@@ -54,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.network.routes import blueprint as network_blueprint
     from meeting_hub.notifications import (  # noqa: F401 - declare the jobs and watch the session for changes
         briefing_notices,
+        bulletin_notices,
         follow_up_notices,
         sending,
     )
@@ -137,6 +141,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(follow_up_blueprint)
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(notifications_blueprint)
+    app.register_blueprint(bulletins_blueprint)
+    app.register_blueprint(bulletin_public_blueprint)
+    app.register_blueprint(bulletin_infographic_blueprint)
     register_api(app)
     cli.init_app(app)
     return app

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from meeting_hub.accounts.audit_log import TargetLink, register_detail_values, register_target_kind
 from meeting_hub.accounts.models import ApiToken, User
+from meeting_hub.bulletins.models import Bulletin
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import ISSUE_ACTION_LABELS, ISSUE_STATUS_LABELS, Issue, IssueCategory
@@ -97,6 +98,10 @@ def _materials(keys: list[str]) -> dict[str, TargetLink]:
     )
 
 
+def _bulletins(keys: list[str]) -> dict[str, TargetLink]:
+    return _by_id(Bulletin, keys, lambda b: TargetLink(b.title, url_for("bulletins.bulletin_detail", bulletin_id=b.id)))
+
+
 def _holidays(keys: list[str]) -> dict[str, TargetLink]:
     days = []
     for key in keys:
@@ -145,6 +150,7 @@ def register() -> None:
     register_target_kind("briefing", _l("Buổi giao ban"), _briefings)
     register_target_kind("series", _l("Lịch định kỳ"), _series)
     register_target_kind("material", _l("Tài liệu"), _materials)
+    register_target_kind("bulletin", _l("Bản tin"), _bulletins)
     register_target_kind("holiday", _l("Ngày nghỉ lễ"), _holidays)
     register_target_kind("issue", _l("Ý kiến"), _issues)
     register_target_kind("issue_category", _l("Lĩnh vực"), _issue_categories)

@@ -16,6 +16,10 @@ from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance import services as attendance
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus, CheckInVia, LinkStatus
+from meeting_hub.bulletins import links as bulletin_links
+from meeting_hub.bulletins import services as bulletins
+from meeting_hub.bulletins.models import Bulletin
+from meeting_hub.bulletins.sample import sample_bulletin_pdf
 from meeting_hub.clock import local_today
 from meeting_hub.database import utcnow
 from meeting_hub.event_log.models import BriefingEvent
@@ -195,6 +199,7 @@ def load_demo(*, require_password_change: bool = False) -> list[str]:
     seeded = holidays.seed_official_holidays(local_today().year, holidays.DEFAULT_SEED_YEARS)
     report.append(f"Ngày lễ, Tết: đã thêm {len(seeded)} ngày.")
     report.extend(_load_briefings())
+    report.extend(_load_bulletin())
     report.append(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
     if require_password_change:
         report.append("Mỗi tài khoản demo phải đổi mật khẩu ở lần đăng nhập đầu tiên.")
@@ -342,6 +347,48 @@ def _load_briefings(now: datetime | None = None) -> list[str]:
         f"Chuỗi giao ban: {len(series.briefings)} buổi (một đã diễn ra, một sắp tới).",
         f"Ý kiến, kiến nghị tại buổi đã diễn ra: {issues}.",
     ]
+
+
+def _load_bulletin() -> list[str]:
+    """Publish the bulletin of the past briefing's month (a PDF drawn at seed time), with a few receipts and opens."""
+    past = db.session.scalars(
+        sa.select(Briefing)
+        .join(BriefingSeries)
+        .where(BriefingSeries.title == DEFAULT_SERIES_TITLE)
+        .order_by(Briefing.starts_at)
+        .limit(1)
+    ).first()
+    if past is None or db.session.scalar(sa.select(Bulletin.id).where(Bulletin.briefing_id == past.id)):
+        return []
+    month = (past.series_month or local_today()).replace(day=1)
+    if db.session.scalar(sa.select(Bulletin.id).where(Bulletin.month == month)):
+        return []
+    organizer = db.session.scalars(sa.select(User).where(User.username == "organizer")).one()
+    title = bulletins.default_title(month)
+    content = sample_bulletin_pdf(title, month.strftime("%m/%Y"), "Ban Tuyên giáo Thành ủy Chí Linh")
+    bulletin = bulletins.create_bulletin(
+        month, title, bulletins.BulletinUpload("thong-tin-tuyen-giao.pdf", content), organizer, past.id
+    )
+    bulletins.publish(bulletin, organizer)
+    for code, opens in DEMO_BULLETIN_OPENS.items():
+        operator = db.session.scalars(sa.select(User).where(User.username == f"op-{code}")).one()
+        bulletins.confirm_receipt(bulletin, operator)
+        link = bulletin_links.link_for(bulletin, operator.endpoint_id)
+        assert link is not None
+        for days_ago, count in enumerate(opens):
+            for _n in range(count):
+                bulletin_links.count_open(
+                    link, method="GET", user_agent="Mozilla/5.0 (demo)", day=local_today() - timedelta(days=days_ago)
+                )
+    public = bulletin_links.link_for(bulletin)
+    assert public is not None
+    for _n in range(4):
+        bulletin_links.count_open(public, method="GET", user_agent="Mozilla/5.0 (demo)")
+    return [f"Bản tin: “{title}” đã phát hành."]
+
+
+#: Endpoints whose operators confirmed the demo bulletin, with the opens of their link today, yesterday, ...
+DEMO_BULLETIN_OPENS: dict[str, list[int]] = {"sao-do": [5, 12, 3], "hoang-hoa-tham": [2, 6], "pha-lai": [0, 1]}
 
 
 #: The issues raised at the demo's past briefing: (endpoint code, category, title, content, agency, what happened).

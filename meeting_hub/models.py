@@ -2,6 +2,7 @@
 
 from meeting_hub.accounts.models import ApiToken, AuditEvent, SignInSession, User
 from meeting_hub.attendance.models import AttendanceRecord, EndpointLink
+from meeting_hub.bulletins.models import Bulletin, BulletinLink, BulletinOpen, BulletinReceipt
 from meeting_hub.event_log.models import BriefingEvent, BriefingSequence, ClientOperation
 from meeting_hub.follow_up.models import Issue, IssueCategory, IssueEvent, Notification
 from meeting_hub.jobs.models import JobRun
@@ -31,6 +32,10 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Briefing",
+    "Bulletin",
+    "BulletinLink",
+    "BulletinOpen",
+    "BulletinReceipt",
     "BriefingReopening",
     "BriefingSeries",
     "Cell",

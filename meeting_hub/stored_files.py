@@ -97,6 +97,11 @@ def store_pdf(content: IO[bytes], folder: Path, limit: int, field: str) -> Store
     return StoredPdf(stored_name, size, digest.hexdigest())
 
 
+def remove_unless_committed(path: Path) -> None:
+    """Remove a file written beside a new row (a rendered cover) unless the transaction storing the row commits."""
+    _session_files(_NEW_FILES).append(path)
+
+
 def remove_when_committed(path: Path) -> None:
     """Remove a stored file once the transaction deleting its row commits (never if it rolls back)."""
     _session_files(_DOOMED_FILES).append(path)

@@ -79,6 +79,7 @@ NAV_MAIN: list[tuple[str, LazyString]] = [
     ("follow_up.queue", _l("Cần trả lời")),
     ("follow_up.issue_list", _l("Ý kiến, kiến nghị")),
     ("reports.statistics_page", _l("Thống kê")),
+    ("bulletins.bulletin_list", _l("Bản tin")),
     ("network.endpoint_list", _l("Điểm cầu")),
 ]
 NAV_MORE: list[tuple[str, LazyString]] = [

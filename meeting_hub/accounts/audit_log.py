@@ -78,6 +78,13 @@ ACTION_LABELS: dict[str, LazyString] = {
     "material.share_revoke": _l("Thu hồi đường dẫn chia sẻ tài liệu"),
     "material.share_renew": _l("Tạo lại đường dẫn chia sẻ tài liệu"),
     "material.receipt": _l("Xác nhận đã nhận tài liệu"),
+    "bulletin.create": _l("Tạo bản tin"),
+    "bulletin.update": _l("Sửa bản tin"),
+    "bulletin.publish": _l("Phát hành bản tin"),
+    "bulletin.share_revoke": _l("Thu hồi liên kết chia sẻ bản tin"),
+    "bulletin.share_renew": _l("Cấp liên kết mới cho bản tin"),
+    "bulletin.delete": _l("Xóa bản nháp bản tin"),
+    "bulletin.receipt": _l("Xác nhận đã nhận bản tin"),
     # Attendance
     "self_check_in.failed": _l("Tự điểm danh thất bại"),
     # Raised issues
@@ -115,6 +122,7 @@ ACTION_GROUPS: dict[str, LazyString] = {
     "briefing": _l("Buổi giao ban"),
     "holiday": _l("Ngày nghỉ lễ"),
     "material": _l("Tài liệu"),
+    "bulletin": _l("Bản tin"),
     "self_check_in": _l("Tự điểm danh"),
     "issue": _l("Ý kiến, kiến nghị"),
     "issue_category": _l("Lĩnh vực ý kiến"),

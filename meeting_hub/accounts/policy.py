@@ -51,6 +51,8 @@ ISSUE_ASSIGNERS = only(Role.LEADER, Role.ORGANIZER, Role.ADMIN)
 ISSUE_RESPONDERS = only(Role.RESPONDER)
 #: Who accepts (closes) or returns an answer.
 ISSUE_REVIEWERS = only(Role.LEADER, Role.ADMIN)
+#: Who reads the bulletins in the app: staff (reach per endpoint) and operators (their endpoint's link and receipt).
+BULLETIN_READERS = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER, Role.OPERATOR)
 
 ROUTE_POLICY: dict[str, Rule] = {
     # Infrastructure
@@ -119,6 +121,26 @@ ROUTE_POLICY: dict[str, Rule] = {
     "materials.qr_png": SIGNED_IN,
     "materials.print_page": SIGNED_IN,
     "materials.shared": PUBLIC,
+    # Bulletins (drafts are the organizers' only, checked by the service; the share links are public: the secret,
+    # revocable token is the credential)
+    "bulletins.bulletin_list": BULLETIN_READERS,
+    "bulletins.bulletin_detail": BULLETIN_READERS,
+    "bulletins.bulletin_pdf": BULLETIN_READERS,
+    "bulletins.bulletin_cover": BULLETIN_READERS,
+    "bulletins.qr_code": BULLETIN_READERS,
+    "bulletins.bulletin_create": ORGANIZERS,
+    "bulletins.bulletin_edit": ORGANIZERS,
+    "bulletins.bulletin_publish": ORGANIZERS,
+    "bulletins.bulletin_revoke": ORGANIZERS,
+    "bulletins.bulletin_renew": ORGANIZERS,
+    "bulletins.bulletin_delete": ORGANIZERS,
+    "bulletins.bulletin_receipt": only(Role.OPERATOR),
+    "bulletin_infographic.page": STAFF,
+    "bulletin_infographic.chart": STAFF,
+    "bulletin_infographic.pdf": STAFF,
+    "bulletin_public.shared": PUBLIC,
+    "bulletin_public.pdf": PUBLIC,
+    "bulletin_public.cover": PUBLIC,
     # Calendar feeds (the personal feed is public: calendar apps have no session, the secret token is the credential)
     "calendar_feeds.personal_feed": PUBLIC,
     "calendar_feeds.briefing_ics": SIGNED_IN,
@@ -207,6 +229,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_reports.attendance_xlsx": ROSTER_READERS,
     "api_notifications.briefing_notifications": ORGANIZERS,
     "api_notifications.resend_message": ORGANIZERS,
+    "api_bulletins.list_bulletins": BULLETIN_READERS,
+    "api_bulletins.get_bulletin": BULLETIN_READERS,
 }
 
 

@@ -37,7 +37,16 @@ api = MeetingHubApi()
 
 def register_api(app: Flask) -> None:
     """Bind the API and its blueprints to the app."""
-    from meeting_hub.api import accounts, attendance, follow_up, network, notifications, reports, scheduling
+    from meeting_hub.api import (
+        accounts,
+        attendance,
+        bulletins,
+        follow_up,
+        network,
+        notifications,
+        reports,
+        scheduling,
+    )
 
     api.register_converter(IdConverter, id_parameter_schema)
     api.init_app(
@@ -58,5 +67,6 @@ def register_api(app: Flask) -> None:
         follow_up.blueprint,
         reports.blueprint,
         notifications.blueprint,
+        bulletins.blueprint,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

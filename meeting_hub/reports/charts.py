@@ -74,6 +74,48 @@ def _legend(items: Sequence[tuple[str, str]]) -> str:
     return f'<div class="chart-legend small mb-1">{spans}</div>'
 
 
+def _pos(percent: float, width: int | None) -> str:
+    """Place across the chart: a percentage of its width on a page, pixels in a standalone document."""
+    return f"{_number(percent)}%" if width is None else _number(width * percent / 100)
+
+
+def _bar_rows(bars: Sequence[Bar], top: float, width: int | None) -> list[str]:
+    """Return the rows of a bar chart: label and figure on a line, the stacked bar below."""
+    linked = any(bar.href for bar in bars)
+    rows = []
+    for n, bar in enumerate(bars):
+        y = n * ROW_HEIGHT
+        row = [
+            f'<text x="0" y="{y + 14}" font-size="{LABEL_SIZE}" fill="{LINK if bar.href else TEXT}">'
+            f"{escape(bar.label)}</text>",
+            f'<text x="{_pos(100, width)}" y="{y + 14}" font-size="{LABEL_SIZE}" font-weight="bold" '
+            f'text-anchor="end" fill="{TEXT}">{escape(bar.value_text)}</text>',
+            f'<rect x="0" y="{y + 20}" width="{_pos(100, width)}" height="12" rx="2" fill="{TRACK}"/>',
+        ]
+        x = 0.0
+        for segment in bar.segments:
+            if segment.value <= 0 or top <= 0:
+                continue
+            share = 100 * segment.value / top
+            row.append(
+                f'<rect class="chart-bar" x="{_pos(x, width)}" y="{y + 20}" width="{_pos(share, width)}" '
+                f'height="12" fill="{segment.color}"><title>{escape(bar.label)}: {escape(segment.label)}</title></rect>'
+            )
+            x += share
+        body = "".join(row)
+        if bar.href:
+            # Named by its content (label, figure, each segment's title), as a sighted reader sees it.
+            body = f'<a href="{escape(bar.href)}">{body}</a>'
+        elif linked:
+            body = f'<g role="img" aria-label="{escape(bar.label)}: {escape(bar.value_text)}">{body}</g>'
+        rows.append(f"<g>{body}</g>")
+    return rows
+
+
+def _scale_top(bars: Sequence[Bar], scale_max: float | None) -> float:
+    return max([scale_max or 0.0, *(sum(s.value for s in bar.segments) for bar in bars)])
+
+
 def bar_chart(
     title: str,
     bars: Sequence[Bar],
@@ -83,7 +125,6 @@ def bar_chart(
     empty_text: str = "",
 ) -> Markup:
     """Return a horizontal bar chart: each row's label and figure on a line, its bar (stacked segments) below."""
-    top = max([scale_max or 0.0, *(sum(s.value for s in bar.segments) for bar in bars)])
     parts = [
         f'<figure class="chart chart-bars mb-4"><figcaption class="fw-semibold mb-1">{escape(title)}</figcaption>',
         _legend(legend),
@@ -99,34 +140,53 @@ def bar_chart(
         f'<svg class="chart-svg" width="100%" height="{height}" role="{"group" if linked else "img"}" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
     )
-    for n, bar in enumerate(bars):
-        y = n * ROW_HEIGHT
-        row = [
-            f'<text x="0" y="{y + 14}" font-size="{LABEL_SIZE}" fill="{LINK if bar.href else TEXT}">'
-            f"{escape(bar.label)}</text>",
-            f'<text x="100%" y="{y + 14}" font-size="{LABEL_SIZE}" font-weight="600" text-anchor="end" '
-            f'fill="{TEXT}">{escape(bar.value_text)}</text>',
-            f'<rect x="0" y="{y + 20}" width="100%" height="12" rx="2" fill="{TRACK}"/>',
-        ]
-        x = 0.0
-        for segment in bar.segments:
-            if segment.value <= 0 or top <= 0:
-                continue
-            width = 100 * segment.value / top
-            row.append(
-                f'<rect class="chart-bar" x="{_number(x)}%" y="{y + 20}" width="{_number(width)}%" height="12" '
-                f'fill="{segment.color}"><title>{escape(bar.label)}: {escape(segment.label)}</title></rect>'
-            )
-            x += width
-        body = "".join(row)
-        if bar.href:
-            # Named by its content (label, figure, each segment's title), as a sighted reader sees it.
-            body = f'<a href="{escape(bar.href)}">{body}</a>'
-        elif linked:
-            body = f'<g role="img" aria-label="{escape(bar.label)}: {escape(bar.value_text)}">{body}</g>'
-        parts.append(f"<g>{body}</g>")
+    parts.extend(_bar_rows(bars, _scale_top(bars, scale_max), None))
     parts.append("</svg></figure>")
     return Markup("".join(parts))
+
+
+def _trend_body(labels: Sequence[str], series: Sequence[Series], width: int | None) -> list[str]:
+    """Return the grid, month labels, lines and points of a trend chart."""
+    parts = []
+    span = TREND_BOTTOM - TREND_TOP
+
+    def y_of(rate: float) -> float:
+        return TREND_BOTTOM - span * max(0.0, min(1.0, rate))
+
+    for rate in (0.0, 0.5, 1.0):
+        y = y_of(rate)
+        parts.append(f'<line x1="0" x2="{_pos(100, width)}" y1="{y}" y2="{y}" stroke="#dee2e6" stroke-width="1"/>')
+        parts.append(f'<text x="0" y="{y - 3}" font-size="11" fill="#6c757d">{int(rate * 100)}%</text>')
+    count = len(labels)
+
+    def x_of(index: int) -> str:
+        return _pos(50.0 if count == 1 else 4 + 92 * index / (count - 1), width)
+
+    for index, label in enumerate(labels):
+        # Every other month label hides on a phone (see .minor in the page's style) so the rest stay legible.
+        minor = ' class="minor"' if (count - 1 - index) % 2 == 1 else ""
+        parts.append(
+            f'<text{minor} x="{x_of(index)}" y="{TREND_BOTTOM + 22}" font-size="11" text-anchor="middle" '
+            f'fill="#495057">{escape(label)}</text>'
+        )
+    for line in series:
+        dash = ' stroke-dasharray="6 4"' if line.dashed else ""
+        points = list(enumerate(line.values))
+        for (i, a), (j, b) in zip(points, points[1:], strict=False):
+            if a is not None and b is not None:
+                parts.append(
+                    f'<line class="chart-line" x1="{x_of(i)}" y1="{_number(y_of(a))}" '
+                    f'x2="{x_of(j)}" y2="{_number(y_of(b))}" stroke="{line.color}" stroke-width="2.5"{dash}/>'
+                )
+        for i, value in points:
+            if value is None:
+                continue
+            text = f"{line.name}, {labels[i]}: {_number(value * 100)}%"
+            parts.append(
+                f'<circle cx="{x_of(i)}" cy="{_number(y_of(value))}" r="4" fill="{line.color}">'
+                f"<title>{escape(text)}</title></circle>"
+            )
+    return parts
 
 
 def trend_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, empty_text: str = "") -> Markup:
@@ -142,43 +202,96 @@ def trend_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, 
         f'<svg class="chart-svg" width="100%" height="{TREND_HEIGHT}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
     )
-    span = TREND_BOTTOM - TREND_TOP
-
-    def y_of(rate: float) -> float:
-        return TREND_BOTTOM - span * max(0.0, min(1.0, rate))
-
-    for rate in (0.0, 0.5, 1.0):
-        y = y_of(rate)
-        parts.append(f'<line x1="0" x2="100%" y1="{y}" y2="{y}" stroke="#dee2e6" stroke-width="1"/>')
-        parts.append(f'<text x="0" y="{y - 3}" font-size="11" fill="#6c757d">{int(rate * 100)}%</text>')
-    count = len(labels)
-
-    def x_of(index: int) -> float:
-        return 50.0 if count == 1 else 4 + 92 * index / (count - 1)
-
-    for index, label in enumerate(labels):
-        # Every other month label hides on a phone (see .minor in the page's style) so the rest stay legible.
-        minor = ' class="minor"' if (count - 1 - index) % 2 == 1 else ""
-        parts.append(
-            f'<text{minor} x="{_number(x_of(index))}%" y="{TREND_BOTTOM + 22}" font-size="11" text-anchor="middle" '
-            f'fill="#495057">{escape(label)}</text>'
-        )
-    for line in series:
-        dash = ' stroke-dasharray="6 4"' if line.dashed else ""
-        points = list(enumerate(line.values))
-        for (i, a), (j, b) in zip(points, points[1:], strict=False):
-            if a is not None and b is not None:
-                parts.append(
-                    f'<line class="chart-line" x1="{_number(x_of(i))}%" y1="{_number(y_of(a))}" '
-                    f'x2="{_number(x_of(j))}%" y2="{_number(y_of(b))}" stroke="{line.color}" stroke-width="2.5"{dash}/>'
-                )
-        for i, value in points:
-            if value is None:
-                continue
-            text = f"{line.name}, {labels[i]}: {_number(value * 100)}%"
-            parts.append(
-                f'<circle cx="{_number(x_of(i))}%" cy="{_number(y_of(value))}" r="4" fill="{line.color}">'
-                f"<title>{escape(text)}</title></circle>"
-            )
+    parts.extend(_trend_body(labels, series, None))
     parts.append("</svg></figure>")
     return Markup("".join(parts))
+
+
+# Charts as documents of their own, for print: the bulletin's infographic page exports them as SVG, PNG and PDF.
+
+#: A font print shops and fpdf2 both know (the PDF embeds DejaVu Sans under this name).
+EXPORT_FONT = "DejaVu Sans, Arial, sans-serif"
+EXPORT_TITLE_SIZE = 18
+EXPORT_HEADER = 64
+EXPORT_EMPTY_HEIGHT = 40
+#: White space around a printed chart, in SVG pixels.
+EXPORT_MARGIN = 16
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """What a bar chart shows, drawn on a page (`html`) or as a print document (`svg`)."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    scale_max: float | None = None
+    legend: tuple[tuple[str, str], ...] = ()
+    empty_text: str = ""
+
+    def html(self) -> Markup:
+        """Return the chart for a page."""
+        return bar_chart(
+            self.title, self.bars, scale_max=self.scale_max, legend=self.legend, empty_text=self.empty_text
+        )
+
+    def svg(self, width: int) -> str:
+        """Return the chart as a standalone SVG document `width` pixels wide, its title and legend drawn in it."""
+        if not self.bars:
+            return _document(self.title, self.legend, width, [_empty(self.empty_text)], EXPORT_EMPTY_HEIGHT)
+        rows = _bar_rows([Bar(bar.label, bar.segments, bar.value_text) for bar in self.bars], self._top, width)
+        return _document(self.title, self.legend, width, rows, len(self.bars) * ROW_HEIGHT)
+
+    @property
+    def _top(self) -> float:
+        return _scale_top(self.bars, self.scale_max)
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """What a trend chart shows, drawn on a page (`html`) or as a print document (`svg`)."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    empty_text: str = ""
+
+    def html(self) -> Markup:
+        """Return the chart for a page."""
+        return trend_chart(self.title, self.labels, self.series, empty_text=self.empty_text)
+
+    def svg(self, width: int) -> str:
+        """Return the chart as a standalone SVG document `width` pixels wide, its title and legend drawn in it."""
+        legend = tuple((line.name, line.color) for line in self.series)
+        if not any(value is not None for line in self.series for value in line.values):
+            return _document(self.title, legend, width, [_empty(self.empty_text)], EXPORT_EMPTY_HEIGHT)
+        return _document(self.title, legend, width, _trend_body(self.labels, self.series, width), TREND_HEIGHT)
+
+
+def _empty(text: str) -> str:
+    return f'<text x="0" y="20" font-size="{LABEL_SIZE}" fill="#6c757d">{escape(text)}</text>'
+
+
+def _document(title: str, legend: Sequence[tuple[str, str]], width: int, body: list[str], height: int) -> str:
+    """Wrap a chart's body in an SVG document with a white margin, its title and its legend."""
+    pad = EXPORT_MARGIN
+    total_width, total_height = width + 2 * pad, EXPORT_HEADER + height + 2 * pad
+    keys = []
+    x = 0
+    for name, color in legend:
+        keys.append(
+            f'<rect x="{x}" y="34" width="12" height="12" fill="{color}"/>'
+            f'<text x="{x + 18}" y="45" font-size="{LABEL_SIZE}" fill="{TEXT}">{escape(name)}</text>'
+        )
+        x += 18 + 8 * len(name) + 24  # a legend entry's width, roughly, at 13 px
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_width}" height="{total_height}" '
+        f'viewBox="0 0 {total_width} {total_height}" font-family="{EXPORT_FONT}">'
+        f"<title>{escape(title)}</title>"
+        f'<rect width="{total_width}" height="{total_height}" fill="#ffffff"/>'
+        f'<g transform="translate({pad},{pad})">'
+        f'<text x="0" y="{EXPORT_TITLE_SIZE + 2}" font-size="{EXPORT_TITLE_SIZE}" font-weight="bold" fill="{TEXT}">'
+        f"{escape(title)}</text>"
+        f"{''.join(keys)}"
+        f'<g transform="translate(0,{EXPORT_HEADER})">{"".join(body)}</g>'
+        "</g></svg>"
+    )

@@ -18,10 +18,10 @@ from meeting_hub.reports.charts import (
     ORANGE,
     RED,
     Bar,
+    BarChart,
     Segment,
     Series,
-    bar_chart,
-    trend_chart,
+    TrendChart,
 )
 from meeting_hub.reports.statistics import AttendanceStatistics, IssueFigures, IssueStatistics
 from meeting_hub.vietnamese import sort_key
@@ -34,20 +34,29 @@ def percent(rate: float | None) -> str:
 
 def attendance_trend(stats: AttendanceStatistics) -> Markup:
     """Return the trend of the attendance and on-time rates, month by month."""
-    labels = [row.month.strftime("%m/%y") for row in stats.months]
-    return trend_chart(
+    return attendance_trend_chart(stats).html()
+
+
+def attendance_trend_chart(stats: AttendanceStatistics) -> TrendChart:
+    """Return what the attendance trend shows, for a page or for print."""
+    return TrendChart(
         _("Tỉ lệ tham dự và đúng giờ theo tháng"),
-        labels,
-        [
+        tuple(row.month.strftime("%m/%y") for row in stats.months),
+        (
             Series(_("Tỉ lệ tham dự"), BLUE, tuple(row.counts.attendance_rate for row in stats.months)),
             Series(_("Tỉ lệ đúng giờ"), ORANGE, tuple(row.counts.on_time_rate for row in stats.months), dashed=True),
-        ],
+        ),
         empty_text=_("Chưa có buổi giao ban nào đã diễn ra trong khoảng thời gian này."),
     )
 
 
 def attendance_by_endpoint(stats: AttendanceStatistics, link: Callable[[int], str]) -> Markup:
     """Return each endpoint's attendance rate, highest first, with present and late stacked."""
+    return attendance_by_endpoint_chart(stats, link).html()
+
+
+def attendance_by_endpoint_chart(stats: AttendanceStatistics, link: Callable[[int], str] | None = None) -> BarChart:
+    """Return what the attendance per endpoint shows (rows lead to `link`'s page, when given)."""
     rows = sorted(
         (row for row in stats.endpoints if row.counts.expected),
         key=lambda row: (-(row.counts.attendance_rate or 0), sort_key(row.endpoint.name)),
@@ -60,15 +69,15 @@ def attendance_by_endpoint(stats: AttendanceStatistics, link: Callable[[int], st
                 Segment(row.counts.late / row.counts.expected, LIGHT_BLUE, _("đến muộn %(n)d", n=row.counts.late)),
             ),
             percent(row.counts.attendance_rate),
-            link(row.endpoint.id),
+            link(row.endpoint.id) if link else None,
         )
         for row in rows
     ]
-    return bar_chart(
+    return BarChart(
         _("Tỉ lệ tham dự theo điểm cầu"),
-        bars,
+        tuple(bars),
         scale_max=1.0,
-        legend=[(_("Có mặt đúng giờ"), BLUE), (_("Đến muộn"), LIGHT_BLUE)],
+        legend=((_("Có mặt đúng giờ"), BLUE), (_("Đến muộn"), LIGHT_BLUE)),
         empty_text=_("Chưa có số liệu điểm danh."),
     )
 
@@ -93,16 +102,21 @@ def _issue_bars(rows: Sequence[tuple[str, IssueFigures, str | None]]) -> list[Ba
 ISSUE_LEGEND = [(_l("Đã đóng"), GREEN), (_l("Đã trả lời, chờ duyệt"), LIGHT_BLUE), (_l("Chưa trả lời"), GREY)]
 
 
-def _issue_legend() -> list[tuple[str, str]]:
-    return [(str(name), color) for name, color in ISSUE_LEGEND]
+def _issue_legend() -> tuple[tuple[str, str], ...]:
+    return tuple((str(name), color) for name, color in ISSUE_LEGEND)
 
 
 def issues_by_endpoint(stats: IssueStatistics, link: Callable[[int], str]) -> Markup:
     """Return each endpoint's issues: closed, answered and waiting, stacked."""
-    rows = [(endpoint.name, figures, link(endpoint.id)) for endpoint, figures in stats.by_endpoint]
-    return bar_chart(
+    return issues_by_endpoint_chart(stats, link).html()
+
+
+def issues_by_endpoint_chart(stats: IssueStatistics, link: Callable[[int], str] | None = None) -> BarChart:
+    """Return what the issues per endpoint show (rows lead to `link`'s page, when given)."""
+    rows = [(endpoint.name, figures, link(endpoint.id) if link else None) for endpoint, figures in stats.by_endpoint]
+    return BarChart(
         _("Ý kiến, kiến nghị theo điểm cầu"),
-        _issue_bars(rows),
+        tuple(_issue_bars(rows)),
         legend=_issue_legend(),
         empty_text=_("Không có ý kiến nào trong khoảng thời gian này."),
     )
@@ -110,10 +124,15 @@ def issues_by_endpoint(stats: IssueStatistics, link: Callable[[int], str]) -> Ma
 
 def issues_by_category(stats: IssueStatistics) -> Markup:
     """Return each category's issues: closed, answered and waiting, stacked."""
+    return issues_by_category_chart(stats).html()
+
+
+def issues_by_category_chart(stats: IssueStatistics) -> BarChart:
+    """Return what the issues per category show."""
     rows = [(category.name, figures, None) for category, figures in stats.by_category]
-    return bar_chart(
+    return BarChart(
         _("Ý kiến, kiến nghị theo lĩnh vực"),
-        _issue_bars(rows),
+        tuple(_issue_bars(rows)),
         legend=_issue_legend(),
         empty_text=_("Không có ý kiến nào trong khoảng thời gian này."),
     )
@@ -121,6 +140,11 @@ def issues_by_category(stats: IssueStatistics) -> Markup:
 
 def agencies_on_time(stats: IssueStatistics) -> Markup:
     """Return each agency's share of answers given by the due date."""
+    return agencies_on_time_chart(stats).html()
+
+
+def agencies_on_time_chart(stats: IssueStatistics) -> BarChart:
+    """Return what the agencies' answers on time show."""
     bars = []
     for row in stats.by_agency:
         rate = row.answered_on_time / row.answered if row.answered else 0.0
@@ -136,10 +160,10 @@ def agencies_on_time(stats: IssueStatistics) -> Markup:
                 text,
             )
         )
-    return bar_chart(
+    return BarChart(
         _("Tỉ lệ trả lời đúng hạn của cơ quan xử lý"),
-        bars,
+        tuple(bars),
         scale_max=1.0,
-        legend=[(_("Đúng hạn"), GREEN), (_("Trễ hạn"), RED)],
+        legend=((_("Đúng hạn"), GREEN), (_("Trễ hạn"), RED)),
         empty_text=_("Chưa có ý kiến nào được giao xử lý."),
     )

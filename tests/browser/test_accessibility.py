@@ -28,6 +28,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.policy import ROUTE_POLICY
 from meeting_hub.accounts.roles import Role
+from meeting_hub.bulletins.models import Bulletin, BulletinLink
 from meeting_hub.follow_up.models import Issue, IssueCategory
 from meeting_hub.network.models import Cell, Endpoint, Person
 from meeting_hub.scheduling.models import BriefingSeries
@@ -75,6 +76,13 @@ NOT_PAGES = {
     "follow_up.attachment": "a PDF",
     "follow_up.notification_open": "marks a notification read and redirects to its page, walked on its own",
     "scheduling.series_preview": "JSON for the series form's preview",
+    "bulletins.bulletin_pdf": "the PDF itself",
+    "bulletins.bulletin_cover": "an image (shown, with its text alternative, on the bulletin's pages)",
+    "bulletins.qr_code": "an image (shown on the bulletin's page)",
+    "bulletin_infographic.chart": "an image file for print (SVG, PNG)",
+    "bulletin_infographic.pdf": "a PDF",
+    "bulletin_public.pdf": "the PDF itself",
+    "bulletin_public.cover": "an image (shown on the public page)",
 }
 LANGUAGES = {"vi": "vi-VN", "en": "en-US"}
 #: A path no route answers: the error page is a page too.
@@ -98,6 +106,9 @@ class DemoIds:
     category_id: int
     series_id: int
     issues: list[tuple[int, int, int | None]]  # (issue id, endpoint id, agency id): one per status
+    bulletin_id: int
+    #: The path of the demo bulletin's public link (its public page).
+    bulletin_share_path: str
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +155,14 @@ def demo_ids(live_server: LiveServer) -> DemoIds:
                 .group_by(Issue.status)
                 .union(sa.select(sa.func.min(Issue.id)).where(Issue.endpoint_id == endpoint.id))
             )
+            bulletin = session.scalars(sa.select(Bulletin)).one()
+            public_link = session.scalars(
+                sa.select(BulletinLink).where(
+                    BulletinLink.bulletin_id == bulletin.id,
+                    BulletinLink.endpoint_id.is_(None),
+                    BulletinLink.share_generation == bulletin.share_generation,
+                )
+            ).one()
             issues = session.execute(
                 sa.select(Issue.id, Issue.endpoint_id, Issue.agency_id).where(Issue.id.in_(first_of_each_status))
             ).all()
@@ -158,6 +177,8 @@ def demo_ids(live_server: LiveServer) -> DemoIds:
                 category_id=category_id,
                 series_id=series_id,
                 issues=[(row.id, row.endpoint_id, row.agency_id) for row in issues],
+                bulletin_id=bulletin.id,
+                bulletin_share_path=f"/b/{public_link.token}",
             )
     finally:
         engine.dispose()
@@ -183,14 +204,16 @@ def _argument_values(role: Role | None, ids: DemoIds, briefings: DemoBriefings) 
         "series_id": [ids.series_id],
         "material_id": [briefings.material_id],
         "issue_id": issues,
+        "bulletin_id": [ids.bulletin_id],
     }
 
 
-def _public_page_urls(briefings: DemoBriefings) -> dict[str, str]:
+def _public_page_urls(briefings: DemoBriefings, ids: DemoIds) -> dict[str, str]:
     """The public pages whose URL carries a secret token: taken from the pages that show their links."""
     return {
         "materials.shared": GONE_SHARE_PAGE,
         "self_check_in.check_in_page": urlsplit(briefings.check_in_url).path,
+        "bulletin_public.shared": ids.bulletin_share_path,
     }
 
 
@@ -212,7 +235,7 @@ def pages_for(
     values = _argument_values(role, ids, briefings)
     if not every_variant:
         values = {name: choices[:1] for name, choices in values.items()}
-    public_urls = _public_page_urls(briefings)
+    public_urls = _public_page_urls(briefings, ids)
     adapter = app.url_map.bind("localhost")
     paths: list[str] = []
     missing: list[str] = []

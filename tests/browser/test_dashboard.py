@@ -259,8 +259,16 @@ def scale_server() -> Iterator[ScaleServer]:
         command = meeting_hub_command()
         _run_setup([*command, "db", "upgrade"], env, workdir)
         filled = subprocess.run(
-            [sys.executable, "-c", _POPULATE, env["MEETING_HUB_DATABASE_URL"], str(SCALE_ENDPOINTS),
-             str(SCALE_PEOPLE), str(SCALE_RECORDED), str(SCALE_HEARD)],
+            [
+                sys.executable,
+                "-c",
+                _POPULATE,
+                env["MEETING_HUB_DATABASE_URL"],
+                str(SCALE_ENDPOINTS),
+                str(SCALE_PEOPLE),
+                str(SCALE_RECORDED),
+                str(SCALE_HEARD),
+            ],
             env={**env, "PYTHONPATH": str(REPO_ROOT)},
             cwd=REPO_ROOT,
             capture_output=True,
@@ -405,11 +413,27 @@ def test_a_thousand_endpoints_render_and_follow_a_burst_within_budget(
         for number in range(BURST_EVENTS):
             endpoint_id = endpoint_ids[number % len(endpoint_ids)]
             person_id, status = scale_server.waiting[endpoint_id][number // len(endpoint_ids)]
-            events.append({"type": "attendance", "person_id": person_id, "endpoint_id": endpoint_id, "status": status,
-                           "note": "", "substitute_name": "", "via": "operator", "recorded_at": _iso_now()})
+            events.append(
+                {
+                    "type": "attendance",
+                    "person_id": person_id,
+                    "endpoint_id": endpoint_id,
+                    "status": status,
+                    "note": "",
+                    "substitute_name": "",
+                    "via": "operator",
+                    "recorded_at": _iso_now(),
+                }
+            )
         for endpoint_id in endpoint_ids:
-            events.append({"type": "link_status", "endpoint_id": endpoint_id, "link_status": "degraded",
-                           "last_seen_at": _iso_now()})
+            events.append(
+                {
+                    "type": "link_status",
+                    "endpoint_id": endpoint_id,
+                    "link_status": "degraded",
+                    "last_seen_at": _iso_now(),
+                }
+            )
         for offset, event in enumerate(events, 1):
             event["seq"] = seq + offset
             event["briefing_id"] = scale_server.briefing_id

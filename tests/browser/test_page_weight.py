@@ -44,7 +44,10 @@ class Weight:
 def _cold_load(browser: Browser, storage_state: dict[str, Any], url: str, ready: str) -> Weight:
     """Open url in a fresh context over the mobile network, wait for `ready` and for the network to rest."""
     context = browser.new_context(
-        locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", storage_state=storage_state, **PHONE  # type: ignore[arg-type]
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        storage_state=storage_state,
+        **PHONE,  # type: ignore[arg-type]
     )
     weight = Weight()
     try:

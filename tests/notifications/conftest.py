@@ -3,6 +3,7 @@ details on the small network, briefings ahead, delayed runs."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -176,6 +177,7 @@ def at(moment: datetime, seconds: int) -> datetime:
 def sending_held(monkeypatch: pytest.MonkeyPatch) -> None:
     """Leave queued messages pending: these tests check what is queued and when, not how it is sent (test_email.py,
     test_http_channels.py and the end-to-end reminder test do)."""
+    importlib.import_module("meeting_hub.notifications.sending")  # declared first, so the app's import finds it done
     held = registry.JobDefinition(SEND_JOB, lambda message_id: None)
     monkeypatch.setitem(registry._definitions, SEND_JOB, held)
 
