@@ -3,7 +3,6 @@ of `meeting-hub run`, and the Redis queue when MEETING_HUB_TEST_REDIS_URL is set
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from meeting_hub.jobs.queue import enqueue_after_commit, queue_of
 from meeting_hub.jobs.worker import start_in_process
 from tests.conftest import REDIS_URL, base_config
 from tests.jobs.sample_jobs import lines
+from tests.server_processes import worker_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The worker command, with the tests' sample jobs registered first.
@@ -53,16 +53,7 @@ def queue_app(tmp_path: Path) -> Iterator[Flask]:
 def start_worker(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """Start `meeting-hub worker` processes on the test's database and queue; kill any still running at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MEETING_HUB_")}
-    env |= {
-        "MEETING_HUB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "MEETING_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-        "MEETING_HUB_SECRET_KEY": "test-secret-key",
-        "MEETING_HUB_JOBS_BACKEND": "sqlite",
-        "MEETING_HUB_JOBS_SQLITE_PATH": str(tmp_path / "jobs.db"),
-        "MEETING_HUB_JOBS_POLL_SECONDS": "0.2",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = worker_environment(tmp_path, ROOT)
 
     def start() -> subprocess.Popen[bytes]:
         with (tmp_path / f"worker-{len(started) + 1}.log").open("wb") as log:  # the child keeps its own handle

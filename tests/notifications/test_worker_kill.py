@@ -4,7 +4,6 @@ sending on the other channels is tested in-process in test_recovery.py: each wor
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from meeting_hub.notifications.models import Channel, MessageState
 from tests.jobs.test_worker_process import ROOT, _config
 from tests.notifications.conftest import queue_message, row
 from tests.notifications.providers import HttpRequest, JsonServer, Reply, SmtpServer, wait_for
+from tests.server_processes import worker_environment
 
 WORKER = [
     sys.executable,
@@ -66,16 +66,7 @@ def queue_app(tmp_path: Path, providers: tuple[SmtpServer, JsonServer]) -> Itera
 def start_worker(tmp_path: Path, providers: tuple[SmtpServer, JsonServer]) -> Iterator[StartWorker]:
     """Start `meeting-hub worker` processes on the test's database, queue and providers; kill leftovers at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MEETING_HUB_")}
-    env |= {
-        "MEETING_HUB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "MEETING_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-        "MEETING_HUB_SECRET_KEY": "test-secret-key",
-        "MEETING_HUB_JOBS_BACKEND": "sqlite",
-        "MEETING_HUB_JOBS_SQLITE_PATH": str(tmp_path / "jobs.db"),
-        "MEETING_HUB_JOBS_POLL_SECONDS": "0.2",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = worker_environment(tmp_path, ROOT)
     env |= {f"MEETING_HUB_{name}": value for name, value in _settings(providers).items()}
 
     def start(**extra: Any) -> subprocess.Popen[bytes]:
