@@ -65,6 +65,7 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     open_button.click()
     dialog.get_by_role("button", name="Vẫn mở sớm").click()
     expect(page.get_by_role("alert")).to_have_text("Buổi giao ban đã mở.")
+    page.wait_for_load_state()  # the confirmation script binds once the page has loaded (slow on a busy machine)
 
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
     dialog = page.get_by_role("dialog", name="Kết thúc giao ban?")
@@ -89,6 +90,7 @@ def test_organizer_on_a_phone_opens_ends_and_reopens_with_confirmations(phone_pa
     dialog.get_by_role("button", name="Mở lại", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Đã mở lại buổi giao ban: các điểm cầu điểm danh tiếp được.")
     expect(page.get_by_text("Lý do: Kết thúc nhầm khi Hoàng Hoa Thám chưa điểm danh xong")).to_be_visible()
+    page.wait_for_load_state()
 
     page.get_by_role("button", name="Kết thúc giao ban", exact=True).click()
     page.get_by_role("dialog", name="Kết thúc giao ban?").get_by_role("button", name=re.compile("^Kết thúc")).click()

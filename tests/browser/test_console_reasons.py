@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -314,16 +314,20 @@ def test_the_console_follows_the_briefing_closing_and_reopening_where_the_operat
         event = {"seq": seq, "type": "briefing", "briefing_id": briefing_id, "status": status, "at": at}
         sockets[-1].send("42/live," + json.dumps(["events", {"briefing_id": briefing_id, "events": [event]}]))
 
-    briefing_event("ended", "2026-12-03T04:05:00+00:00")
+    # Moments after the real ones: the console ignores a status older than the last it saw (another test may have
+    # ended and reopened this briefing a minute ago).
+    ended_at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=2)
+    briefing_event("ended", ended_at.isoformat())
     bar = console.locator("#briefing-state")
-    expect(bar).to_have_text("Buổi giao ban đã kết thúc lúc 11:05: không điểm danh thêm được.")
+    local_end = ended_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+    expect(bar).to_have_text(f"Buổi giao ban đã kết thúc lúc {local_end}: không điểm danh thêm được.")
     expect(bar).to_be_in_viewport()
     expect(console.locator("li.person").first.get_by_role("button", name="Có mặt", exact=True)).to_be_disabled()
     # What the operator sees right then (a full-page shot would draw the sticky bar at the top of the page).
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     console.screenshot(path=str(SCREENSHOT_DIR / "console-ended-mid-roster-phone.png"))
 
-    briefing_event("live", "2026-12-03T04:20:00+00:00")
+    briefing_event("live", (ended_at + timedelta(minutes=15)).isoformat())
     expect(bar).to_be_hidden()
     expect(console.locator("li.person").first.get_by_role("button", name="Có mặt", exact=True)).to_be_enabled()
 
