@@ -70,9 +70,8 @@ def send_message(message_id: int) -> None:
 def _take_over(message: OutboundMessage, channel: MessageChannel | None) -> bool:
     """Decide what to do with a row left in sending; True when it may be sent (again) now."""
     now = utcnow()
-    stale_after = timedelta(seconds=float(current_app.config["JOBS_LEASE_SECONDS"]) + _longest_send_seconds())
     worker_gone = runs.process_is_gone(message.claimed_by, runs.worker_id().rpartition(":")[0])
-    if not worker_gone and message.updated_at > now - stale_after:
+    if not worker_gone and message.updated_at > now - stale_after():
         raise MessageBusy(f"outbox message {message.id} is being sent by {message.claimed_by}")
     if message.handed_over_at is None:
         logger.warning(
@@ -202,6 +201,11 @@ def _release(message: OutboundMessage) -> None:
     message.state = MessageState.PENDING
     message.claimed_by = None
     db.session.commit()
+
+
+def stale_after() -> timedelta:
+    """Return how long a row may stay in sending before its sender counts as gone (the job then takes it over)."""
+    return timedelta(seconds=float(current_app.config["JOBS_LEASE_SECONDS"]) + _longest_send_seconds())
 
 
 def _longest_send_seconds() -> float:
