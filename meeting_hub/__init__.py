@@ -59,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         briefing_notices,
         bulletin_notices,
         follow_up_notices,
+        outbox_sweep,
         sending,
     )
     from meeting_hub.notifications.routes import blueprint as notifications_blueprint

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, flash, request, session, url_for
 from flask_babel import LazyString, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -60,6 +61,20 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(local_zone()).strftime("%H:%M")
+
+
+def format_end_time(starts_at: datetime, ends_at: datetime) -> str:
+    """Format the end of a span as HH:MM, naming its day when it ends on a later local day than it starts."""
+    zone = local_zone()
+    end_day = ends_at.astimezone(zone).date()
+    if end_day == starts_at.astimezone(zone).date():
+        return format_time(ends_at)
+    return str(_("%(time)s (ngày %(day)s)", time=format_time(ends_at), day=end_day.strftime("%d/%m/%Y")))
+
+
+def format_time_range(starts_at: datetime, ends_at: datetime) -> str:
+    """Format a briefing's hours as "HH:MM–HH:MM"; one that ends past midnight says its end's date."""
+    return f"{format_time(starts_at)}–{format_end_time(starts_at, ends_at)}"
 
 
 @dataclass(frozen=True)
@@ -136,5 +151,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
+    app.add_template_global(format_time_range, "time_range")
     app.add_template_global(external_url)
     app.context_processor(_template_globals)

@@ -103,6 +103,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "minutes.prepare": _l("Lập lại tệp PDF biên bản"),
     # Notifications
     "notification.resend": _l("Gửi lại tin nhắn"),
+    "notification.resend_all": _l("Gửi lại tất cả tin lỗi"),
 }
 
 #: The groups of the action filter, by code prefix.
@@ -163,6 +164,9 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "version": _l("phiên bản"),
     "size_bytes": _l("dung lượng (byte)"),
     "download_count": _l("lượt tải"),
+    "count": _l("số tin"),
+    "in_doubt": _l("không rõ đã đến (chưa gửi lại)"),
+    "no_address": _l("chưa có địa chỉ nhận (chưa gửi lại)"),
 }
 
 DATE_FORMAT_HINT = "dd/mm/yyyy"

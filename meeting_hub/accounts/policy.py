@@ -189,6 +189,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     # Messages about a briefing (with people's addresses): its organizers
     "notifications.briefing_notifications": ORGANIZERS,
     "notifications.resend": ORGANIZERS,
+    "notifications.resend_all": ORGANIZERS,
     # API
     "api_accounts.me": SIGNED_IN,
     "api_accounts.update_me": SIGNED_IN,

@@ -19,6 +19,7 @@ from meeting_hub.notifications.briefing_notices import addressees
 from meeting_hub.notifications.contacts import message_phone
 from meeting_hub.notifications.models import Channel, MessageState, OutboundMessage
 from meeting_hub.notifications.outbox import SEND_JOB
+from meeting_hub.notifications.sending import is_in_doubt
 from meeting_hub.scheduling.models import Briefing
 from meeting_hub.vietnamese import sort_key
 
@@ -147,13 +148,7 @@ def resend_message(message: OutboundMessage, actor: User) -> OutboundMessage:
         reason = unreachable_reason(message)
         raise Conflict(_("%(name)s: %(reason)s, chưa thể gửi lại.", name=message.recipient_name, reason=reason))
     previous = message.state
-    message.address = address
-    message.state = MessageState.PENDING
-    message.attempts = 0
-    message.next_attempt_at = None
-    message.last_error = None
-    number = _resend_number(message)
-    enqueue_after_commit(SEND_JOB, key=f"message:{message.id}:resend:{number}", message_id=message.id)
+    _send_again(message, address)
     audit.record(
         "notification.resend",
         actor,
@@ -164,3 +159,64 @@ def resend_message(message: OutboundMessage, actor: User) -> OutboundMessage:
         recipient=message.recipient_key,
     )
     return message
+
+
+def _send_again(message: OutboundMessage, address: str) -> None:
+    message.address = address
+    message.state = MessageState.PENDING
+    message.attempts = 0
+    message.next_attempt_at = None
+    message.last_error = None
+    number = _resend_number(message)
+    enqueue_after_commit(SEND_JOB, key=f"message:{message.id}:resend:{number}", message_id=message.id)
+
+
+@dataclass(frozen=True)
+class BulkResend:
+    """What "send every failed message again" can do now: the messages it sends, and how many it leaves alone."""
+
+    ready: list[tuple[OutboundMessage, str]]
+    #: Failed "in doubt": they may have reached their recipient, so they are sent again one by one, after asking.
+    in_doubt: int
+    #: Their recipient still has no address on the channel.
+    no_address: int
+
+
+def bulk_resend_plan(briefing: Briefing) -> BulkResend:
+    """Sort the briefing's failed and unreachable messages into those that can be sent again now and the others."""
+    messages = db.session.scalars(
+        sa.select(OutboundMessage)
+        .where(OutboundMessage.briefing_id == briefing.id, OutboundMessage.state.in_(RESENDABLE))
+        .order_by(OutboundMessage.id)
+    )
+    ready: list[tuple[OutboundMessage, str]] = []
+    in_doubt = no_address = 0
+    for message in messages:
+        address = _current_address(message)
+        if is_in_doubt(message):
+            in_doubt += 1
+        elif address is None:
+            no_address += 1
+        else:
+            ready.append((message, address))
+    return BulkResend(ready, in_doubt, no_address)
+
+
+def resend_all_failed(briefing: Briefing, actor: User) -> BulkResend:
+    """Send again every failed or unreachable message of the briefing that can be sent now; audited once with the
+    count. Messages in doubt and those whose recipient still has no address are left (counted). The caller commits.
+    """
+    plan = bulk_resend_plan(briefing)
+    if not plan.ready:
+        raise Conflict(_("Không có tin nhắn nào gửi lại được lúc này."))
+    for message, address in plan.ready:
+        _send_again(message, address)
+    audit.record(
+        "notification.resend_all",
+        actor,
+        target=f"briefing:{briefing.id}",
+        count=len(plan.ready),
+        in_doubt=plan.in_doubt,
+        no_address=plan.no_address,
+    )
+    return plan

@@ -53,6 +53,7 @@ def briefing_notifications(briefing_id: int) -> ResponseReturnValue:
         state_badges=STATE_BADGES,
         kind_labels=KIND_LABELS,
         resendable=delivery_report.RESENDABLE,
+        bulk=delivery_report.bulk_resend_plan(briefing),
         unreachable_reason=delivery_report.unreachable_reason,
     )
 
@@ -69,4 +70,19 @@ def resend(briefing_id: int, message_id: int) -> ResponseReturnValue:
         show_refusal(None, error)
     else:
         flash(_("Đã xếp lịch gửi lại cho %(name)s.", name=message.recipient_name), "success")
+    return redirect(url_for("notifications.briefing_notifications", briefing_id=briefing.id))
+
+
+@blueprint.post("/briefings/<int:briefing_id>/notifications/resend-failed")
+def resend_all(briefing_id: int) -> ResponseReturnValue:
+    """Send again every failed or unreachable message that can be sent now (the page asked first)."""
+    user = acting_user()
+    briefing = get_briefing(briefing_id, user)
+    try:
+        plan = delivery_report.resend_all_failed(briefing, user)
+        db.session.commit()
+    except ServiceError as error:
+        show_refusal(None, error)
+    else:
+        flash(_("Đã xếp lịch gửi lại %(n)d tin nhắn.", n=len(plan.ready)), "success")
     return redirect(url_for("notifications.briefing_notifications", briefing_id=briefing.id))

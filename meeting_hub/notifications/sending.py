@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 #: last_error is a String(500).
 _MAX_ERROR = 500
+#: Ends the reason of a row failed "in doubt" (it may have reached the provider); sending it again asks a person first.
+IN_DOUBT_NOTE = "Tin không được gửi lại tự động để tránh gửi trùng"
 
 
 class MessageBusy(RuntimeError):
@@ -70,9 +72,8 @@ def send_message(message_id: int) -> None:
 def _take_over(message: OutboundMessage, channel: MessageChannel | None) -> bool:
     """Decide what to do with a row left in sending; True when it may be sent (again) now."""
     now = utcnow()
-    stale_after = timedelta(seconds=float(current_app.config["JOBS_LEASE_SECONDS"]) + _longest_send_seconds())
     worker_gone = runs.process_is_gone(message.claimed_by, runs.worker_id().rpartition(":")[0])
-    if not worker_gone and message.updated_at > now - stale_after:
+    if not worker_gone and message.updated_at > now - stale_after():
         raise MessageBusy(f"outbox message {message.id} is being sent by {message.claimed_by}")
     if message.handed_over_at is None:
         logger.warning(
@@ -96,7 +97,7 @@ def _take_over(message: OutboundMessage, channel: MessageChannel | None) -> bool
     _fail(
         message,
         f"Không rõ tin đã đến nhà cung cấp hay chưa: tiến trình gửi dừng đột ngột sau khi trao tin lúc {handed}. "
-        "Tin không được gửi lại tự động để tránh gửi trùng; hãy hỏi người nhận trước khi gửi lại.",
+        f"{IN_DOUBT_NOTE}; hãy hỏi người nhận trước khi gửi lại.",
     )
     return False
 
@@ -158,7 +159,7 @@ def record_failure(message: OutboundMessage, failure: SendFailure, channel: Mess
     """Mark the row failed, or pending with its next attempt queued after a growing pause (committed)."""
     max_attempts = int(current_app.config["NOTIFY_MAX_ATTEMPTS"])
     if failure.in_doubt and not channel.dedupes:
-        _fail(message, failure.reason + " Tin không được gửi lại tự động để tránh gửi trùng.")
+        _fail(message, f"{failure.reason} {IN_DOUBT_NOTE}.")
     elif failure.permanent:
         _fail(message, failure.reason)
     elif message.attempts >= max_attempts:
@@ -183,6 +184,12 @@ def record_failure(message: OutboundMessage, failure: SendFailure, channel: Mess
         )
 
 
+def is_in_doubt(message: OutboundMessage) -> bool:
+    """Whether a failed row may have reached its recipient (its sender stopped, or the answer was lost, after the
+    hand-over): only a person who asked the recipient should send it again."""
+    return message.state is MessageState.FAILED and IN_DOUBT_NOTE in (message.last_error or "")
+
+
 def retry_key(message_id: int, attempt: int) -> str:
     """Return the job-run key of a message's later attempt (the first is "message:<id>", from queue_notice)."""
     return f"message:{message_id}:attempt:{attempt}"
@@ -202,6 +209,11 @@ def _release(message: OutboundMessage) -> None:
     message.state = MessageState.PENDING
     message.claimed_by = None
     db.session.commit()
+
+
+def stale_after() -> timedelta:
+    """Return how long a row may stay in sending before its sender counts as gone (the job then takes it over)."""
+    return timedelta(seconds=float(current_app.config["JOBS_LEASE_SECONDS"]) + _longest_send_seconds())
 
 
 def _longest_send_seconds() -> float:

@@ -21,7 +21,7 @@ from meeting_hub.errors import ServiceError
 from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.reports.minutes import MinutesData
 from meeting_hub.scheduling.recurrence import format_long_date
-from meeting_hub.web import format_datetime, format_time
+from meeting_hub.web import format_datetime, format_end_time, format_time
 
 FONT_FAMILY = "DejaVuSans"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -192,7 +192,7 @@ def _time_and_place(pdf: MinutesDocument, data: MinutesData) -> None:
         _(
             "Thời gian: từ %(start)s đến %(end)s, %(day)s.",
             start=format_time(briefing.starts_at),
-            end=format_time(briefing.ends_at),
+            end=format_end_time(briefing.starts_at, briefing.ends_at),
             day=format_long_date(_local(briefing.starts_at).date()),
         )
     )

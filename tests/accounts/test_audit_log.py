@@ -115,6 +115,12 @@ def test_filters_by_who_what_and_when(
     page = client.get("/admin/audit", query_string={"first_day": "12/2026", "last_day": "31/02/2026"}).text
     assert "Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy" in page
     assert "Tháng 02/2026 không có ngày 31." in page
+    # The list below is not filtered by day, and the page says so above it.
+    notice = "Ngày lọc chưa hợp lệ nên danh sách dưới đây chưa lọc theo ngày."
+    assert page.index(notice) < page.index('id="audit-table"')
+    assert notice not in client.get("/admin/audit", query_string={"first_day": "01/12/2026"}).text
+    only_end = client.get("/admin/audit", query_string={"actor": "lan", "last_day": "99/99/2026"}).text
+    assert notice in only_end and "endpoint.update" in only_end and "briefing.open" in only_end
 
 
 def test_log_is_paginated(app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork) -> None:

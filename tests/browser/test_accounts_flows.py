@@ -110,12 +110,31 @@ def test_audit_log_reads_in_vietnamese_and_filters(page: Page, base_url: str) ->
     page.get_by_label("Từ ngày").fill("31/02/2026")
     page.get_by_role("button", name="Lọc").click()
     expect(page.get_by_text("Tháng 02/2026 không có ngày 31.")).to_be_visible()
+    expect(page.locator("#audit-date-notice")).to_have_text(
+        "Ngày lọc chưa hợp lệ nên danh sách dưới đây chưa lọc theo ngày."
+    )
+    screenshot(page, "accounts-audit-log-invalid-day")
     page.get_by_label("Từ ngày").fill("")
     page.get_by_role("button", name="Lọc").click()
     expect(page.locator("#audit-table tbody tr").first).to_contain_text("Đăng nhập")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, f"the audit log scrolls sideways: {width}"
     screenshot(page, "accounts-audit-log")
+
+
+def test_audit_log_on_a_phone_is_a_list_of_cards(phone_page: Page, base_url: str) -> None:
+    page = phone_page
+    sign_in(page, base_url, "admin")
+    page.goto(f"{base_url}/admin/audit")
+    region = page.get_by_role("region", name="Nhật ký hệ thống")
+    overflow = region.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 0, f"the audit log scrolls sideways inside itself by {overflow}px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    expect(page.locator("#audit-table thead")).to_be_hidden()
+    first = page.locator("#audit-table tbody tr").first
+    label = first.locator("td").nth(2).evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Hành động"', label
+    screenshot(page, "accounts-audit-log-phone")
 
 
 def test_audit_log_on_an_english_browser_keeps_dd_mm_yyyy(browser: Browser, live_server: LiveServer) -> None:

@@ -27,6 +27,7 @@ from tests.browser.test_live_attendance import (
 pytestmark = pytest.mark.browser
 
 EXCUSED = "Vắng có lý do"
+UNSAVED_LEFT = "Đã gửi hết các thao tác đã lưu · còn nội dung chưa lưu"
 
 
 @pytest.fixture
@@ -126,6 +127,7 @@ def test_a_reason_is_saved_whatever_the_order_edited_later_and_kept_offline_acro
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
     _type_reason(first, "Đi công tác huyện")
     expect(first.locator(".row-unsaved")).to_have_text("Chưa lưu")
+    expect(console.locator("#outbox")).to_have_text(UNSAVED_LEFT)  # not "all sent" while a reason is not saved
     expect(console.locator("#drafts")).to_have_text("1 lý do, người dự thay chưa lưu")
     _screenshot_from_the_top(console, "console-reason-unsaved-phone")
     console.get_by_label("Tìm theo tên").click()  # the operator moves on
@@ -137,6 +139,7 @@ def test_a_reason_is_saved_whatever_the_order_edited_later_and_kept_offline_acro
     # Reason, then status: the text goes with the tap.
     _type_reason(second, "Ốm, có giấy xin phép")
     expect(second.locator(".row-unsaved")).to_be_visible()
+    expect(console.locator("#outbox")).to_have_text(UNSAVED_LEFT)
     second.get_by_role("button", name=EXCUSED, exact=True).click()
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
     expect(second.locator(".row-unsaved")).to_be_hidden()
@@ -241,6 +244,7 @@ def test_an_issue_draft_survives_a_reload_and_closing_the_form(page: Page, phone
     # "Later" keeps it; discarding asks first, and a "no" keeps it too.
     dialog.get_by_role("button", name="Để sau").click()
     expect(banner).to_be_visible()
+    expect(console.locator("#outbox")).to_have_text(UNSAVED_LEFT)  # the issue kept for later is not sent
     dialogs.clear()
     console.remove_listener("dialog", accept)
 

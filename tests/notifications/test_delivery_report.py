@@ -16,6 +16,7 @@ from meeting_hub.extensions import db
 from meeting_hub.jobs.models import JobRun
 from meeting_hub.notifications.briefing_notices import find_due_reminders
 from meeting_hub.notifications.models import MessageState, OutboundMessage
+from meeting_hub.notifications.sending import IN_DOUBT_NOTE
 from tests import factories
 from tests.attendance.conftest import signed_in_client
 from tests.notifications.conftest import briefing_ahead, give_contacts, outbox
@@ -128,3 +129,62 @@ def test_an_unreachable_message_is_resent_once_its_recipient_has_an_address(
         message = db.session.get(OutboundMessage, unreachable_id)
         assert message is not None and (message.state, message.address) == (MessageState.PENDING, "84912345678")
     assert client.post(f"/api/v1/briefings/{briefing_id}/notifications/999999/resend").status_code == 404
+
+
+def _fail_as(message_id: int, reason: str) -> None:
+    message = db.session.get(OutboundMessage, message_id)
+    assert message is not None
+    message.state, message.attempts, message.last_error = MessageState.FAILED, 5, reason
+
+
+def test_resend_all_sends_what_can_go_now_once_asked_and_audits_once(
+    app: Flask, network: factories.SmallNetwork
+) -> None:
+    with app.app_context():
+        briefing_id, failed_id, unreachable_id = _reminded_briefing(network)
+        pending_id = next(m.id for m in outbox() if m.state is MessageState.PENDING)
+        # A second failed one, in doubt (it may have reached its recipient): left to a person, one by one.
+        _fail_as(pending_id, f"Hết thời gian chờ sau khi trao tin. {IN_DOUBT_NOTE}.")
+        db.session.commit()
+    client = signed_in_client(app, "organizer")
+    base = f"/briefings/{briefing_id}/notifications"
+    page = client.get(base).get_data(as_text=True)
+    assert "Gửi lại tất cả tin lỗi</summary>" not in page  # the button says how many
+    assert "Gửi lại tất cả tin lỗi (1)" in page and "Gửi lại 1 tin gửi lỗi hoặc chưa gửi được" in page
+    assert "1 tin không rõ đã đến người nhận hay chưa" in page
+    assert "1 tin chưa gửi lại được vì người nhận chưa có địa chỉ" in page  # the unreachable SMS: no phone yet
+    assert f'action="{base}/resend-failed"' in page and "Xác nhận gửi lại tất cả" in page  # asked first
+
+    with app.app_context():
+        accounts.find_user(network.other_operator.username).phone = "+84 912 345 678"
+        db.session.commit()
+    done = client.post(f"{base}/resend-failed", follow_redirects=True)
+    assert "Đã xếp lịch gửi lại 2 tin nhắn." in done.get_data(as_text=True)
+    with app.app_context():
+        states = {m.id: m.state for m in outbox()}
+        assert states[failed_id] is MessageState.PENDING and states[unreachable_id] is MessageState.PENDING
+        assert states[pending_id] is MessageState.FAILED  # in doubt: not sent again in bulk
+        assert db.session.scalar(sa.select(JobRun.id).where(JobRun.key == f"message:{failed_id}:resend:1"))
+        assert db.session.scalar(sa.select(JobRun.id).where(JobRun.key == f"message:{unreachable_id}:resend:1"))
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.startswith("notification."))).all()
+        assert [e.action for e in events] == ["notification.resend_all"]
+        assert events[0].target == f"briefing:{briefing_id}"
+        assert json.loads(events[0].detail) == {"count": 2, "in_doubt": 1, "no_address": 0}
+    # Nothing left that can go now: refused with a sentence, nothing audited.
+    again = client.post(f"{base}/resend-failed", follow_redirects=True)
+    assert "Không có tin nhắn nào gửi lại được lúc này." in again.get_data(as_text=True)
+    assert "Gửi lại tất cả tin lỗi (" not in again.get_data(as_text=True)
+    audit_page = (
+        signed_in_client(app, "admin").get("/admin/audit?action=notification.resend_all").get_data(as_text=True)
+    )
+    assert "Gửi lại tất cả tin lỗi" in audit_page and "số tin:</span> 2" in audit_page
+
+
+@pytest.mark.parametrize("username", ["op-sao-do", "leader", "responder"])
+def test_only_organizers_resend_all(app: Flask, network: factories.SmallNetwork, username: str) -> None:
+    with app.app_context():
+        briefing_id, failed_id, _unreachable = _reminded_briefing(network)
+    client = signed_in_client(app, username)
+    assert client.post(f"/briefings/{briefing_id}/notifications/resend-failed").status_code == 403
+    with app.app_context():
+        assert db.session.get(OutboundMessage, failed_id).state is MessageState.FAILED  # type: ignore[union-attr]

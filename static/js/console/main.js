@@ -174,13 +174,20 @@ function render() {
 
 function renderOutbox() {
   const waiting = outbox.pending().length;
+  const unsaved = Object.keys(rollCall.drafts).length;
+  // Text typed but not saved yet (a reason, a substitute, an issue being written) is not in the outbox: "all sent"
+  // alone would read as if it were.
+  const drafting = unsaved > 0 || issues.hasText();
   const element = document.getElementById("outbox");
-  element.textContent = waiting ? format(labels.outbox_pending, { n: waiting }) : labels.outbox_empty;
-  element.classList.toggle("waiting", waiting > 0);
+  if (waiting) {
+    element.textContent = format(labels.outbox_pending, { n: waiting });
+  } else {
+    element.textContent = drafting ? labels.outbox_empty_unsaved : labels.outbox_empty;
+  }
+  element.classList.toggle("waiting", waiting > 0 || drafting);
   if (outbox.signedOut && waiting) {
     element.textContent += ` — ${labels.session_expired}`;
   }
-  const unsaved = Object.keys(rollCall.drafts).length;
   const drafts = document.getElementById("drafts");
   drafts.textContent = unsaved ? format(labels.rows_unsaved, { n: unsaved }) : "";
   drafts.hidden = !unsaved;
