@@ -15,6 +15,7 @@ from meeting_hub.extensions import db
 from meeting_hub.polls import services
 from meeting_hub.polls.models import Poll, PollKind, PollStatus
 from meeting_hub.scheduling import services as scheduling
+from tests import factories
 from tests.polls.conftest import PollSetting, answer, make_poll
 
 
@@ -32,27 +33,40 @@ def _draft(**overrides: Any) -> services.PollDraft:
     return services.PollDraft(values["question"], values["options"], PollKind.NAMED, values.get("multiple", False))
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"options": ["Một"]}, "Câu hỏi cần từ 2 đến 10 phương án trả lời."),
-        ({"options": [str(i) for i in range(11)]}, "Câu hỏi cần từ 2 đến 10 phương án trả lời."),
-        ({"options": ["Có", "  "]}, "Phương án trả lời không được để trống."),
-        ({"options": ["Có", " có "]}, "Các phương án trả lời không được trùng nhau."),
-        ({"question": "   "}, "Hãy nhập câu hỏi."),
-        ({"question": "x" * 501}, "Câu hỏi quá dài."),
-        ({"question": "Hai\ndòng"}, "Chỉ nhập trên một dòng."),
-        ({"options": ["Có", "Không\x00"]}, "Không được chứa ký tự điều khiển."),
-    ],
-)
-def test_a_poll_needs_a_question_and_two_to_ten_distinct_options(
-    app: Flask, setting: PollSetting, overrides: dict[str, Any], message: str
-) -> None:
+#: Drafts the service refuses, and the message each gets.
+BAD_DRAFTS: list[tuple[dict[str, Any], str]] = [
+    ({"options": ["Một"]}, "Câu hỏi cần từ 2 đến 10 phương án trả lời."),
+    ({"options": [str(i) for i in range(11)]}, "Câu hỏi cần từ 2 đến 10 phương án trả lời."),
+    ({"options": ["Có", "  "]}, "Phương án trả lời không được để trống."),
+    ({"options": ["Có", " có "]}, "Các phương án trả lời không được trùng nhau."),
+    ({"options": ["Có", "x" * 201]}, "Phương án trả lời quá dài."),
+    ({"question": "   "}, "Hãy nhập câu hỏi."),
+    ({"question": "x" * 501}, "Câu hỏi quá dài."),
+    ({"question": "Hai\ndòng"}, "Chỉ nhập trên một dòng."),
+    ({"options": ["Có", "Không\x00"]}, "Không được chứa ký tự điều khiển."),
+]
+
+
+def test_a_poll_needs_a_question_and_two_to_ten_distinct_options(app: Flask, setting: PollSetting) -> None:
     with app.app_context():
         briefing = scheduling.get_briefing(setting.briefing_id)
-        with pytest.raises(ValidationFailed) as caught:
-            services.create_poll(briefing, _draft(**overrides), accounts.find_user("organizer"))
-        assert caught.value.message == message
+        organizer = accounts.find_user("organizer")
+        for overrides, message in BAD_DRAFTS:
+            with pytest.raises(ValidationFailed) as caught:
+                services.create_poll(briefing, _draft(**overrides), organizer)
+            assert caught.value.message == message, overrides
+        poll = services.create_poll(briefing, _draft(question="  Chọn ngày?  ", options=[" A ", "B"]), organizer)
+        assert (poll.question, poll.options, poll.status) == ("Chọn ngày?", ["A", "B"], PollStatus.DRAFT)
+
+
+def test_no_poll_on_an_ended_briefing(app: Flask, setting: PollSetting) -> None:
+    with app.app_context():
+        organizer = accounts.find_user("organizer")
+        briefing = scheduling.get_briefing(setting.briefing_id)
+        factories.close_briefing(briefing, organizer)
+        db.session.commit()
+        with pytest.raises(Conflict):
+            services.create_poll(briefing, _draft(), organizer)
 
 
 def test_only_organizers_prepare_open_and_close(app: Flask, setting: PollSetting) -> None:
