@@ -232,6 +232,9 @@ def answer_poll(poll_id: int, answer: Answer, actor: User) -> WriteResult:
         previous = log.previous_result(actor.id, answer.client_op_id)
         if previous is None:
             raise TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
+        if previous.get("action") != "answered" or previous.get("poll_id") != poll_id:
+            # The id went with another operation (a check-in, an issue, an answer to another poll).
+            raise Conflict(_("Mã thao tác (client_op_id) này đã được dùng cho một thao tác khác."))
         return WriteResult(previous, replayed=True)
     poll = db.session.get(Poll, poll_id)
     if poll is None:

@@ -134,6 +134,11 @@ def test_a_replayed_client_op_id_returns_the_original_and_writes_nothing(app: Fl
         assert again.result == first.result
         results = services.poll_results(db.session.get(Poll, poll_id))
         assert [o["count"] for o in results["options"]] == [1, 0, 0]
+        other_poll = make_poll(setting.briefing_id, PollKind.NAMED)
+        error = refused(
+            other_poll, "op-sao-do", Conflict, person_id=setting.present_ids[0], choices=(0,), client_op_id="poll-op-01"
+        )
+        assert "đã được dùng cho một thao tác khác" in error.message
 
 
 def test_who_may_answer_for_whom(app: Flask, setting: PollSetting) -> None:
