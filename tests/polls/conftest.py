@@ -46,25 +46,31 @@ class PollSetting:
         return self.live.network.hoang_hoa_tham.id
 
 
+def take_roll_call(live: LiveBriefing) -> PollSetting:  # noqa: F811 - the name of the fixture imported above
+    """Add an absent person to Sao Đỏ and record everyone's attendance as the organizer; commit. Needs an app
+    context."""
+    cell = db.session.get(Person, live.network.sao_do_people[0].id).cell
+    absent = factories.make_person(cell, full_name="Phạm Văn Vắng")
+    organizer = accounts.find_user("organizer")
+    briefing = scheduling.get_briefing(live.briefing_id)
+    present = [person.id for person in live.network.sao_do_people]
+    hht = live.network.hht_people[0].id
+    statuses = [
+        (present[0], AttendanceStatus.PRESENT),
+        (present[1], AttendanceStatus.LATE),
+        (absent.id, AttendanceStatus.ABSENT),
+        (hht, AttendanceStatus.PRESENT),
+    ]
+    for person_id, status in statuses:
+        attendance.record_check_in(briefing, attendance.CheckIn(person_id, status, stamp()), organizer)
+    db.session.commit()
+    return PollSetting(live, present, absent.id, hht)
+
+
 @pytest.fixture
 def setting(app: Flask, live: LiveBriefing) -> PollSetting:  # noqa: F811 - the fixture above
     with app.app_context():
-        cell = db.session.get(Person, live.network.sao_do_people[0].id).cell
-        absent = factories.make_person(cell, full_name="Phạm Văn Vắng")
-        organizer = accounts.find_user("organizer")
-        briefing = scheduling.get_briefing(live.briefing_id)
-        present = [person.id for person in live.network.sao_do_people]
-        hht = live.network.hht_people[0].id
-        statuses = [
-            (present[0], AttendanceStatus.PRESENT),
-            (present[1], AttendanceStatus.LATE),
-            (absent.id, AttendanceStatus.ABSENT),
-            (hht, AttendanceStatus.PRESENT),
-        ]
-        for person_id, status in statuses:
-            attendance.record_check_in(briefing, attendance.CheckIn(person_id, status, stamp()), organizer)
-        db.session.commit()
-        return PollSetting(live, present, absent.id, hht)
+        return take_roll_call(live)
 
 
 def make_poll(
