@@ -100,6 +100,9 @@ def test_socket_answer_is_acked_and_reaches_a_watching_dashboard(app: Flask, set
     assert dashboard.emit("watch", {"briefing_id": setting.briefing_id}, namespace="/live", callback=True)["ok"]
     dashboard.get_received("/live")
     console = socket_client(app, username="op-sao-do")
+    assert console.emit("watch", {"briefing_id": setting.briefing_id}, namespace="/live", callback=True)["ok"]
+    elsewhere = socket_client(app, username="op-hoang-hoa-tham")
+    assert elsewhere.emit("watch", {"briefing_id": setting.briefing_id}, namespace="/live", callback=True)["ok"]
     op_id = stamp()
     ack = _emit_answer(console, poll_id, counts=[1, 1, 0], client_op_id=op_id)
     assert ack["ok"] is True and ack["replayed"] is False
@@ -109,10 +112,18 @@ def test_socket_answer_is_acked_and_reaches_a_watching_dashboard(app: Flask, set
     assert [(e["seq"], e["action"], e["endpoint_id"], e["tally"]["counts"]) for e in events] == [
         (ack["seq"], "answered", setting.sao_do_id, [1, 1, 0])
     ]
+    # The endpoint's console gets its own endpoint's tally; another endpoint's console does not.
+    assert [e["seq"] for e in received_events(console) if e["type"] == "poll"] == [ack["seq"]]
+    assert [e for e in received_events(elsewhere) if e["type"] == "poll"] == []
     too_many = _emit_answer(console, poll_id, counts=[3, 0, 0], client_op_id=stamp())
     assert too_many["ok"] is False and too_many["error"]["code"] == "conflict"
     invalid = _emit_answer(console, poll_id, counts="many", client_op_id=stamp())
     assert invalid["ok"] is False and invalid["error"]["code"] == "invalid"
+    # Closing concerns the whole briefing: every console gets it, with the final results.
+    client = app.test_client()
+    client.post(f"/api/v1/polls/{poll_id}/close", headers=_headers(app, "organizer"))
+    closed = [e for e in received_events(elsewhere) if e["type"] == "poll"]
+    assert [(e["action"], e["poll"]["results"]["answered"]) for e in closed] == [("closed", 2)]
 
 
 def test_socket_answer_respects_the_per_user_budget(app: Flask, setting: PollSetting) -> None:
