@@ -367,8 +367,11 @@ def _record_counts(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[d
     eligible = eligible_by_endpoint(poll.briefing_id, [endpoint_id]).get(endpoint_id, 0)
     if answered > eligible:
         raise Conflict(
-            _("Số người trả lời (%(answered)d) vượt số người có mặt hoặc đến muộn tại điểm cầu (%(eligible)d).")
-            % {"answered": answered, "eligible": eligible}
+            _(
+                "Số người trả lời (%(answered)d) vượt số người có mặt hoặc đến muộn tại điểm cầu (%(eligible)d).",
+                answered=answered,
+                eligible=eligible,
+            )
         )
     upsert = log.upsert_insert(_REPORTS)
     db.session.execute(
