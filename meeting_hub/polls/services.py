@@ -2,7 +2,8 @@
 
 Answers go through the briefing's event log like check-ins: a client_op_id is claimed first (a replay returns the
 original result), the briefing's next seq is taken (which queues this briefing's writers, so what is read after it is
-current), and one "poll" event is appended. Each answer is one transaction (no group commit yet: docs/polls.md).
+current), and one "poll" event is appended. The caller commits: one transaction per REST answer, a savepoint in the
+roll-call writer's batch for a socket answer (attendance/group_commit.py).
 
 Secret polls: nothing written here pairs a person with a choice. The person goes to PollParticipant, the choice to
 the endpoint's anonymous PollTally; the answer's result, its event and its stored replay carry the endpoint's tallies

@@ -9,14 +9,17 @@ import sqlalchemy as sa
 from flask import Flask
 
 from meeting_hub.accounts import services as accounts
+from meeting_hub.attendance import group_commit
+from meeting_hub.attendance.services import WriteResult
 from meeting_hub.errors import AccessDenied, Conflict, ServiceError, ValidationFailed
+from meeting_hub.event_log import log
 from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
 from meeting_hub.polls import services
 from meeting_hub.polls.models import Poll, PollKind, PollStatus
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
-from tests.polls.conftest import PollSetting, answer, make_poll
+from tests.polls.conftest import PollSetting, answer, make_poll, stamp
 
 
 def refused(poll_id: int, username: str, error: type[ServiceError], **fields: Any) -> ServiceError:
@@ -218,3 +221,27 @@ def test_operators_do_not_see_drafts(app: Flask, setting: PollSetting) -> None:
         assert len(services.briefing_polls(briefing, accounts.find_user("organizer"))) == 2
         with pytest.raises(ServiceError):
             services.get_poll(draft_id, operator)
+
+
+def test_a_refused_answer_in_a_batch_of_the_writer_undoes_only_itself(app: Flask, setting: PollSetting) -> None:
+    with app.app_context():
+        poll_id = make_poll(setting.briefing_id, PollKind.SECRET)
+        answer(poll_id, "op-sao-do", person_id=setting.present_ids[0], choices=(0,))
+        operator = accounts.find_user("op-sao-do")
+
+        def work(person_id: int) -> Any:
+            chosen = services.Answer(stamp(), (1,), person_id=person_id)
+            return lambda: services.answer_poll(poll_id, chosen, operator)
+
+        group = [
+            group_commit._Waiting(setting.briefing_id, "vi", work=work(setting.present_ids[0])),  # answered already
+            group_commit._Waiting(setting.briefing_id, "vi", work=work(setting.present_ids[1])),
+        ]
+        before = log.current_seq(setting.briefing_id)
+        outcomes = group_commit.CheckInWriter._record(scheduling.get_briefing(setting.briefing_id), group)
+        db.session.commit()
+        assert isinstance(outcomes[0], Conflict)
+        assert isinstance(outcomes[1], WriteResult) and outcomes[1].result["seq"] == before + 1
+        assert log.current_seq(setting.briefing_id) == before + 1  # the refused one's seq was given back
+        results = services.poll_results(db.session.get(Poll, poll_id))
+        assert [o["count"] for o in results["options"]] == [1, 1, 0] and results["answered"] == 2

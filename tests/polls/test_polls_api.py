@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from meeting_hub.attendance import group_commit
 from meeting_hub.polls.models import PollKind
 from tests.attendance.conftest import received_events, socket_client
 from tests.polls.conftest import PollSetting, make_poll, stamp, token_for
@@ -103,6 +104,9 @@ def test_socket_answer_is_acked_and_reaches_a_watching_dashboard(app: Flask, set
     assert console.emit("watch", {"briefing_id": setting.briefing_id}, namespace="/live", callback=True)["ok"]
     elsewhere = socket_client(app, username="op-hoang-hoa-tham")
     assert elsewhere.emit("watch", {"briefing_id": setting.briefing_id}, namespace="/live", callback=True)["ok"]
+    writer = group_commit.writer(app)
+    assert writer is not None
+    batches = writer.batches_written
     op_id = stamp()
     ack = _emit_answer(console, poll_id, counts=[1, 1, 0], client_op_id=op_id)
     assert ack["ok"] is True and ack["replayed"] is False
@@ -124,6 +128,9 @@ def test_socket_answer_is_acked_and_reaches_a_watching_dashboard(app: Flask, set
     client.post(f"/api/v1/polls/{poll_id}/close", headers=_headers(app, "organizer"))
     closed = [e for e in received_events(elsewhere) if e["type"] == "poll"]
     assert [(e["action"], e["poll"]["results"]["answered"]) for e in closed] == [("closed", 2)]
+    # The answers went through the roll-call's writer, and the refused ones left no gap in the seqs.
+    assert writer.batches_written == batches + 3  # the answer, its replay, the refused one: one batch each here
+    assert closed[0]["seq"] == ack["seq"] + 1
 
 
 def test_socket_answer_respects_the_per_user_budget(app: Flask, setting: PollSetting) -> None:
