@@ -9,6 +9,7 @@ from meeting_hub.jobs.models import JobRun
 from meeting_hub.network.models import Agency, Cell, Endpoint, Person
 from meeting_hub.notifications.announcements import BriefingAnnouncement
 from meeting_hub.notifications.models import OutboundMessage
+from meeting_hub.polls.models import Poll, PollBallot, PollEndpointReport, PollParticipant, PollTally
 from meeting_hub.reports.models import MaterialReceipt, MinutesVersion
 from meeting_hub.scheduling.models import (
     AgendaItem,
@@ -21,6 +22,11 @@ from meeting_hub.scheduling.models import (
 )
 
 __all__ = [
+    "Poll",
+    "PollBallot",
+    "PollEndpointReport",
+    "PollParticipant",
+    "PollTally",
     "AttendanceRecord",
     "BriefingAnnouncement",
     "BriefingEvent",

@@ -97,6 +97,10 @@ ACTION_LABELS: dict[str, LazyString] = {
     "issue.refused": _l("Thao tác với ý kiến bị từ chối"),
     "issue_category.create": _l("Thêm lĩnh vực ý kiến"),
     "issue_category.update": _l("Sửa lĩnh vực ý kiến"),
+    # Polls
+    "poll.create": _l("Tạo câu hỏi thăm dò ý kiến"),
+    "poll.open": _l("Mở thăm dò ý kiến"),
+    "poll.close": _l("Đóng thăm dò ý kiến"),
     # Reports
     "minutes.freeze": _l("Chốt biên bản"),
     "minutes.correct": _l("Đính chính biên bản"),
@@ -127,6 +131,7 @@ ACTION_GROUPS: dict[str, LazyString] = {
     "self_check_in": _l("Tự điểm danh"),
     "issue": _l("Ý kiến, kiến nghị"),
     "issue_category": _l("Lĩnh vực ý kiến"),
+    "poll": _l("Thăm dò ý kiến"),
     "minutes": _l("Biên bản"),
     "notification": _l("Tin nhắn"),
 }

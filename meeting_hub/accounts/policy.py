@@ -53,6 +53,10 @@ ISSUE_RESPONDERS = only(Role.RESPONDER)
 ISSUE_REVIEWERS = only(Role.LEADER, Role.ADMIN)
 #: Who reads the bulletins in the app: staff (reach per endpoint) and operators (their endpoint's link and receipt).
 BULLETIN_READERS = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER, Role.OPERATOR)
+#: Who sees polls and their results (operators: open and closed polls of their briefings, checked by the service).
+POLL_READERS = only(Role.ADMIN, Role.ORGANIZER, Role.LEADER, Role.OPERATOR)
+#: Who records poll answers: operators (their own endpoint), organizers (any endpoint).
+POLL_ANSWERERS = only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN)
 
 ROUTE_POLICY: dict[str, Rule] = {
     # Infrastructure
@@ -230,6 +234,12 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_reports.attendance_xlsx": ROSTER_READERS,
     "api_notifications.briefing_notifications": ORGANIZERS,
     "api_notifications.resend_message": ORGANIZERS,
+    "api_polls.briefing_polls": POLL_READERS,
+    "api_polls.create_poll": ORGANIZERS,
+    "api_polls.get_poll": POLL_READERS,
+    "api_polls.open_poll": ORGANIZERS,
+    "api_polls.close_poll": ORGANIZERS,
+    "api_polls.answer_poll": POLL_ANSWERERS,
     "api_bulletins.list_bulletins": BULLETIN_READERS,
     "api_bulletins.get_bulletin": BULLETIN_READERS,
 }

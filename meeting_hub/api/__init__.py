@@ -44,6 +44,7 @@ def register_api(app: Flask) -> None:
         follow_up,
         network,
         notifications,
+        polls,
         reports,
         scheduling,
     )
@@ -68,5 +69,6 @@ def register_api(app: Flask) -> None:
         reports.blueprint,
         notifications.blueprint,
         bulletins.blueprint,
+        polls.blueprint,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

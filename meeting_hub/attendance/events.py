@@ -127,8 +127,11 @@ def _over_budget(connection: Connection) -> dict[str, Any] | None:
     return _error("rate_limited", _("Bạn gửi quá nhanh. Vui lòng đợi một lát."))
 
 
-def _handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """Run one socket event: rate limit, identify, validate, act, commit; every failure becomes an error ack."""
+def handle(schema: ma.Schema, data: Any, action: Callable[[Caller, dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Run one socket event: rate limit, identify, validate, act, commit; every failure becomes an error ack.
+
+    Every /live handler goes through here, other domains' too (meeting_hub/polls/events.py): one place for the
+    budgets, the caller's grant, the language and the answers to refusals."""
     connection = connections.get(_request_sid())
     if connection is None:
         return _error("unauthorized", _("Kết nối chưa được xác thực."))
@@ -295,7 +298,7 @@ def catch_up(briefing: Briefing, last_seq: int | None, only_endpoint: int | None
 @observed(transport.WATCH)
 def on_watch(data: Any = None) -> dict[str, Any]:
     """Dashboards and consoles: start receiving a briefing's events; ack with what was missed."""
-    return _handle(payloads.WatchMessage(), data, _watch)
+    return handle(payloads.WatchMessage(), data, _watch)
 
 
 def _writer() -> group_commit.CheckInWriter | None:
@@ -318,7 +321,7 @@ def _check_in(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 @observed(transport.CHECK_IN)
 def on_check_in(data: Any = None) -> dict[str, Any]:
     """Operators (own endpoint, live briefing) and organizers: record one person's attendance, idempotently."""
-    return _handle(payloads.CheckInMessage(), data, _check_in)
+    return handle(payloads.CheckInMessage(), data, _check_in)
 
 
 def _link_status(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +334,7 @@ def _link_status(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 @observed(transport.LINK_STATUS)
 def on_link_status(data: Any = None) -> dict[str, Any]:
     """Operators: report their endpoint's link (connected, degraded, down)."""
-    return _handle(payloads.LinkStatusMessage(), data, _link_status)
+    return handle(payloads.LinkStatusMessage(), data, _link_status)
 
 
 def _heartbeat(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
@@ -347,4 +350,4 @@ def _heartbeat(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
 @observed(transport.HEARTBEAT)
 def on_heartbeat(data: Any = None) -> dict[str, Any]:
     """Operators' consoles, every few seconds: the endpoint is still there."""
-    return _handle(payloads.HeartbeatMessage(), data, _heartbeat)
+    return handle(payloads.HeartbeatMessage(), data, _heartbeat)

@@ -8,6 +8,9 @@ endpoints, a queue of connections held while waiting). Here the socket handlers 
 one writer, which takes everything that arrived while it was busy and writes it as one batch
 (services.record_check_ins: a fixed number of statements and one commit), then answers each handler. Under light load
 a batch holds one check-in and costs what it did before; under heavy load the serial section is paid per batch.
+
+Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py):
+each runs in a savepoint of the batch's transaction, so its refusal undoes only its own writes (its seq included).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +45,9 @@ IDLE_SECONDS = 5.0
 
 
 Outcome = services.WriteResult | dict[str, Any] | ServiceError
+#: A write another domain hands to the writer: run inside a batch's transaction, it returns its result or raises its
+#: refusal (a ServiceError); it must not commit.
+Work = Callable[[], services.WriteResult]
 
 
 @dataclass
@@ -51,6 +58,7 @@ class _Waiting:
     language: str
     check_in: services.CheckInRequest | None = None
     heartbeat: services.Recorder | None = None
+    work: Work | None = None
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None
 
@@ -97,6 +105,13 @@ class CheckInWriter:
         """Have a heartbeat noted with the next batch; return {"seq"} (of its presence event, or the current one)."""
         outcome = self._wait(_Waiting(briefing_id, language, heartbeat=recorder))
         assert isinstance(outcome, dict)
+        return outcome
+
+    def run(self, briefing_id: int, work: Work, language: str) -> services.WriteResult:
+        """Have another domain's write to the briefing's log done with the next batch; return its result or raise
+        its refusal. The caller must hold no open transaction (see submit)."""
+        outcome = self._wait(_Waiting(briefing_id, language, work=work))
+        assert isinstance(outcome, services.WriteResult)
         return outcome
 
     def _wait(self, waiting: _Waiting) -> Outcome:
@@ -198,10 +213,23 @@ class CheckInWriter:
                     noted = services.record_heartbeats(briefing, [recorder for _i, recorder in heartbeats])
                     for (index, _recorder), event in zip(heartbeats, noted, strict=True):
                         outcomes[index] = {"seq": event["seq"]} if isinstance(event, dict) else event
+                for index in indexes:
+                    work = group[index].work
+                    if work is not None:
+                        outcomes[index] = _run_in_savepoint(work)
         if None in outcomes:  # heartbeats that logged nothing answer with the seq the briefing is at
             current = {"seq": log.current_seq(briefing.id)}
             outcomes = [current if outcome is None else outcome for outcome in outcomes]
         return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _run_in_savepoint(work: Work) -> services.WriteResult | ServiceError:
+    """Run one write of a batch; its refusal rolls back what it wrote (its claim, its seq), and only that."""
+    try:
+        with db.session.begin_nested():
+            return work()
+    except ServiceError as error:
+        return error
 
 
 def init_app(app: Flask) -> None:

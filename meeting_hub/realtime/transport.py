@@ -23,6 +23,8 @@ NAMESPACE = "/live"
 EVENTS = "events"
 #: Client -> server event names.
 WATCH, CHECK_IN, LINK_STATUS, HEARTBEAT = "watch", "check_in", "link_status", "heartbeat"
+#: Client -> server: a poll answer (meeting_hub/polls/events.py).
+ANSWER = "answer"
 
 
 def dashboard_room(briefing_id: int) -> str:

@@ -25,6 +25,7 @@ from meeting_hub.accounts.contact_details import ContactDetails
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.models import IssueCategory
 from meeting_hub.network.models import Cell, Endpoint, Person
+from meeting_hub.polls.models import Poll, PollKind
 from meeting_hub.scheduling.models import Briefing
 
 
@@ -74,6 +75,14 @@ class DemoFacts:
         with self.app.app_context():
             briefing = db.session.get(Briefing, briefing_id)
             return {endpoint.id for endpoint in briefing.endpoints} if briefing is not None else set()
+
+    def poll(self, poll_id: int) -> Poll | None:
+        """Return a poll made during the run (detached), or None."""
+        with self.app.app_context():
+            poll = db.session.get(Poll, poll_id)
+            if poll is not None:
+                db.session.expunge(poll)
+            return poll
 
 
 #: Addresses put in place of none when a generated PATCH /me would leave a chosen channel without one.
@@ -139,6 +148,31 @@ def follow_the_documented_rules(case: Any, facts: DemoFacts) -> None:
             body["cell_id"] = None
         if body.get("category") not in facts.categories:
             body["category"] = min(facts.categories)
+    elif operation == "POST /briefings/{briefing_id}/polls":
+        if not str(body.get("question", "")).strip():
+            body["question"] = "Đồng chí có đồng ý với kế hoạch?"
+        options = body.get("options")
+        if isinstance(options, list):
+            distinct = {str(option).strip().casefold() for option in options}
+            if "" in distinct or len(distinct) < len(options):
+                body["options"] = [f"Phương án {number}" for number in range(1, len(options) + 1)]
+    elif operation == "POST /polls/{poll_id}/answers":
+        _answer_the_poll(body, facts.poll(path.get("poll_id", 0)), facts)
+
+
+def _answer_the_poll(body: dict[str, Any], poll: Poll | None, facts: DemoFacts) -> None:
+    """Fit a generated answer to the poll's kind and options (see PollAnswerBody); the rest stays as generated."""
+    if poll is None:
+        return
+    if poll.kind == PollKind.ENDPOINT:
+        body.update(person_id=None, choices=[], counts=[0] * len(poll.options))
+        if body.get("endpoint_id") is None:
+            body["endpoint_id"] = min(facts.active_endpoints)
+        return
+    choices = sorted({choice for choice in body.get("choices", []) if choice < len(poll.options)}) or [0]
+    body.update(counts=None, endpoint_id=None, choices=choices if poll.multiple else choices[:1])
+    if body.get("person_id") is None:
+        body["person_id"] = min(facts.person_endpoint)
 
 
 def test_openapi_document_is_valid_and_lists_the_contract(client: Any) -> None:
