@@ -125,6 +125,18 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
+def postgres_app(tmp_path: Path, postgres_url: str) -> Iterator[Flask]:
+    """An app on a fresh PostgreSQL database with every table created."""
+    application = create_app(base_config(tmp_path, postgres_url))
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A browser-like test client."""
     return app.test_client()

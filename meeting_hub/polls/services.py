@@ -184,10 +184,15 @@ def open_poll(poll: Poll, actor: User) -> dict[str, Any]:
     poll.status = PollStatus.OPEN
     poll.opened_at = utcnow()
     audit.record("poll.open", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
+    return _status_event(poll, seq, "opened")
+
+
+def _status_event(poll: Poll, seq: int, action: str) -> dict[str, Any]:
+    """Log and return the event telling that a poll opened or closed, with its results then."""
     data = {
         "briefing_id": poll.briefing_id,
         "poll_id": poll.id,
-        "action": "opened",
+        "action": action,
         "poll": poll_dict(poll, with_results=True),
     }
     return log.append_events(poll.briefing_id, [(seq, EVENT_TYPE, data)])[0]
@@ -202,13 +207,7 @@ def close_poll(poll: Poll, actor: User) -> dict[str, Any]:
     poll.status = PollStatus.CLOSED
     poll.closed_at = utcnow()
     audit.record("poll.close", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
-    data = {
-        "briefing_id": poll.briefing_id,
-        "poll_id": poll.id,
-        "action": "closed",
-        "poll": poll_dict(poll, with_results=True),
-    }
-    return log.append_events(poll.briefing_id, [(seq, EVENT_TYPE, data)])[0]
+    return _status_event(poll, seq, "closed")
 
 
 # Answers

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 
-from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.errors import Conflict
 from meeting_hub.extensions import db
@@ -16,19 +12,7 @@ from meeting_hub.polls import services
 from meeting_hub.polls.models import Poll, PollKind
 from tests import factories
 from tests.attendance.conftest import make_live_briefing_with_pha_lai
-from tests.conftest import base_config
 from tests.polls.conftest import answer, make_poll, take_roll_call
-
-
-@pytest.fixture
-def postgres_app(tmp_path: Path, postgres_url: str) -> Iterator[Flask]:
-    app = create_app(base_config(tmp_path, postgres_url))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.postgres

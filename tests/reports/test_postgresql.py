@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 
-from meeting_hub import create_app
 from meeting_hub.clock import local_today
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.search import IssueFilters
 from meeting_hub.reports import exports, minutes, statistics
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
-from tests.conftest import base_config
 from tests.reports.conftest import hold_briefing
-
-
-@pytest.fixture
-def postgres_app(tmp_path: Path, postgres_url: str) -> Iterator[Flask]:
-    app = create_app(base_config(tmp_path, postgres_url))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.postgres
