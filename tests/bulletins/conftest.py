@@ -19,7 +19,8 @@ MONTH = date(2026, 11, 1)
 
 @functools.cache
 def bulletin_pdf(title: str = "Thông tin tuyên giáo tháng 11/2026", pages: int = 2) -> bytes:
-    """Return a small valid bulletin PDF (drawn with fpdf2, as the demo does; drawn once per title)."""
+    """Return a small valid bulletin PDF (drawn with fpdf2, as the demo does; drawn once per title). Call it inside an
+    app context: the fonts' folder is an app setting (with several test workers, any test may be the first caller)."""
     return sample_bulletin_pdf(title, "11/2026", "Ban Tuyên giáo Thành ủy Chí Linh", pages=pages)
 
 

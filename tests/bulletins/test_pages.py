@@ -89,6 +89,8 @@ def test_an_operator_may_not_fetch_another_endpoints_qr(
 def test_the_organizer_creates_edits_and_publishes_from_the_form(
     app: Flask, client: FlaskClient, auth: AuthActions, network: factories.SmallNetwork
 ) -> None:
+    with app.app_context():  # the sample PDF reads the font folder from the app's settings
+        content = bulletin_pdf()
     auth.sign_in("organizer")
     page = client.get("/bulletins/new")
     assert page.status_code == 200 and "Tệp PDF" in page.text
@@ -106,7 +108,7 @@ def test_the_organizer_creates_edits_and_publishes_from_the_form(
             "month": "12/2026",
             "title": "Thông tin tuyên giáo tháng 12/2026",
             "briefing_id": "",
-            "file": (io.BytesIO(bulletin_pdf()), "ban-tin.pdf"),
+            "file": (io.BytesIO(content), "ban-tin.pdf"),
         },
         content_type="multipart/form-data",
     )
