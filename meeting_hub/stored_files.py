@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -41,6 +42,14 @@ class StoredPdf:
     stored_name: str
     size: int
     sha256: str
+
+
+def instance_folder(name: str) -> Path:
+    """Return a folder of the app's instance folder (outside static/: files are served only through checked routes),
+    creating it."""
+    folder = Path(current_app.instance_path) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def format_size(size_bytes: int) -> str:

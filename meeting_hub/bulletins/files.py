@@ -38,9 +38,7 @@ class StoredBulletin:
 
 def bulletins_folder() -> Path:
     """Return the folder holding the bulletins' PDFs and covers (outside static/), creating it."""
-    folder = Path(current_app.instance_path) / BULLETINS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return stored_files.instance_folder(BULLETINS_FOLDER)
 
 
 def max_bulletin_bytes() -> int:

@@ -37,9 +37,7 @@ class StoredFile:
 
 def answers_folder() -> Path:
     """Return the folder of answer PDFs (instance folder's answers/), creating it."""
-    folder = Path(current_app.instance_path) / ANSWERS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return stored_files.instance_folder(ANSWERS_FOLDER)
 
 
 def max_answer_bytes() -> int:

@@ -331,9 +331,7 @@ def render_draft(briefing: Briefing) -> bytes:
 
 def minutes_folder() -> Path:
     """Return the folder of the frozen minutes (instance folder's minutes/, outside static/), creating it."""
-    folder = Path(current_app.instance_path) / MINUTES_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return stored_files.instance_folder(MINUTES_FOLDER)
 
 
 def list_versions(briefing: Briefing) -> list[MinutesVersion]:

@@ -32,9 +32,7 @@ MAX_TITLE_LENGTH = 300
 
 def materials_folder() -> Path:
     """Return the folder holding the stored PDFs (instance folder's materials/, outside static/), creating it."""
-    folder = Path(current_app.instance_path) / MATERIALS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return stored_files.instance_folder(MATERIALS_FOLDER)
 
 
 def max_material_bytes() -> int:
