@@ -295,10 +295,17 @@ def test_the_console_follows_the_briefing_closing_and_reopening_where_the_operat
     # The server's events reach the page through this route; the test adds the briefing's status events, so the
     # briefing shared by the other tests stays open.
     sockets: list[WebSocketRoute] = []
+    upgraded: list[bool] = []
 
     def route(socket: WebSocketRoute) -> None:
         server = socket.connect_to_server()
-        socket.on_message(lambda message: server.send(message))
+
+        def to_server(message: str | bytes) -> None:
+            if message == "5":
+                upgraded.append(True)
+            server.send(message)
+
+        socket.on_message(to_server)
         server.on_message(lambda message: socket.send(message))
         sockets.append(socket)
 
@@ -306,7 +313,9 @@ def test_the_console_follows_the_briefing_closing_and_reopening_where_the_operat
     sign_in(console, base_url, "op-sao-do")
     console.goto(f"{base_url}/briefings/{briefing_id}/console")
     expect(console.locator("#connection")).to_have_text("Đã kết nối")
-    _poll_until(console, lambda: bool(sockets))
+    # The client talks over long-polling until it has upgraded to the websocket; a message injected while the upgrade
+    # is being probed aborts the upgrade and is lost (this made the test fail now and then).
+    _poll_until(console, lambda: bool(upgraded))
 
     # The operator is halfway down the roll-call, on a phone.
     console.locator("li.person").nth(12).scroll_into_view_if_needed()
