@@ -31,7 +31,7 @@ class OptionResultSchema(ma.Schema):
     index = ma.fields.Integer(required=True)
     text = ma.fields.String(required=True)
     count = ma.fields.Integer(required=True)
-    other = ma.fields.Boolean(required=True, metadata={"description": "The \"other\" option (allow_other)"})
+    other = ma.fields.Boolean(required=True, metadata={"description": 'The "other" option (allow_other)'})
 
 
 class OtherTextSchema(ma.Schema):

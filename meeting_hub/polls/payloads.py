@@ -40,14 +40,14 @@ class PollBody(InputSchema):
 
 
 class PollAnswerBody(InputSchema):
-    """An answer. For a named or secret poll: `person_id` (recorded present or late at the briefing; an operator's
-    own endpoint) and `choices`, distinct option indexes below the number of options, one unless the poll is
-    multiple; no `counts`; `endpoint_id`, if given, is the person's. With "other" allowed, its index is the number of
-    options and `other_text` may say what (only with that choice). For an endpoint poll: `counts`, one per option
-    ("other" included), an optional `other_text` when "other" counts someone, and `endpoint_id` (an operator may leave it out: their own); no `person_id`, no `choices`. Breaking these is
-    422. 409 when the poll is not open, the briefing not live, the person not present or late, a secret poll already
-    answered by the person, or the counts above the people present or late at the endpoint (their sum for a single
-    choice, each for a multiple one)."""
+    """An answer. For a named or secret poll: `person_id` (recorded present or late at the briefing; an operator's own
+    endpoint) and `choices`, distinct option indexes below the number of options, one unless the poll is multiple; no
+    `counts`; `endpoint_id`, if given, is the person's. With "other" allowed, its index is the number of options and
+    `other_text` may say what (only with that choice). For an endpoint poll: `counts`, one per option ("other"
+    included), an optional `other_text` when "other" counts someone, and `endpoint_id` (an operator may leave it out:
+    their own); no `person_id`, no `choices`. Breaking these is 422. 409 when the poll is not open, the briefing not
+    live, the person not present or late, a secret poll already answered by the person, or the counts above the people
+    present or late at the endpoint (their sum for a single choice, each for a multiple one)."""
 
     person_id = id_field(load_default=None, allow_none=True)
     endpoint_id = id_field(load_default=None, allow_none=True)

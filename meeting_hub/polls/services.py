@@ -258,12 +258,12 @@ def answer_poll(poll_id: int, answer: Answer, actor: User) -> WriteResult:
     return WriteResult(result, replayed=False)
 
 
-def answer_poll_self(poll_id: int, briefing: Briefing, endpoint_id: int, person_id: int, choices: list[int],
-                     other_text: str | None) -> dict[str, Any]:
+def answer_poll_self(
+    poll: Poll, briefing: Briefing, endpoint_id: int, person_id: int, choices: list[int], other_text: str | None
+) -> dict[str, Any]:
     """Record a cell secretary's own answer (the QR page confirmed who they are); return the result. The caller
     commits. Refused when the poll does not allow self-answers, is an endpoint poll, or the operator answered."""
-    poll = db.session.get(Poll, poll_id)
-    if poll is None or poll.briefing_id != briefing.id or poll.status == PollStatus.DRAFT:
+    if poll.briefing_id != briefing.id or poll.status == PollStatus.DRAFT:
         raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
     if not poll.allow_self_answer or poll.kind == PollKind.ENDPOINT:
         raise Conflict(_("Câu hỏi này không cho tự trả lời. Vui lòng trả lời với cán bộ điểm cầu."))
@@ -331,9 +331,7 @@ def _require_endpoint_of(actor: User | None, endpoint_id: int) -> None:
         raise AccessDenied(_("Bạn chỉ được ghi câu trả lời cho điểm cầu của mình."))
 
 
-def _record_choices(
-    poll: Poll, answer: Answer, actor: User | None, seq: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _record_choices(poll: Poll, answer: Answer, actor: User | None, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Record a person's answer to a named or secret poll (actor None: their own); return the result and event."""
     choices = _check_choices(poll, answer)
     other_text = _clean_other_text(poll, answer, chose_other=len(poll.options) in choices)
@@ -346,6 +344,8 @@ def _record_choices(
         )
     )
     if record is None or record.status not in _ELIGIBLE:
+        if actor is None:
+            raise Conflict(_("Đồng chí chưa được điểm danh có mặt: hãy tự điểm danh trước, hoặc báo cán bộ điểm cầu."))
         raise Conflict(_("Người này chưa được điểm danh có mặt hoặc đến muộn: chưa thể trả lời."))
     endpoint_id = record.endpoint_id
     _require_endpoint_of(actor, endpoint_id)
@@ -359,9 +359,7 @@ def _record_choices(
         tally = _endpoint_tally(poll, endpoint_id)
         return {"seq": seq, **base, "tally": tally}, {**base, "tally": tally}
     if source == AnswerSource.SELF and _ballot_source(poll, answer.person_id) == AnswerSource.OPERATOR:
-        raise Conflict(
-            _("Cán bộ điểm cầu đã ghi câu trả lời của đồng chí. Nếu cần sửa, vui lòng báo cán bộ điểm cầu.")
-        )
+        raise Conflict(_("Cán bộ điểm cầu đã ghi câu trả lời của đồng chí. Nếu cần sửa, vui lòng báo cán bộ điểm cầu."))
     upsert = log.upsert_insert(_BALLOTS)
     db.session.execute(
         upsert.values(

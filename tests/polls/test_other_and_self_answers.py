@@ -19,7 +19,9 @@ OTHER = 3  # after the three options of make_poll
 
 def _self_answer(setting: PollSetting, poll_id: int, person_id: int, choices: list[int], other: str | None = None):
     briefing = scheduling.get_briefing(setting.briefing_id)
-    result = services.answer_poll_self(poll_id, briefing, setting.sao_do_id, person_id, choices, other)
+    result = services.answer_poll_self(
+        db.session.get(Poll, poll_id), briefing, setting.sao_do_id, person_id, choices, other
+    )
     db.session.commit()
     return result
 
