@@ -3,7 +3,7 @@ the organizer's switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -87,6 +87,9 @@ def check_in_page(token: str) -> ResponseReturnValue:
     ), status
 
 
+_LAST_PERSON_KEY = "self_answer_person_id"
+
+
 @blueprint.route("/checkin/<token>/polls", methods=["GET", "POST"])
 def self_answer_page(token: str) -> ResponseReturnValue:
     """Let a secretary answer the open polls the organizer opened to self-answers, confirmed as in self check-in."""
@@ -120,6 +123,8 @@ def self_answer_page(token: str) -> ResponseReturnValue:
                     choices="; ".join(texts[index] for index in outcome.choices),
                 )
             flash(message, "success")
+            # The next poll's form picks the same name (the digits are asked again).
+            session[_LAST_PERSON_KEY] = outcome.person.id
             # Back to the page by GET, so that reloading it does not send the answer again.
             return redirect(url_for("self_check_in.self_answer_page", token=token))
     polls = self_answers.open_for_self_answers(target.briefing)
@@ -131,6 +136,7 @@ def self_answer_page(token: str) -> ResponseReturnValue:
         option_texts=option_texts,
         error=error,
         failed_poll_id=failed_poll_id,
+        last_person_id=session.get(_LAST_PERSON_KEY),
     ), status
 
 
