@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from meeting_hub.accounts import audit
@@ -16,6 +17,7 @@ from meeting_hub.jobs.models import JobRun
 from meeting_hub.jobs.queue import enqueue_after_commit
 from meeting_hub.network.models import Cell, Person
 from meeting_hub.notifications.briefing_notices import addressees
+from meeting_hub.notifications.channels import configured_channels
 from meeting_hub.notifications.contacts import message_phone
 from meeting_hub.notifications.models import Channel, MessageState, OutboundMessage
 from meeting_hub.notifications.outbox import SEND_JOB
@@ -143,6 +145,8 @@ def resend_message(message: OutboundMessage, actor: User) -> OutboundMessage:
     """
     if message.state not in RESENDABLE:
         raise Conflict(_("Chỉ gửi lại được tin nhắn gửi lỗi hoặc chưa gửi được."))
+    if message.channel not in configured_channels(current_app.config):
+        raise Conflict(_("Kênh này chưa được cấu hình trên máy chủ: gửi lại sẽ lại lỗi. Hãy báo quản trị hệ thống."))
     address = _current_address(message)
     if address is None:
         reason = unreachable_reason(message)
@@ -180,6 +184,8 @@ class BulkResend:
     in_doubt: int
     #: Their recipient still has no address on the channel.
     no_address: int
+    #: Their channel's provider is not set up on the server.
+    not_configured: int = 0
 
 
 def bulk_resend_plan(briefing: Briefing) -> BulkResend:
@@ -190,16 +196,19 @@ def bulk_resend_plan(briefing: Briefing) -> BulkResend:
         .order_by(OutboundMessage.id)
     )
     ready: list[tuple[OutboundMessage, str]] = []
-    in_doubt = no_address = 0
+    in_doubt = no_address = not_configured = 0
+    configured = configured_channels(current_app.config)
     for message in messages:
         address = _current_address(message)
-        if is_in_doubt(message):
+        if message.channel not in configured:
+            not_configured += 1
+        elif is_in_doubt(message):
             in_doubt += 1
         elif address is None:
             no_address += 1
         else:
             ready.append((message, address))
-    return BulkResend(ready, in_doubt, no_address)
+    return BulkResend(ready, in_doubt, no_address, not_configured)
 
 
 def resend_all_failed(briefing: Briefing, actor: User) -> BulkResend:

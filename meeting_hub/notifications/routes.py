@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,7 @@ from meeting_hub.accounts.access import acting_user
 from meeting_hub.errors import ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.notifications import delivery_report
+from meeting_hub.notifications.channels import configured_channels
 from meeting_hub.notifications.models import Channel, MessageState
 from meeting_hub.scheduling.services import get_briefing
 from meeting_hub.web import show_refusal
@@ -53,6 +54,7 @@ def briefing_notifications(briefing_id: int) -> ResponseReturnValue:
         state_badges=STATE_BADGES,
         kind_labels=KIND_LABELS,
         resendable=delivery_report.RESENDABLE,
+        configured=configured_channels(current_app.config),
         bulk=delivery_report.bulk_resend_plan(briefing),
         unreachable_reason=delivery_report.unreachable_reason,
     )

@@ -21,7 +21,14 @@ from tests import factories
 from tests.attendance.conftest import signed_in_client
 from tests.notifications.conftest import briefing_ahead, give_contacts, outbox
 
-pytestmark = pytest.mark.usefixtures("sending_held")
+pytestmark = pytest.mark.usefixtures("sending_held", "providers_set_up")
+
+
+@pytest.fixture
+def providers_set_up(app: Flask) -> None:
+    """E-mail and SMS providers as a server would have them (sending is held: nothing is sent to them)."""
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:2525"
+    app.config["SMS_GATEWAY_URL"] = "http://127.0.0.1:9/sms"
 
 
 def _reminded_briefing(network: factories.SmallNetwork) -> tuple[int, int, int]:
@@ -188,3 +195,17 @@ def test_only_organizers_resend_all(app: Flask, network: factories.SmallNetwork,
     assert client.post(f"/briefings/{briefing_id}/notifications/resend-failed").status_code == 403
     with app.app_context():
         assert db.session.get(OutboundMessage, failed_id).state is MessageState.FAILED  # type: ignore[union-attr]
+
+
+def test_a_channel_not_set_up_on_the_server_is_not_offered_again(app: Flask, network: factories.SmallNetwork) -> None:
+    with app.app_context():
+        briefing_id, failed_id, _unreachable = _reminded_briefing(network)
+    app.config["SMTP_URL"] = ""  # the failed message is an e-mail
+    client = signed_in_client(app, "organizer")
+    text = client.get(f"/briefings/{briefing_id}/notifications").get_data(as_text=True)
+    assert "Gửi lại được khi kênh E-mail đã được cấu hình trên máy chủ." in text
+    assert "1 tin chưa gửi lại được vì kênh của chúng chưa được cấu hình" in text
+    refused = client.post(f"/api/v1/briefings/{briefing_id}/notifications/{failed_id}/resend")
+    assert refused.status_code == 409 and "chưa được cấu hình" in refused.json["error"]["message"]
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:2525"
+    assert client.post(f"/api/v1/briefings/{briefing_id}/notifications/{failed_id}/resend").status_code == 202

@@ -17,7 +17,15 @@ from meeting_hub.notifications.channels.sms import SmsGatewayChannel
 from meeting_hub.notifications.channels.zalo import ZaloZnsChannel
 from meeting_hub.notifications.models import Channel
 
-__all__ = ["Delivery", "MessageChannel", "Outgoing", "SendFailure", "channel_for", "not_configured_reason"]
+__all__ = [
+    "Delivery",
+    "MessageChannel",
+    "Outgoing",
+    "SendFailure",
+    "channel_for",
+    "configured_channels",
+    "not_configured_reason",
+]
 
 #: The setting that turns each channel on.
 PROVIDER_SETTING = {
@@ -61,6 +69,11 @@ def channel_for(channel: Channel, config: Mapping[str, Any]) -> MessageChannel |
         timeout=float(config["NOTIFY_HTTP_TIMEOUT_SECONDS"]),
         dedupes=bool(config["ZALO_ZNS_DEDUPES"]),
     )
+
+
+def configured_channels(config: Mapping[str, Any]) -> frozenset[Channel]:
+    """Return the channels whose provider is set up (a message on another one cannot be sent, nor sent again)."""
+    return frozenset(channel for channel in Channel if channel_for(channel, config) is not None)
 
 
 def not_configured_reason(channel: Channel) -> str:
