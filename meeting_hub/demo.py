@@ -20,7 +20,7 @@ from meeting_hub.bulletins import links as bulletin_links
 from meeting_hub.bulletins import services as bulletins
 from meeting_hub.bulletins.models import Bulletin
 from meeting_hub.bulletins.sample import sample_bulletin_pdf
-from meeting_hub.clock import local_today
+from meeting_hub.clock import local_datetime, local_today
 from meeting_hub.database import utcnow
 from meeting_hub.event_log.models import BriefingEvent
 from meeting_hub.extensions import db
@@ -370,6 +370,9 @@ def _load_bulletin() -> list[str]:
         month, title, bulletins.BulletinUpload("thong-tin-tuyen-giao.pdf", content), organizer, past.id
     )
     bulletins.publish(bulletin, organizer)
+    # Published before the earliest demo open (opens are counted per day, from today back).
+    first_day = local_today() - timedelta(days=max(len(opens) for opens in DEMO_BULLETIN_OPENS.values()))
+    bulletin.published_at = local_datetime(first_day, time(9))
     for code, opens in DEMO_BULLETIN_OPENS.items():
         operator = db.session.scalars(sa.select(User).where(User.username == f"op-{code}")).one()
         bulletins.confirm_receipt(bulletin, operator)

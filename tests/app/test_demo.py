@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from meeting_hub.accounts.models import User
+from meeting_hub.bulletins.models import Bulletin, BulletinOpen
+from meeting_hub.clock import local_zone
 from meeting_hub.demo import ENDPOINTS
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person, PersonRole
@@ -30,6 +32,11 @@ def test_demo_loads_the_19_endpoints_cells_secretaries_and_accounts(app: Flask) 
         usernames = set(db.session.scalars(sa.select(User.username)))
         assert {"admin", "organizer", "leader", "responder", "op-sao-do", "op-hoang-hoa-tham"} <= usernames
         assert len(usernames) == 4 + 19
+        # The demo bulletin's opens all come after its publication.
+        bulletin = db.session.scalars(sa.select(Bulletin)).one()
+        assert bulletin.published_at is not None
+        first_open = db.session.scalar(sa.select(sa.func.min(BulletinOpen.day)))
+        assert first_open is not None and bulletin.published_at.astimezone(local_zone()).date() <= first_open
 
 
 def test_demo_twice_adds_nothing(app: Flask) -> None:
