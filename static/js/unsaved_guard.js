@@ -109,6 +109,10 @@
     }
   }
 
+  function sameValues(shown, kept) {
+    return Object.keys(kept).every((name) => !(name in shown) || shown[name] === kept[name]);
+  }
+
   function hasText(values) {
     return Object.values(values).some((value) => typeof value === "string" && value.trim());
   }
@@ -147,7 +151,7 @@
       .replace("{date}", `${parts.day}/${parts.month}/${parts.year}`);
     const discard = document.createElement("button");
     discard.type = "button";
-    discard.className = "btn btn-sm btn-outline-secondary";
+    discard.className = "btn btn-sm btn-outline-dark"; // readable on the warning's yellow
     discard.textContent = texts.discard || "";
     discard.addEventListener("click", () => {
       if (!window.confirm(texts.discardConfirm || "")) {
@@ -177,12 +181,15 @@
     guarded.set(form, false);
     const draft = read(key);
     if (draft && hasText(draft.values || {})) {
-      if (untouched(form)) {
+      if (sameValues(valuesOf(form), draft.values)) {
+        // The server showed the form again with what was posted (a refusal, whose message says why): the text is
+        // on screen already and still not saved, so leaving still warns, without a "restored" notice.
+        guarded.set(form, true);
+      } else if (untouched(form)) {
         fill(form, draft.values);
         guarded.set(form, true);
         notice(form, draft, key);
       }
-      // Otherwise the server showed the form again with what was posted (a refusal): that text is the latest.
     }
     const keep = () => {
       const values = valuesOf(form);

@@ -47,7 +47,10 @@ def test_the_contact_form_keeps_typed_text_refuses_beside_the_field_and_saves(ph
         re.compile("Địa chỉ e-mail không hợp lệ")
     )
     expect(page.get_by_label("Số điện thoại di động")).to_have_value("0983 456 789")
+    # The refusal says why; no "restored" notice for text the page shows anyway, and leaving still asks first.
+    expect(page.get_by_text("Đã khôi phục nội dung bạn nhập dở")).to_have_count(0)
     screenshot(page, "profile-contacts-refused-360")
+    assert run_axe(page, "/profile refused") == []
 
     page.get_by_label("Địa chỉ e-mail").fill("phongtnmt@example.vn")
     page.get_by_role("button", name="Lưu thông tin liên hệ").click()
