@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
@@ -27,6 +29,14 @@ class PollBody(InputSchema):
     )
     multiple = ma.fields.Boolean(load_default=False)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in PollKind]))
+
+
+class PollChanges(PollBody):
+    """Changes to a draft poll: any of a new poll's fields, each with the same rules; those left out keep their value.
+    Only a draft is changed (409 otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class PollAnswerBody(InputSchema):

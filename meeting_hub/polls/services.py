@@ -126,11 +126,16 @@ def _clean_draft(draft: PollDraft) -> tuple[str, list[str]]:
     return question, options
 
 
+def accepts_new_polls(briefing: Briefing) -> bool:
+    """Tell whether polls may still be prepared for the briefing (it is scheduled or live)."""
+    return briefing.status in (BriefingStatus.SCHEDULED, BriefingStatus.LIVE)
+
+
 def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
     """Prepare a poll (a draft) for a briefing that is scheduled or live. The caller commits."""
     _require_manager(actor)
     question, options = _clean_draft(draft)
-    if briefing.status not in (BriefingStatus.SCHEDULED, BriefingStatus.LIVE):
+    if not accepts_new_polls(briefing):
         raise Conflict(_("Buổi giao ban đã kết thúc hoặc đã hủy: không thể thêm câu hỏi thăm dò."))
     poll = Poll(
         briefing_id=briefing.id,
@@ -172,15 +177,33 @@ def _current_status(poll: Poll) -> PollStatus:
     return status
 
 
+def _lock_draft(poll: Poll, refusal: str) -> None:
+    """Read the poll again under a row lock and refuse unless it is still a draft.
+
+    Editing, deleting and opening a draft all lock its row first (SQLite: the write lock BEGIN IMMEDIATE took), so
+    an edit racing an opening either lands before it (the poll opens with the edited text) or finds it open (409).
+    """
+    db.session.refresh(poll, with_for_update=True)
+    if poll.status != PollStatus.DRAFT:
+        raise Conflict(refusal)
+
+
+def opening_refusal(briefing: Briefing) -> str | None:
+    """Return why a draft poll of this briefing cannot be opened now (its briefing is not live), or None."""
+    if briefing.status == BriefingStatus.LIVE:
+        return None
+    if briefing.status == BriefingStatus.SCHEDULED:
+        return str(_("Buổi giao ban chưa bắt đầu: chỉ mở được thăm dò khi buổi giao ban đang diễn ra."))
+    return str(_("Buổi giao ban đã kết thúc hoặc đã hủy: không mở được thăm dò ý kiến nữa."))
+
+
 def open_poll(poll: Poll, actor: User) -> dict[str, Any]:
     """Open a draft poll of a live briefing for answers; log and return the "opened" event. The caller commits."""
     _require_manager(actor)
     seq = log.take_seqs(poll.briefing_id, 1)
-    if _current_status(poll) != PollStatus.DRAFT:
-        raise Conflict(_("Chỉ mở được câu hỏi thăm dò còn ở dạng nháp."))
-    briefing = get_briefing(poll.briefing_id)
-    if briefing.status != BriefingStatus.LIVE:
-        raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: chưa thể mở thăm dò ý kiến."))
+    _lock_draft(poll, _("Chỉ mở được câu hỏi thăm dò còn ở dạng nháp."))
+    if refusal := opening_refusal(get_briefing(poll.briefing_id)):
+        raise Conflict(refusal)
     poll.status = PollStatus.OPEN
     poll.opened_at = utcnow()
     audit.record("poll.open", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
@@ -208,6 +231,35 @@ def close_poll(poll: Poll, actor: User) -> dict[str, Any]:
     poll.closed_at = utcnow()
     audit.record("poll.close", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
     return _status_event(poll, seq, "closed")
+
+
+def draft_of(poll: Poll) -> PollDraft:
+    """Return a poll's text and settings as a draft, for an edit that changes some of them."""
+    return PollDraft(poll.question, list(poll.options), poll.kind, poll.multiple)
+
+
+def update_poll(poll: Poll, draft: PollDraft, actor: User) -> Poll:
+    """Rewrite a draft poll (question, options, choice and ballot kind) with create_poll's rules. The caller commits."""
+    _require_manager(actor)
+    question, options = _clean_draft(draft)
+    _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không sửa được nữa."))
+    poll.question = question
+    poll.options = options
+    poll.multiple = draft.multiple
+    poll.kind = draft.kind
+    audit.record("poll.update", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=question)
+    return poll
+
+
+def delete_poll(poll: Poll, actor: User) -> None:
+    """Delete a draft poll (an opened one is part of the briefing's record and stays). The caller commits."""
+    _require_manager(actor)
+    _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không xóa được."))
+    audit.record(
+        "poll.delete", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=poll.question
+    )
+    db.session.delete(poll)
+    db.session.flush()
 
 
 # Answers
