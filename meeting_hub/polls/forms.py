@@ -14,9 +14,7 @@ from meeting_hub.text_input import CheckedForm
 
 #: What each ballot kind records, said once on the form under its choice.
 POLL_KIND_HELP = {
-    PollKind.NAMED: _l(
-        "Cán bộ điểm cầu ghi câu trả lời của từng người có mặt; kết quả lưu kèm tên người trả lời."
-    ),
+    PollKind.NAMED: _l("Cán bộ điểm cầu ghi câu trả lời của từng người có mặt; kết quả lưu kèm tên người trả lời."),
     PollKind.SECRET: _l(
         "Chỉ ghi ai đã trả lời (mỗi người một lần), không lưu ai chọn phương án nào: không có trong cơ sở dữ liệu, "
         "nhật ký hay tệp xuất. Giới hạn: cán bộ điểm cầu nhập hộ vẫn nhìn thấy lựa chọn; ở điểm cầu rất ít người, "

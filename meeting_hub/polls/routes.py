@@ -41,9 +41,7 @@ def _results_view(results: dict[str, Any], endpoint_names: dict[int, str]) -> di
         **results,
         "options": [{**option, "percent": _percent(option["count"], answered)} for option in results["options"]],
         "answered_percent": _percent(answered, results["eligible"]),
-        "by_endpoint": [
-            {**row, "name": endpoint_names.get(row["endpoint_id"], "")} for row in results["by_endpoint"]
-        ],
+        "by_endpoint": [{**row, "name": endpoint_names.get(row["endpoint_id"], "")} for row in results["by_endpoint"]],
         "other_texts": [
             {**other, "endpoint_name": endpoint_names.get(other["endpoint_id"], "")}
             for other in results.get("other_texts", [])

@@ -255,9 +255,7 @@ def delete_poll(poll: Poll, actor: User) -> None:
     """Delete a draft poll (an opened one is part of the briefing's record and stays). The caller commits."""
     _require_manager(actor)
     _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không xóa được."))
-    audit.record(
-        "poll.delete", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=poll.question
-    )
+    audit.record("poll.delete", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=poll.question)
     db.session.delete(poll)
     db.session.flush()
 
