@@ -143,6 +143,11 @@ def accepts_new_polls(briefing: Briefing) -> bool:
     return briefing.status in (BriefingStatus.SCHEDULED, BriefingStatus.LIVE)
 
 
+def _allows_self_answer(draft: PollDraft) -> bool:
+    # An endpoint poll counts a room's hands: there is no one person to answer from a phone.
+    return draft.allow_self_answer and draft.kind != PollKind.ENDPOINT
+
+
 def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
     """Prepare a poll (a draft) for a briefing that is scheduled or live. The caller commits."""
     _require_manager(actor)
@@ -155,7 +160,7 @@ def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
         options=options,
         multiple=draft.multiple,
         allow_other=draft.allow_other,
-        allow_self_answer=draft.allow_self_answer and draft.kind != PollKind.ENDPOINT,
+        allow_self_answer=_allows_self_answer(draft),
         kind=draft.kind,
         status=PollStatus.DRAFT,
         created_by_id=actor.id,
@@ -249,11 +254,19 @@ def close_poll(poll: Poll, actor: User) -> dict[str, Any]:
 
 def draft_of(poll: Poll) -> PollDraft:
     """Return a poll's text and settings as a draft, for an edit that changes some of them."""
-    return PollDraft(poll.question, list(poll.options), poll.kind, poll.multiple)
+    return PollDraft(
+        poll.question,
+        list(poll.options),
+        poll.kind,
+        poll.multiple,
+        allow_other=poll.allow_other,
+        allow_self_answer=poll.allow_self_answer,
+    )
 
 
 def update_poll(poll: Poll, draft: PollDraft, actor: User) -> Poll:
-    """Rewrite a draft poll (question, options, choice and ballot kind) with create_poll's rules. The caller commits."""
+    """Rewrite a draft poll (question, options, its settings and ballot kind) with create_poll's rules. The caller
+    commits."""
     _require_manager(actor)
     question, options = _clean_draft(draft)
     _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không sửa được nữa."))
@@ -261,6 +274,8 @@ def update_poll(poll: Poll, draft: PollDraft, actor: User) -> Poll:
     poll.options = options
     poll.multiple = draft.multiple
     poll.kind = draft.kind
+    poll.allow_other = draft.allow_other
+    poll.allow_self_answer = _allows_self_answer(draft)
     audit.record("poll.update", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=question)
     return poll
 

@@ -184,6 +184,27 @@ def test_patch_changes_the_fields_sent_and_keeps_the_rest(app: Flask, setting: P
     assert client.get(f"/api/v1/polls/{poll_id}", headers=organizer).json["options"] == ["Có", "Không"]
 
 
+def test_patch_sets_other_and_self_answers_with_the_rules_of_a_new_poll(app: Flask, setting: PollSetting) -> None:
+    client = app.test_client()
+    with app.app_context():
+        poll_id = make_poll(setting.briefing_id, PollKind.NAMED, opened=False)
+    organizer = _headers(app, "organizer")
+    url = f"/api/v1/polls/{poll_id}"
+    response = client.patch(url, json={"allow_other": True, "allow_self_answer": True}, headers=organizer)
+    assert response.status_code == 200
+    assert (response.json["allow_other"], response.json["allow_self_answer"]) == (True, True)
+    assert [o["text"] for o in response.json["results"]["options"]][-1] == "Khác"
+    # An endpoint poll counts a room's hands: nobody answers it from a phone, as when it is created.
+    response = client.patch(url, json={"kind": "endpoint"}, headers=organizer)
+    assert (response.json["kind"], response.json["allow_self_answer"], response.json["allow_other"]) == (
+        "endpoint",
+        False,
+        True,
+    )
+    response = client.patch(url, json={"kind": "secret", "allow_other": False}, headers=organizer)
+    assert (response.json["allow_self_answer"], response.json["allow_other"]) == (False, False)
+
+
 def test_patch_and_delete_answer_409_once_opened(app: Flask, setting: PollSetting) -> None:
     client = app.test_client()
     with app.app_context():

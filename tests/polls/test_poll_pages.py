@@ -18,8 +18,10 @@ from tests.attendance.conftest import signed_in_client
 from tests.polls.conftest import PollSetting, answer, make_poll, make_scheduled_briefing
 
 
-def _form(question: str, options: list[str], kind: str | None = "named", multiple: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"question": question}
+def _form(
+    question: str, options: list[str], kind: str | None = "named", multiple: bool = False, **switches: bool
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"question": question} | {name: "y" for name, on in switches.items() if on}
     for index in range(10):
         data[f"options-{index}"] = options[index] if index < len(options) else ""
     if kind is not None:
@@ -147,6 +149,27 @@ def test_open_then_close_from_the_page_and_the_results_show(app: Flask, setting:
     assert f"/polls/{poll_id}/close" not in section
     again = client.post(f"/polls/{poll_id}/close", follow_redirects=True)
     assert "Chỉ đóng được câu hỏi thăm dò đang mở." in _text(again)
+
+
+def test_other_and_self_answers_from_the_form_and_the_other_texts_in_the_results(
+    app: Flask, setting: PollSetting
+) -> None:
+    client = signed_in_client(app, "organizer")
+    data = _form("Góp ý cho kế hoạch?", ["Đồng ý", "Cần sửa"], allow_other=True, allow_self_answer=True)
+    assert client.post(f"/briefings/{setting.briefing_id}/polls/new", data=data).status_code == 302
+    (poll,) = _polls(app, setting.briefing_id)
+    assert (poll.allow_other, poll.allow_self_answer) == (True, True)
+    page = _text(client.get(f"/polls/{poll.id}/edit"))
+    assert re.search(r'<input[^>]* checked [^>]*name="allow_other"', page)
+    section = _section(_text(client.get(f"/briefings/{setting.briefing_id}")))
+    assert "Cho tự trả lời qua mã QR" in section and "người trả lời ghi ý kiến riêng" in section
+    assert client.post(f"/polls/{poll.id}/open").status_code == 302
+    with app.app_context():
+        answer(poll.id, "op-sao-do", person_id=setting.present_ids[0], choices=(2,), other_text="Làm vào sáng Chủ nhật")
+        answer(poll.id, "op-sao-do", person_id=setting.present_ids[1], choices=(0,))
+    section = _section(_text(client.get(f"/briefings/{setting.briefing_id}")))
+    assert "Ý kiến khác" in section and "Làm vào sáng Chủ nhật" in section and "(Phường Sao Đỏ)" in section
+    assert re.search(r"<span>Khác</span>\s*<span[^>]*>1 người · 50%", section)
 
 
 def test_opening_waits_for_a_live_briefing_and_says_why(app: Flask, setting: PollSetting) -> None:
