@@ -203,9 +203,10 @@ def test_a_draft_is_deleted_from_the_page_after_asking(app: Flask, setting: Poll
 def test_leaders_read_the_panel_and_operators_and_responders_see_none(app: Flask, setting: PollSetting) -> None:
     with app.app_context():
         make_poll(setting.briefing_id, PollKind.NAMED, opened=False)
-        open_id = make_poll(setting.briefing_id, PollKind.SECRET)
+        open_id = make_poll(setting.briefing_id, PollKind.SECRET, multiple=True)
     leader = _section(_text(signed_in_client(app, "leader").get(f"/briefings/{setting.briefing_id}")))
     assert "Thăm dò ý kiến" in leader and "Bản nháp" in leader and "người có mặt đã trả lời" in leader
+    assert "nên tổng các tỷ lệ có thể quá 100%." in leader
     assert "<form" not in leader and "/polls/new" not in leader and "/edit" not in leader
     assert "Bản nháp: các điểm cầu chưa thấy câu hỏi này." in leader
     operator = signed_in_client(app, "op-sao-do").get(f"/briefings/{setting.briefing_id}")
