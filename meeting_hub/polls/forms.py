@@ -42,12 +42,15 @@ class PollForm(CheckedForm):
         validators=[InputRequired(_l("Hãy chọn cách ghi câu trả lời."))],
     )
 
+    def typed_options(self) -> list[str]:
+        """Return the options typed, in their order, blank fields left out."""
+        return [text for text in self.options.data if text and text.strip()]
+
     def draft(self) -> PollDraft:
-        """Return the poll as typed: the options in their order, blank fields left out."""
-        options = [text for text in self.options.data if text and text.strip()]
+        """Return the poll as typed (once the form is valid: a ballot kind is chosen)."""
         return PollDraft(
             self.question.data or "",
-            options,
+            self.typed_options(),
             PollKind(self.kind.data),
             bool(self.multiple.data),
             allow_other=bool(self.allow_other.data),

@@ -20,6 +20,7 @@ from meeting_hub.network.models import Endpoint
 from meeting_hub.polls import services
 from meeting_hub.polls.forms import POLL_KIND_HELP, PollForm
 from meeting_hub.polls.models import POLL_KIND_LABELS, POLL_STATUS_LABELS, Poll, PollKind, PollStatus
+from meeting_hub.polls.services import PollDraft
 from meeting_hub.scheduling.models import Briefing
 from meeting_hub.scheduling.services import get_briefing
 from meeting_hub.web import show_refusal
@@ -91,6 +92,19 @@ def _back_to(briefing_id: int, poll_id: int | None = None) -> ResponseReturnValu
     return redirect(url_for("scheduling.briefing_detail", briefing_id=briefing_id, _anchor=anchor))
 
 
+def _submitted_draft(form: PollForm) -> PollDraft | None:
+    """Return the poll as posted when the form holds one; otherwise None, with every problem beside its field: the
+    form's own (no ballot kind chosen) and, at the same time, the service's rules on the question and options."""
+    if form.validate_on_submit():
+        return form.draft()
+    if form.is_submitted():
+        try:
+            services.clean_poll_text(form.question.data or "", form.typed_options())
+        except ServiceError as error:
+            show_refusal(form, error)
+    return None
+
+
 def _render_form(form: PollForm, briefing: Briefing, poll: Poll | None) -> str:
     return render_template(
         "polls/poll_form.html", form=form, briefing=briefing, poll=poll, kind_help=POLL_KIND_HELP, kinds=PollKind
@@ -106,9 +120,9 @@ def poll_create(briefing_id: int) -> ResponseReturnValue:
         flash(_("Buổi giao ban đã kết thúc hoặc đã hủy: không thể thêm câu hỏi thăm dò."), "warning")
         return _back_to(briefing.id)
     form = PollForm()
-    if form.validate_on_submit():
+    if draft := _submitted_draft(form):
         try:
-            poll = services.create_poll(briefing, form.draft(), actor)
+            poll = services.create_poll(briefing, draft, actor)
         except ServiceError as error:
             show_refusal(form, error)
         else:
@@ -130,9 +144,9 @@ def poll_edit(poll_id: int) -> ResponseReturnValue:
     form = PollForm()
     if request.method == "GET":
         form.fill(services.draft_of(poll))
-    if form.validate_on_submit():
+    if draft := _submitted_draft(form):
         try:
-            services.update_poll(poll, form.draft(), actor)
+            services.update_poll(poll, draft, actor)
         except ServiceError as error:
             show_refusal(form, error)
         else:

@@ -109,15 +109,16 @@ def _require_manager(actor: User) -> None:
         raise AccessDenied(_("Chỉ cán bộ tổ chức được chuẩn bị, mở và đóng thăm dò ý kiến."))
 
 
-def _clean_draft(draft: PollDraft) -> tuple[str, list[str]]:
-    question = draft.question.strip()
+def clean_poll_text(question: str, options: list[str]) -> tuple[str, list[str]]:
+    """Return the question and options as they are kept (trimmed), or refuse them with the rule they break."""
+    question = question.strip()
     if not question:
         raise ValidationFailed(_("Hãy nhập câu hỏi."), details={"question": _("Không được để trống.")})
     if len(question) > MAX_QUESTION_LENGTH:
         raise ValidationFailed(_("Câu hỏi quá dài."), details={"question": _("Tối đa 500 ký tự.")})
     if problem := text_problem(question):
         raise ValidationFailed(problem, details={"question": problem})
-    options = [option.strip() for option in draft.options]
+    options = [option.strip() for option in options]
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise ValidationFailed(
             _("Câu hỏi cần từ 2 đến 10 phương án trả lời."), details={"options": _("Từ 2 đến 10 phương án.")}
@@ -151,7 +152,7 @@ def _allows_self_answer(draft: PollDraft) -> bool:
 def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
     """Prepare a poll (a draft) for a briefing that is scheduled or live. The caller commits."""
     _require_manager(actor)
-    question, options = _clean_draft(draft)
+    question, options = clean_poll_text(draft.question, draft.options)
     if not accepts_new_polls(briefing):
         raise Conflict(_("Buổi giao ban đã kết thúc hoặc đã hủy: không thể thêm câu hỏi thăm dò."))
     poll = Poll(
@@ -268,7 +269,7 @@ def update_poll(poll: Poll, draft: PollDraft, actor: User) -> Poll:
     """Rewrite a draft poll (question, options, its settings and ballot kind) with create_poll's rules. The caller
     commits."""
     _require_manager(actor)
-    question, options = _clean_draft(draft)
+    question, options = clean_poll_text(draft.question, draft.options)
     _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không sửa được nữa."))
     poll.question = question
     poll.options = options

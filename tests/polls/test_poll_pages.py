@@ -84,16 +84,22 @@ def test_an_organizer_prepares_a_draft_and_blank_option_fields_are_ignored(app: 
         (_form("Hai phương án trùng nhau?", ["Đồng ý", " đồng ý "]), "Các phương án trả lời không được trùng nhau."),
         (_form("   ", ["Có", "Không"]), "Không được để trống."),
         (_form("Chưa chọn cách ghi câu trả lời?", ["Có", "Không"], kind=None), "Hãy chọn cách ghi câu trả lời."),
+        # Both at once: the missing kind does not hide the options' problem until the next try.
+        (
+            _form("Thiếu cả hai?", ["Một"], kind=None),
+            ("Hãy chọn cách ghi câu trả lời.", "Câu hỏi cần từ 2 đến 10 phương án trả lời."),
+        ),
     ],
 )
 def test_bad_input_is_shown_beside_its_field_and_the_typed_text_stays(
-    app: Flask, setting: PollSetting, data: dict[str, Any], field_message: str
+    app: Flask, setting: PollSetting, data: dict[str, Any], field_message: str | tuple[str, ...]
 ) -> None:
     client = signed_in_client(app, "organizer")
     response = client.post(f"/briefings/{setting.briefing_id}/polls/new", data=data)
     assert response.status_code == 200
     page = _text(response)
-    assert field_message in page
+    for message in (field_message,) if isinstance(field_message, str) else field_message:
+        assert message in page
     for name, value in data.items():
         if name.startswith(("question", "options-")) and value.strip():
             assert f'value="{value}"' in page, name
