@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.notifications.routes import blueprint as notifications_blueprint
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.polls import events as poll_events  # noqa: F401 - registers the poll socket handlers
+    from meeting_hub.polls.routes import blueprint as polls_blueprint
     from meeting_hub.realtime import deflate, packet_guard, packet_json, revocation, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint
     from meeting_hub.scheduling.lifecycle_routes import blueprint as lifecycle_blueprint
@@ -141,6 +142,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(attendance_blueprint)
     app.register_blueprint(self_check_in_blueprint)
     app.register_blueprint(follow_up_blueprint)
+    app.register_blueprint(polls_blueprint)
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(notifications_blueprint)
     app.register_blueprint(bulletins_blueprint)

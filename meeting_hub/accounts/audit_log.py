@@ -99,6 +99,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "issue_category.update": _l("Sửa lĩnh vực ý kiến"),
     # Polls
     "poll.create": _l("Tạo câu hỏi thăm dò ý kiến"),
+    "poll.update": _l("Sửa câu hỏi thăm dò ý kiến"),
+    "poll.delete": _l("Xóa bản nháp câu hỏi thăm dò ý kiến"),
     "poll.open": _l("Mở thăm dò ý kiến"),
     "poll.close": _l("Đóng thăm dò ý kiến"),
     # Reports

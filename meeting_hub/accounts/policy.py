@@ -114,6 +114,12 @@ ROUTE_POLICY: dict[str, Rule] = {
     "scheduling.holiday_delete": ORGANIZERS,
     "scheduling.holiday_rename": ORGANIZERS,
     "scheduling.holidays_restore": ORGANIZERS,
+    # Polls: the briefing page's panel (leaders read it there); preparing, opening, closing and deleting.
+    "polls.poll_create": ORGANIZERS,
+    "polls.poll_edit": ORGANIZERS,
+    "polls.poll_open": ORGANIZERS,
+    "polls.poll_close": ORGANIZERS,
+    "polls.poll_delete": ORGANIZERS,
     # Materials (reading also needs the briefing's visibility, checked by get_briefing; the share link is
     # public: its secret, revocable token is the credential)
     "materials.upload": ORGANIZERS,
@@ -238,6 +244,8 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_polls.briefing_polls": POLL_READERS,
     "api_polls.create_poll": ORGANIZERS,
     "api_polls.get_poll": POLL_READERS,
+    "api_polls.update_poll": ORGANIZERS,
+    "api_polls.delete_poll": ORGANIZERS,
     "api_polls.open_poll": ORGANIZERS,
     "api_polls.close_poll": ORGANIZERS,
     "api_polls.answer_poll": POLL_ANSWERERS,

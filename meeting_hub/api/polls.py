@@ -3,6 +3,7 @@ socket's `answer`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import marshmallow as ma
@@ -138,6 +139,29 @@ def create_poll(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
 def get_poll(poll_id: int) -> dict[str, Any]:
     """Return a poll and its results so far."""
     return services.poll_dict(services.get_poll(poll_id, caller()), with_results=True)
+
+
+@blueprint.patch("/polls/<int:poll_id>")
+@blueprint.arguments(payloads.PollChanges)
+@blueprint.response(200, PollSchema)
+def update_poll(changes: dict[str, Any], poll_id: int) -> dict[str, Any]:
+    """Change a draft poll (organizers): the fields sent, with the rules of a new poll; 409 once it is opened."""
+    user = caller()
+    poll = services.get_poll(poll_id, user)
+    if "kind" in changes:
+        changes["kind"] = PollKind(changes["kind"])
+    services.update_poll(poll, dataclasses.replace(services.draft_of(poll), **changes), user)
+    db.session.commit()
+    return services.poll_dict(poll, with_results=True)
+
+
+@blueprint.delete("/polls/<int:poll_id>")
+@blueprint.response(204)
+def delete_poll(poll_id: int) -> None:
+    """Delete a draft poll (organizers); 409 once it is opened: an opened poll stays in the briefing's record."""
+    user = caller()
+    services.delete_poll(services.get_poll(poll_id, user), user)
+    db.session.commit()
 
 
 @blueprint.post("/polls/<int:poll_id>/open")

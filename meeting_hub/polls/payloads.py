@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
@@ -37,6 +39,14 @@ class PollBody(InputSchema):
     allow_other = ma.fields.Boolean(load_default=False)
     #: Cell secretaries may answer from their own phones through the endpoint's QR link (not for endpoint polls).
     allow_self_answer = ma.fields.Boolean(load_default=False)
+
+
+class PollChanges(PollBody):
+    """Changes to a draft poll: any of a new poll's fields, each with the same rules; those left out keep their value.
+    Only a draft is changed (409 otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class PollAnswerBody(InputSchema):

@@ -109,15 +109,16 @@ def _require_manager(actor: User) -> None:
         raise AccessDenied(_("Chỉ cán bộ tổ chức được chuẩn bị, mở và đóng thăm dò ý kiến."))
 
 
-def _clean_draft(draft: PollDraft) -> tuple[str, list[str]]:
-    question = draft.question.strip()
+def clean_poll_text(question: str, options: list[str]) -> tuple[str, list[str]]:
+    """Return the question and options as they are kept (trimmed), or refuse them with the rule they break."""
+    question = question.strip()
     if not question:
         raise ValidationFailed(_("Hãy nhập câu hỏi."), details={"question": _("Không được để trống.")})
     if len(question) > MAX_QUESTION_LENGTH:
         raise ValidationFailed(_("Câu hỏi quá dài."), details={"question": _("Tối đa 500 ký tự.")})
     if problem := text_problem(question):
         raise ValidationFailed(problem, details={"question": problem})
-    options = [option.strip() for option in draft.options]
+    options = [option.strip() for option in options]
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise ValidationFailed(
             _("Câu hỏi cần từ 2 đến 10 phương án trả lời."), details={"options": _("Từ 2 đến 10 phương án.")}
@@ -138,11 +139,21 @@ def _clean_draft(draft: PollDraft) -> tuple[str, list[str]]:
     return question, options
 
 
+def accepts_new_polls(briefing: Briefing) -> bool:
+    """Tell whether polls may still be prepared for the briefing (it is scheduled or live)."""
+    return briefing.status in (BriefingStatus.SCHEDULED, BriefingStatus.LIVE)
+
+
+def _allows_self_answer(draft: PollDraft) -> bool:
+    # An endpoint poll counts a room's hands: there is no one person to answer from a phone.
+    return draft.allow_self_answer and draft.kind != PollKind.ENDPOINT
+
+
 def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
     """Prepare a poll (a draft) for a briefing that is scheduled or live. The caller commits."""
     _require_manager(actor)
-    question, options = _clean_draft(draft)
-    if briefing.status not in (BriefingStatus.SCHEDULED, BriefingStatus.LIVE):
+    question, options = clean_poll_text(draft.question, draft.options)
+    if not accepts_new_polls(briefing):
         raise Conflict(_("Buổi giao ban đã kết thúc hoặc đã hủy: không thể thêm câu hỏi thăm dò."))
     poll = Poll(
         briefing_id=briefing.id,
@@ -150,7 +161,7 @@ def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
         options=options,
         multiple=draft.multiple,
         allow_other=draft.allow_other,
-        allow_self_answer=draft.allow_self_answer and draft.kind != PollKind.ENDPOINT,
+        allow_self_answer=_allows_self_answer(draft),
         kind=draft.kind,
         status=PollStatus.DRAFT,
         created_by_id=actor.id,
@@ -186,15 +197,33 @@ def _current_status(poll: Poll) -> PollStatus:
     return status
 
 
+def _lock_draft(poll: Poll, refusal: str) -> None:
+    """Read the poll again under a row lock and refuse unless it is still a draft.
+
+    Editing, deleting and opening a draft all lock its row first (SQLite: the write lock BEGIN IMMEDIATE took), so
+    an edit racing an opening either lands before it (the poll opens with the edited text) or finds it open (409).
+    """
+    db.session.refresh(poll, with_for_update=True)
+    if poll.status != PollStatus.DRAFT:
+        raise Conflict(refusal)
+
+
+def opening_refusal(briefing: Briefing) -> str | None:
+    """Return why a draft poll of this briefing cannot be opened now (its briefing is not live), or None."""
+    if briefing.status == BriefingStatus.LIVE:
+        return None
+    if briefing.status == BriefingStatus.SCHEDULED:
+        return str(_("Buổi giao ban chưa bắt đầu: chỉ mở được thăm dò khi buổi giao ban đang diễn ra."))
+    return str(_("Buổi giao ban đã kết thúc hoặc đã hủy: không mở được thăm dò ý kiến nữa."))
+
+
 def open_poll(poll: Poll, actor: User) -> dict[str, Any]:
     """Open a draft poll of a live briefing for answers; log and return the "opened" event. The caller commits."""
     _require_manager(actor)
     seq = log.take_seqs(poll.briefing_id, 1)
-    if _current_status(poll) != PollStatus.DRAFT:
-        raise Conflict(_("Chỉ mở được câu hỏi thăm dò còn ở dạng nháp."))
-    briefing = get_briefing(poll.briefing_id)
-    if briefing.status != BriefingStatus.LIVE:
-        raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: chưa thể mở thăm dò ý kiến."))
+    _lock_draft(poll, _("Chỉ mở được câu hỏi thăm dò còn ở dạng nháp."))
+    if refusal := opening_refusal(get_briefing(poll.briefing_id)):
+        raise Conflict(refusal)
     poll.status = PollStatus.OPEN
     poll.opened_at = utcnow()
     audit.record("poll.open", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
@@ -222,6 +251,43 @@ def close_poll(poll: Poll, actor: User) -> dict[str, Any]:
     poll.closed_at = utcnow()
     audit.record("poll.close", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id)
     return _status_event(poll, seq, "closed")
+
+
+def draft_of(poll: Poll) -> PollDraft:
+    """Return a poll's text and settings as a draft, for an edit that changes some of them."""
+    return PollDraft(
+        poll.question,
+        list(poll.options),
+        poll.kind,
+        poll.multiple,
+        allow_other=poll.allow_other,
+        allow_self_answer=poll.allow_self_answer,
+    )
+
+
+def update_poll(poll: Poll, draft: PollDraft, actor: User) -> Poll:
+    """Rewrite a draft poll (question, options, its settings and ballot kind) with create_poll's rules. The caller
+    commits."""
+    _require_manager(actor)
+    question, options = clean_poll_text(draft.question, draft.options)
+    _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không sửa được nữa."))
+    poll.question = question
+    poll.options = options
+    poll.multiple = draft.multiple
+    poll.kind = draft.kind
+    poll.allow_other = draft.allow_other
+    poll.allow_self_answer = _allows_self_answer(draft)
+    audit.record("poll.update", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=question)
+    return poll
+
+
+def delete_poll(poll: Poll, actor: User) -> None:
+    """Delete a draft poll (an opened one is part of the briefing's record and stays). The caller commits."""
+    _require_manager(actor)
+    _lock_draft(poll, _("Câu hỏi thăm dò đã mở hoặc đã đóng: không xóa được."))
+    audit.record("poll.delete", actor, target=f"briefing:{poll.briefing_id}", poll_id=poll.id, question=poll.question)
+    db.session.delete(poll)
+    db.session.flush()
 
 
 # Answers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from flask import Flask
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import services as attendance
 from meeting_hub.attendance.models import AttendanceStatus
+from meeting_hub.database import utcnow
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Person
 from meeting_hub.polls import services
@@ -98,6 +100,17 @@ def make_poll(
         services.open_poll(poll, organizer)
     db.session.commit()
     return poll.id
+
+
+def make_scheduled_briefing() -> int:
+    """Create a briefing a day from now, not opened (every endpoint invited); commit and return its id. Needs an app
+    context."""
+    start = utcnow() + timedelta(days=1)
+    briefing = scheduling.create_briefing(
+        scheduling.BriefingData(starts_at=start, ends_at=start + timedelta(hours=2)), accounts.find_user("organizer")
+    )
+    db.session.commit()
+    return briefing.id
 
 
 def answer(poll_id: int, username: str, **fields: Any) -> services.WriteResult:
