@@ -18,8 +18,8 @@ from fpdf.enums import Align, XPos, YPos
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS, LINK_STATUS_LABELS
 from meeting_hub.clock import local_zone
 from meeting_hub.errors import ServiceError
-from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.polls.models import POLL_KIND_LABELS, PollKind
+from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.reports.minutes import MinutesData
 from meeting_hub.reports.minutes_polls import PollMinutes
 from meeting_hub.scheduling.recurrence import format_long_date
@@ -371,19 +371,22 @@ def _poll_description(poll: PollMinutes, start: datetime) -> str:
 
 
 def _poll_answered(poll: PollMinutes) -> str:
+    rate = _share(poll.answered, poll.eligible)
     if poll.kind == PollKind.ENDPOINT:
-        return _(
+        text: str = _(
             "Số người trả lời (theo số liệu các điểm cầu báo): %(answered)d/%(eligible)d người có mặt (%(rate)s).",
             answered=poll.answered,
             eligible=poll.eligible,
-            rate=_share(poll.answered, poll.eligible),
+            rate=rate,
         )
-    return _(
-        "Số người trả lời: %(answered)d/%(eligible)d người có mặt (%(rate)s).",
-        answered=poll.answered,
-        eligible=poll.eligible,
-        rate=_share(poll.answered, poll.eligible),
-    )
+    else:
+        text = _(
+            "Số người trả lời: %(answered)d/%(eligible)d người có mặt (%(rate)s).",
+            answered=poll.answered,
+            eligible=poll.eligible,
+            rate=rate,
+        )
+    return text
 
 
 def _poll_endpoints(pdf: MinutesDocument, poll: PollMinutes, limit: int) -> None:
