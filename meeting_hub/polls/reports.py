@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from meeting_hub.errors import Conflict
 from meeting_hub.extensions import db
 from meeting_hub.network.models import Cell, Endpoint, Person
-from meeting_hub.polls.models import Poll, PollBallot, PollKind, PollStatus
+from meeting_hub.polls.models import AnswerSource, Poll, PollBallot, PollKind, PollStatus
 from meeting_hub.polls.services import poll_results
 from meeting_hub.vietnamese import sort_key
 
@@ -67,10 +67,12 @@ class EndpointResult:
 
 @dataclass(frozen=True)
 class OtherText:
-    """A text given with the "other" option, and the endpoint it came from (never who gave it)."""
+    """A text given with the "other" option, the endpoint it came from (never who gave it), and how many gave it
+    there (an endpoint poll: the operator's one note)."""
 
     endpoint: Endpoint | None
     text: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,10 @@ def poll_report(poll: Poll) -> PollReport:
         for row in results["by_endpoint"]
     ]
     rows.sort(key=lambda row: sort_key(row.endpoint.name))
-    texts = [OtherText(endpoints.get(item.get("endpoint_id") or 0), str(item["text"])) for item in other_texts]
+    texts = [
+        OtherText(endpoints.get(item.get("endpoint_id") or 0), str(item["text"]), int(item.get("count") or 1))
+        for item in other_texts
+    ]
     texts.sort(key=lambda item: (sort_key(item.endpoint.name) if item.endpoint else "", sort_key(item.text)))
     return PollReport(poll, options, results["answered"], results["eligible"], rows, texts)
 
@@ -133,6 +138,7 @@ class NamedBallot:
     person: Person
     choices: list[int]
     other_text: str
+    source: AnswerSource
 
 
 def named_ballots(poll: Poll, endpoint_id: int | None = None) -> list[NamedBallot]:
@@ -152,7 +158,7 @@ def named_ballots(poll: Poll, endpoint_id: int | None = None) -> list[NamedBallo
     if endpoint_id is not None:
         statement = statement.where(PollBallot.endpoint_id == endpoint_id)
     ballots = [
-        NamedBallot(endpoint, cell, person, list(ballot.choices), str(getattr(ballot, "other_text", "") or ""))
+        NamedBallot(endpoint, cell, person, list(ballot.choices), ballot.other_text or "", ballot.source)
         for ballot, person, cell, endpoint in db.session.execute(statement)
     ]
     ballots.sort(

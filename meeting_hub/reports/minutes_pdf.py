@@ -443,7 +443,10 @@ def _poll_other_texts(pdf: MinutesDocument, poll: PollMinutes, limit: int) -> No
     shown = poll.other_texts[:limit]
     pdf.table_of(
         [_("Điểm cầu"), _("Nội dung")],
-        [[item.endpoint_name or "—", item.text] for item in shown],
+        [
+            [item.endpoint_name or "—", item.text if item.count == 1 else f"{item.text} (×{item.count})"]
+            for item in shown
+        ],
         widths=(45, pdf.epw - 45),
         align=("L", "L"),
     )
@@ -479,7 +482,7 @@ def _polls(pdf: MinutesDocument, data: MinutesData) -> None:
             [
                 [
                     str(index),
-                    option.text,
+                    _("Khác") if option.other else option.text,  # in the minutes' language, whoever froze them
                     str(option.count),
                     _share(option.count, poll.answered),
                 ]

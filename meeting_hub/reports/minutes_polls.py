@@ -38,10 +38,11 @@ class PollEndpointLine:
 
 @dataclass(frozen=True)
 class PollOtherText:
-    """A text given with the "Khác" option, with its endpoint."""
+    """A text given with the "Khác" option, with its endpoint and how many gave it there."""
 
     endpoint_name: str
     text: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def poll_minutes(briefing: Briefing) -> list[PollMinutes]:
                 ],
                 silent=[row.endpoint.name for row in report.silent_endpoints],
                 other_texts=[
-                    PollOtherText(item.endpoint.name if item.endpoint else "", item.text) for item in report.other_texts
+                    PollOtherText(item.endpoint.name if item.endpoint else "", item.text, item.count)
+                    for item in report.other_texts
                 ],
             )
         )

@@ -14,14 +14,24 @@ participation figures (answered of present) say what the reports need of it.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from meeting_hub.clock import local_zone
 from meeting_hub.errors import Conflict
 from meeting_hub.follow_up.exports import Cell
-from meeting_hub.polls.models import POLL_KIND_LABELS, POLL_STATUS_LABELS, Poll, PollKind, PollStatus
+from meeting_hub.polls.models import (
+    POLL_KIND_LABELS,
+    POLL_STATUS_LABELS,
+    AnswerSource,
+    Poll,
+    PollKind,
+    PollStatus,
+)
 from meeting_hub.polls.reports import NamedBallot, PollReport, named_ballots, poll_report
 from meeting_hub.reports.exports import Sheet, attendance_csv, to_workbook
 from meeting_hub.scheduling.models import Briefing
+
+SOURCE_LABELS = {AnswerSource.OPERATOR: _l("Cán bộ ghi nhận"), AnswerSource.SELF: _l("Tự trả lời (QR)")}
 
 
 def reported_poll(poll: Poll) -> PollReport:
@@ -118,18 +128,28 @@ def endpoint_rows(report: PollReport, *, shares_as_text: bool) -> list[list[Cell
 
 def other_text_rows(report: PollReport) -> list[list[Cell]]:
     """Return the texts given with the "Khác" option, with their endpoint (never who gave them)."""
-    rows: list[list[Cell]] = [[_("STT"), _("Điểm cầu"), _("Nội dung")]]
+    rows: list[list[Cell]] = [[_("STT"), _("Điểm cầu"), _("Nội dung"), _("Số người")]]
     rows.extend(
-        [n, item.endpoint.name if item.endpoint else "", item.text]
+        [n, item.endpoint.name if item.endpoint else "", item.text, item.count]
         for n, item in enumerate(report.other_texts, start=1)
     )
     return rows
 
 
 def people_rows(report: PollReport, ballots: list[NamedBallot]) -> list[list[Cell]]:
-    """Return who chose what in a named poll: the person, their endpoint and cell, their choices, their other text."""
+    """Return who chose what in a named poll: the person, their endpoint and cell, their choices, their other text,
+    and whether an operator entered it or the person answered from their phone."""
     rows: list[list[Cell]] = [
-        [_("STT"), _("Điểm cầu"), _("Chi bộ"), _("Họ và tên"), _("Mã người"), _("Lựa chọn"), _("Ý kiến khác")]
+        [
+            _("STT"),
+            _("Điểm cầu"),
+            _("Chi bộ"),
+            _("Họ và tên"),
+            _("Mã người"),
+            _("Lựa chọn"),
+            _("Ý kiến khác"),
+            _("Cách ghi nhận"),
+        ]
     ]
     for n, ballot in enumerate(ballots, start=1):
         choices = "; ".join(
@@ -144,6 +164,7 @@ def people_rows(report: PollReport, ballots: list[NamedBallot]) -> list[list[Cel
                 ballot.person.id,
                 choices,
                 ballot.other_text,
+                str(SOURCE_LABELS[ballot.source]),
             ]
         )
     return rows

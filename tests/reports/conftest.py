@@ -130,8 +130,10 @@ def held(app: Flask, network: factories.SmallNetwork) -> HeldBriefing:
 
 @dataclass
 class PolledBriefing:
-    """The held briefing with three polls put to it before it closed: a named one and a secret one (closed) and an
-    endpoint one (left open). Present or late: Nguyễn Văn Đức (Sao Đỏ), Lê Quang Thắng (Hoàng Hoa Thám)."""
+    """The held briefing with three polls put to it before it closed: a named one and a secret one (closed, both
+    with "Khác"), and an endpoint one (left open). Present or late: Nguyễn Văn Đức (Sao Đỏ), who chose the first
+    option of the named poll and the second of the secret one, and Lê Quang Thắng (Hoàng Hoa Thám), who chose "Khác"
+    in both, with a text."""
 
     held: HeldBriefing
     named_id: int
@@ -146,6 +148,8 @@ class PolledBriefing:
 NAMED_QUESTION = "Đồng chí đánh giá thế nào về bản tin Thông tin tuyên giáo tháng này?"
 SECRET_QUESTION = "Đồng chí có tín nhiệm đồng chí Bí thư Đảng ủy phường?"
 ENDPOINT_QUESTION = "Chi bộ nào đã phổ biến Nghị quyết tới đảng viên?"
+NAMED_OTHER_TEXT = '=HYPERLINK("http://example.invalid","Bản tin nên có thêm mục hỏi đáp")'
+SECRET_OTHER_TEXT = "Cần thêm thời gian tìm hiểu"
 
 
 def poll_briefing(network: factories.SmallNetwork) -> PolledBriefing:
@@ -155,8 +159,9 @@ def poll_briefing(network: factories.SmallNetwork) -> PolledBriefing:
     briefing = scheduling.get_briefing(held.briefing_id)
     duc, thang = held.people["Nguyễn Văn Đức"], held.people["Lê Quang Thắng"]
 
-    def make(question: str, kind: PollKind, options: list[str], *, multiple: bool = False) -> int:
-        poll = polls.create_poll(briefing, polls.PollDraft(question, options, kind, multiple), organizer)
+    def make(question: str, kind: PollKind, options: list[str], *, multiple: bool = False, other: bool = False) -> int:
+        draft = polls.PollDraft(question, options, kind, multiple, allow_other=other)
+        poll = polls.create_poll(briefing, draft, organizer)
         polls.open_poll(poll, organizer)
         db.session.commit()
         return poll.id
@@ -165,12 +170,12 @@ def poll_briefing(network: factories.SmallNetwork) -> PolledBriefing:
         polls.answer_poll(poll_id, polls.Answer(client_op_id=op_id(), **fields), accounts.find_user(username))
         db.session.commit()
 
-    named = make(NAMED_QUESTION, PollKind.NAMED, ["Rất hữu ích", "Hữu ích", "=Chưa hữu ích"])
+    named = make(NAMED_QUESTION, PollKind.NAMED, ["Rất hữu ích", "Hữu ích", "=Chưa hữu ích"], other=True)
     answer(named, "op-sao-do", person_id=duc, choices=(0,))
-    answer(named, "op-hoang-hoa-tham", person_id=thang, choices=(2,))
-    secret = make(SECRET_QUESTION, PollKind.SECRET, ["Tín nhiệm cao", "Tín nhiệm", "Tín nhiệm thấp"])
+    answer(named, "op-hoang-hoa-tham", person_id=thang, choices=(3,), other_text=NAMED_OTHER_TEXT)
+    secret = make(SECRET_QUESTION, PollKind.SECRET, ["Tín nhiệm cao", "Tín nhiệm", "Tín nhiệm thấp"], other=True)
     answer(secret, "op-sao-do", person_id=duc, choices=(1,))
-    answer(secret, "op-hoang-hoa-tham", person_id=thang, choices=(1,))
+    answer(secret, "op-hoang-hoa-tham", person_id=thang, choices=(3,), other_text=SECRET_OTHER_TEXT)
     endpoint = make(ENDPOINT_QUESTION, PollKind.ENDPOINT, ["Đã phổ biến", "Chưa phổ biến"], multiple=True)
     answer(endpoint, "op-sao-do", counts=(1, 0))
     for poll_id in (named, secret):

@@ -19,7 +19,13 @@ from meeting_hub.polls.models import PollKind
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.attendance.conftest import signed_in_client
-from tests.reports.conftest import NAMED_QUESTION, PolledBriefing, hold_briefing
+from tests.reports.conftest import (
+    NAMED_OTHER_TEXT,
+    NAMED_QUESTION,
+    SECRET_OTHER_TEXT,
+    PolledBriefing,
+    hold_briefing,
+)
 from tests.reports.test_exports import read_csv
 
 ANSWERED = ("Nguyễn Văn Đức", "Lê Quang Thắng")
@@ -41,14 +47,14 @@ def test_results_csv_has_each_endpoint_the_totals_and_the_shares(app: Flask, pol
     rows = read_csv(response.data)
     assert rows[0] == [
         "Điểm cầu", "Mã điểm cầu", "Đã trả lời", "Có mặt", "Tỉ lệ trả lời",
-        "1. Rất hữu ích", "2. Hữu ích", "3. =Chưa hữu ích",
+        "1. Rất hữu ích", "2. Hữu ích", "3. =Chưa hữu ích", "Khác",
     ]  # fmt: skip
     by_name = {row[0]: row[1:] for row in rows[1:]}
-    assert by_name["Hoàng Hoa Thám"] == ["hoang-hoa-tham", "1", "1", "100,0%", "0", "0", "1"]
-    assert by_name["Sao Đỏ"] == ["sao-do", "1", "1", "100,0%", "1", "0", "0"]
-    assert by_name["Phả Lại"] == ["pha-lai", "0", "0", "", "0", "0", "0"]
-    assert by_name["Tổng cộng"] == ["", "2", "2", "100,0%", "1", "0", "1"]
-    assert by_name["Tỉ lệ chọn"] == ["", "", "", "", "50,0%", "0,0%", "50,0%"]
+    assert by_name["Hoàng Hoa Thám"] == ["hoang-hoa-tham", "1", "1", "100,0%", "0", "0", "0", "1"]
+    assert by_name["Sao Đỏ"] == ["sao-do", "1", "1", "100,0%", "1", "0", "0", "0"]
+    assert by_name["Phả Lại"] == ["pha-lai", "0", "0", "", "0", "0", "0", "0"]
+    assert by_name["Tổng cộng"] == ["", "2", "2", "100,0%", "1", "0", "0", "1"]
+    assert by_name["Tỉ lệ chọn"] == ["", "", "", "", "50,0%", "0,0%", "0,0%", "50,0%"]
 
 
 def test_formula_like_text_is_neutralised_in_the_csv_and_a_string_in_the_xlsx(
@@ -56,37 +62,49 @@ def test_formula_like_text_is_neutralised_in_the_csv_and_a_string_in_the_xlsx(
 ) -> None:
     with app.app_context():
         endpoint = db.session.get_one(Endpoint, polled.held.network.sao_do.id)
-        endpoint.name = '=HYPERLINK("http://example.invalid","Sao Đỏ")'
+        endpoint.name = "@SUM(1+1)"
         db.session.commit()
     client = signed_in_client(app, "organizer")
-    for path in ("results.csv", "people.csv"):
-        text = client.get(f"/api/v1/polls/{polled.named_id}/{path}").data.decode("utf-8-sig")
-        assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    results = client.get(f"/api/v1/polls/{polled.named_id}/results.csv").data.decode("utf-8-sig")
+    assert "\n'@SUM(1+1)," in results.replace("\r\n", "\n")
+    people = read_csv(client.get(f"/api/v1/polls/{polled.named_id}/people.csv").data)
+    thang = next(row for row in people if row[3] == "Lê Quang Thắng")
+    assert thang[5] == "Khác" and thang[6] == "'" + NAMED_OTHER_TEXT
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/v1/polls/{polled.named_id}/results.xlsx").data))
-    option_cell = workbook["Ket qua"]["F4"]
-    assert option_cell.value == "=Chưa hữu ích" and option_cell.data_type == "s"
-    people = workbook["Theo nguoi"]
-    names = [cell for cell in people["B"] if str(cell.value).startswith("=HYPERLINK")]
-    assert names and all(cell.data_type == "s" for cell in names)
+    cells = [
+        workbook["Ket qua"]["F4"],  # the option "=Chưa hữu ích"
+        workbook["Y kien khac"]["C2"],
+        workbook["Theo nguoi"]["G3"],  # Lê Quang Thắng's, after Sao Đỏ's row (now "@SUM(1+1)", sorted first)
+        workbook["Theo nguoi"]["B2"],
+    ]
+    assert [cell.value for cell in cells] == ["=Chưa hữu ích", NAMED_OTHER_TEXT, NAMED_OTHER_TEXT, "@SUM(1+1)"]
+    assert all(cell.data_type == "s" for cell in cells)
 
 
 def test_the_workbook_has_options_endpoints_and_for_a_named_poll_the_people(app: Flask, polled: PolledBriefing) -> None:
     response = signed_in_client(app, "organizer").get(f"/api/v1/polls/{polled.named_id}/results.xlsx")
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Ket qua", "Theo diem cau", "Theo nguoi"]
+    assert workbook.sheetnames == ["Ket qua", "Theo diem cau", "Y kien khac", "Theo nguoi"]
     options = list(workbook["Ket qua"].iter_rows(values_only=True))
     assert options[1] == (
         NAMED_QUESTION, "Theo từng người, ghi tên", "Không", "Đã đóng", 1, "Rất hữu ích", 1, 0.5, 2, 2,
     )  # fmt: skip
     assert workbook["Ket qua"]["H2"].number_format == "0.0%"
     endpoints = list(workbook["Theo diem cau"].iter_rows(values_only=True))
-    assert endpoints[-2] == ("Tổng cộng", None, 2, 2, 1.0, 1, 0, 1)
+    assert endpoints[-2] == ("Tổng cộng", None, 2, 2, 1.0, 1, 0, 0, 1)
+    assert endpoints[-1] == ("Tỉ lệ chọn", None, None, None, None, 0.5, 0.0, 0.0, 0.5)
+    assert list(workbook["Y kien khac"].iter_rows(values_only=True)) == [
+        ("STT", "Điểm cầu", "Nội dung", "Số người"),
+        (1, "Hoàng Hoa Thám", NAMED_OTHER_TEXT, 1),
+    ]
     people = list(workbook["Theo nguoi"].iter_rows(values_only=True))
-    assert people[0] == ("STT", "Điểm cầu", "Chi bộ", "Họ và tên", "Mã người", "Lựa chọn", "Ý kiến khác")
-    assert [(row[1], row[3], row[5]) for row in people[1:]] == [
-        ("Hoàng Hoa Thám", "Lê Quang Thắng", "3. =Chưa hữu ích"),
-        ("Sao Đỏ", "Nguyễn Văn Đức", "1. Rất hữu ích"),
+    assert people[0] == (
+        "STT", "Điểm cầu", "Chi bộ", "Họ và tên", "Mã người", "Lựa chọn", "Ý kiến khác", "Cách ghi nhận",
+    )  # fmt: skip
+    assert [row[1:4] + row[5:] for row in people[1:]] == [
+        ("Hoàng Hoa Thám", "Thôn Đông Xá", "Lê Quang Thắng", "Khác", NAMED_OTHER_TEXT, "Cán bộ ghi nhận"),
+        ("Sao Đỏ", people[2][2], "Nguyễn Văn Đức", "1. Rất hữu ích", None, "Cán bộ ghi nhận"),
     ]
     assert isinstance(people[1][4], int)
 
@@ -95,10 +113,11 @@ def test_a_secret_polls_files_name_nobody(app: Flask, polled: PolledBriefing) ->
     client = signed_in_client(app, "organizer")
     workbook = client.get(f"/api/v1/polls/{polled.secret_id}/results.xlsx")
     sheets = workbook_cells(workbook.data)
-    assert list(sheets) == ["Ket qua", "Theo diem cau"]
+    assert list(sheets) == ["Ket qua", "Theo diem cau", "Y kien khac"]
+    assert sheets["Y kien khac"][1] == (1, "Hoàng Hoa Thám", SECRET_OTHER_TEXT, 1)
     texts = " ".join(str(value) for rows in sheets.values() for row in rows for value in row)
     texts += client.get(f"/api/v1/polls/{polled.secret_id}/results.csv").data.decode("utf-8-sig")
-    assert "Tín nhiệm" in texts
+    assert "Tín nhiệm" in texts and SECRET_OTHER_TEXT in texts
     with app.app_context():
         everyone = list(db.session.scalars(sa.select(Person.full_name)))
     assert everyone

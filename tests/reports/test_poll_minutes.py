@@ -20,6 +20,7 @@ from tests.attendance.conftest import signed_in_client
 from tests.reports.conftest import (
     ENDPOINT_QUESTION,
     NAMED_QUESTION,
+    SECRET_OTHER_TEXT,
     SECRET_QUESTION,
     PolledBriefing,
     hold_briefing,
@@ -62,17 +63,22 @@ def test_the_minutes_list_each_poll_with_counts_shares_and_endpoints(
     assert "Số người trả lời: 2/2 người có mặt (100,0%)." in named
     assert "1 Rất hữu ích 1 50,0%" in named
     assert "2 Hữu ích 0 0,0%" in named
-    assert "3 =Chưa hữu ích 1 50,0%" in named
+    assert "3 =Chưa hữu ích 0 0,0%" in named
+    assert "4 Khác 1 50,0%" in named
     # Per endpoint: answered/present, then each option's count; Phả Lại had nobody present and is left out.
-    assert re.search(r"Phường Sao Đỏ 1/1 1 0 0", named)
-    assert re.search(r"Xã Hoàng Hoa Thám 1/1 0 0 1", named)
+    assert "Trả lời/có mặt 1 2 3 Khác" in named
+    assert "Phường Sao Đỏ 1/1 1 0 0 0" in named
+    assert "Xã Hoàng Hoa Thám 1/1 0 0 0 1" in named
+    assert "Ý kiến khác: Điểm cầu Nội dung Hoàng Hoa Thám =HYPERLINK(" in named
     assert "Theo điểm cầu (2/3 điểm cầu có câu trả lời):" in named
     assert "Phả Lại" not in named
 
     secret = question_block(section, SECRET_QUESTION)
     assert "Theo từng người, bỏ phiếu kín" in secret
     assert "Bỏ phiếu kín: chỉ ghi số phiếu, không ghi ai chọn phương án nào." in secret
-    assert "2 Tín nhiệm 2 100,0%" in secret
+    assert "2 Tín nhiệm 1 50,0%" in secret
+    assert "4 Khác 1 50,0%" in secret
+    assert f"Hoàng Hoa Thám {SECRET_OTHER_TEXT}" in secret
 
     endpoint = question_block(section, ENDPOINT_QUESTION)
     assert "Theo điểm cầu (đếm số người); nhiều lựa chọn." in endpoint
@@ -104,9 +110,9 @@ def test_a_frozen_version_keeps_the_poll_figures_of_its_moment(
     old = question_block(poll_section(pdf_text(v1, tmp_path)), NAMED_QUESTION)
     new = question_block(poll_section(pdf_text(v2, tmp_path)), NAMED_QUESTION)
     assert "Số người trả lời: 2/2 người có mặt (100,0%)." in old
-    assert "3 =Chưa hữu ích 1 50,0%" in old
+    assert "4 Khác 1 50,0%" in old and "Ý kiến khác" in old
     assert "Số người trả lời: 1/3 người có mặt (33,3%)." in new
-    assert "3 =Chưa hữu ích 0 0,0%" in new
+    assert "4 Khác 0 0,0%" in new and "Ý kiến khác" not in new
     assert "Điểm cầu có người dự nhưng chưa trả lời: Hoàng Hoa Thám, Phả Lại." in new
 
 
