@@ -463,11 +463,13 @@ def _polls(pdf: MinutesDocument, data: MinutesData) -> None:
     """Write each poll's results: its options with counts and shares, then per endpoint. Tallies only."""
     if not data.polls:
         return
+    if pdf.will_page_break(LINE * 12):  # the heading and the start of the first poll stay together
+        pdf.add_page()
     pdf.heading(_("VI. KẾT QUẢ THĂM DÒ Ý KIẾN"))
     limit = poll_endpoint_rows()
     start = data.briefing.starts_at
     for n, poll in enumerate(data.polls, start=1):
-        if pdf.will_page_break(LINE * 8):
+        if n > 1 and pdf.will_page_break(LINE * 8):
             pdf.add_page()
         pdf.text_line(_("Câu %(n)d. %(question)s", n=n, question=poll.question), bold=True)
         pdf.text_line(_poll_description(poll, start), size=SMALL_SIZE)

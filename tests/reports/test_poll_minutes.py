@@ -142,3 +142,19 @@ def test_many_responding_endpoints_give_a_summary_not_a_table(
     named = question_block(poll_section(pdf_text(pdf.data, tmp_path)), NAMED_QUESTION)
     assert "Có câu trả lời từ 2/3 điểm cầu. Số liệu từng điểm cầu có trong tệp kết quả thăm dò (Excel, CSV)." in named
     assert "Phường Sao Đỏ" not in named
+
+
+def test_the_other_option_is_named_in_the_minutes_language_whoever_froze_them(
+    app: Flask, polled: PolledBriefing, tmp_path: Path
+) -> None:
+    with app.app_context():
+        frozen = minutes.get_version(scheduling.get_briefing(polled.briefing_id))
+        assert frozen is not None and frozen.content is not None
+        data = minutes.data_from_snapshot(frozen.content)
+        named = data.polls[0]
+        assert named.options[-1].other and named.options[-1].text == "Khác"
+        # As if an organizer with an English session had closed the briefing.
+        named.options[-1] = type(named.options[-1])("Other", named.options[-1].count, other=True)
+        text = pdf_text(minutes._layout(data, version=1), tmp_path)
+    block = question_block(poll_section(text), NAMED_QUESTION)
+    assert "4 Khác 1 50,0%" in block and "Other" not in block
