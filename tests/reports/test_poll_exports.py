@@ -169,3 +169,20 @@ def test_a_draft_has_no_results_to_export(app: Flask, network: factories.SmallNe
     assert "bản nháp" in response.json["error"]["message"]
     # Operators do not see drafts at all.
     assert signed_in_client(app, "op-sao-do").get(f"/api/v1/polls/{draft_id}/results.csv").status_code == 404
+
+
+def test_the_briefing_page_links_each_polls_exports_for_those_who_may_download(
+    app: Flask, polled: PolledBriefing
+) -> None:
+    links = [
+        f"/api/v1/polls/{polled.named_id}/results.xlsx",
+        f"/api/v1/polls/{polled.named_id}/people.csv",
+        f"/api/v1/polls/{polled.secret_id}/results.csv",
+    ]
+    for username in ("organizer", "op-sao-do"):
+        html = signed_in_client(app, username).get(f"/briefings/{polled.briefing_id}").get_data(as_text=True)
+        assert "Kết quả thăm dò ý kiến" in html
+        assert all(link in html for link in links), username
+        assert f"/api/v1/polls/{polled.secret_id}/people.csv" not in html  # a secret poll has no per-person list
+    page = signed_in_client(app, "responder").get(f"/briefings/{polled.briefing_id}")
+    assert page.status_code == 200 and "/api/v1/polls/" not in page.get_data(as_text=True)
