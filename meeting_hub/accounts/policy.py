@@ -239,6 +239,11 @@ ROUTE_POLICY: dict[str, Rule] = {
     "api_reports.prepare_minutes": ORGANIZERS,
     "api_reports.attendance_csv": ROSTER_READERS,
     "api_reports.attendance_xlsx": ROSTER_READERS,
+    # A poll's results, as the poll's readers see them (operators: open and closed polls of their briefings; the
+    # per-person list of a named poll, their own endpoint's only)
+    "api_reports.poll_results_csv": POLL_READERS,
+    "api_reports.poll_people_csv": POLL_READERS,
+    "api_reports.poll_results_xlsx": POLL_READERS,
     "api_notifications.briefing_notifications": ORGANIZERS,
     "api_notifications.resend_message": ORGANIZERS,
     "api_polls.briefing_polls": POLL_READERS,

@@ -1,4 +1,5 @@
-"""API: a briefing's minutes (PDF, frozen versions, corrections) and its attendance as CSV or XLSX."""
+"""API: a briefing's minutes (PDF, frozen versions, corrections), its attendance and its polls' results as CSV or
+XLSX."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from meeting_hub.accounts.roles import Role
 from meeting_hub.api.common import Blueprint, caller
 from meeting_hub.clock import local_zone
 from meeting_hub.extensions import db
-from meeting_hub.reports import exports, minutes
+from meeting_hub.polls import services as polls
+from meeting_hub.polls.models import Poll
+from meeting_hub.reports import exports, minutes, poll_exports
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing
@@ -165,3 +168,56 @@ def attendance_xlsx(briefing_id: int) -> Response:
     """Export the attendance as an Excel workbook with typed cells (operators: their own endpoint)."""
     briefing, rows = _attendance_rows(briefing_id)
     return _file(exports.attendance_xlsx(rows), XLSX_MIMETYPE, exports.export_name(briefing, "xlsx"))
+
+
+def _poll_export(poll_id: int) -> tuple[Briefing, Poll, int | None]:
+    """Return a poll the caller may see, its briefing, and the caller's endpoint when they are an operator."""
+    user = caller()
+    poll = polls.get_poll(poll_id, user)
+    briefing = scheduling.get_briefing(poll.briefing_id, user)
+    return briefing, poll, user.endpoint_id if user.role == Role.OPERATOR else None
+
+
+@blueprint.get("/polls/<int:poll_id>/results.csv")
+@blueprint.response(
+    200,
+    content_type=CSV_MIMETYPE,
+    description="One row per endpoint (answered, present, the answered rate, one column per option), then the "
+    "totals and each option's share (UTF-8 with BOM). Tallies only, whatever the ballot kind.",
+)
+def poll_results_csv(poll_id: int) -> Response:
+    """Export a poll's results per endpoint as CSV (409 for a draft); formula-like cells are neutralised."""
+    briefing, poll, _endpoint = _poll_export(poll_id)
+    return _file(poll_exports.results_csv(poll), CSV_MIMETYPE, poll_exports.export_name(briefing, poll, "csv"))
+
+
+@blueprint.get("/polls/<int:poll_id>/people.csv")
+@blueprint.response(
+    200,
+    content_type=CSV_MIMETYPE,
+    description="A named poll's answers by person: endpoint, cell, name, choices, other text (operators: their own "
+    "endpoint). 409 for a secret or endpoint poll: those keep no choice by person.",
+)
+def poll_people_csv(poll_id: int) -> Response:
+    """Export who chose what in a named poll as CSV (operators: their own endpoint)."""
+    briefing, poll, endpoint_id = _poll_export(poll_id)
+    return _file(
+        poll_exports.people_csv(poll, endpoint_id),
+        CSV_MIMETYPE,
+        poll_exports.export_name(briefing, poll, "csv", people=True),
+    )
+
+
+@blueprint.get("/polls/<int:poll_id>/results.xlsx")
+@blueprint.response(
+    200,
+    content_type=XLSX_MIMETYPE,
+    description="Sheets: per option, per endpoint, the other texts (when the poll has the option), and for a named "
+    "poll the answers by person (operators: their own endpoint's).",
+)
+def poll_results_xlsx(poll_id: int) -> Response:
+    """Export a poll's results as an Excel workbook with typed cells (409 for a draft)."""
+    briefing, poll, endpoint_id = _poll_export(poll_id)
+    return _file(
+        poll_exports.results_xlsx(poll, endpoint_id), XLSX_MIMETYPE, poll_exports.export_name(briefing, poll, "xlsx")
+    )

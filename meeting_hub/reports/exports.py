@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import joinedload
 
 from meeting_hub.accounts.models import User
@@ -38,6 +39,7 @@ VIA_LABELS = {
 }
 MIN_WIDTH, MAX_WIDTH = 6, 60
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+PERCENT_FORMAT = "0.0%"
 
 
 @dataclass(frozen=True)
@@ -157,13 +159,21 @@ def attendance_csv(rows: Sequence[Sequence[Cell]]) -> bytes:
     return to_csv([_csv_value(value) for value in row] for row in rows)
 
 
-def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
-    """Write rows as a one-sheet workbook: typed cells, a bold frozen header row, a filter and fitted column widths."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title (31 characters at most), its rows (the first one the header), and the
+    columns (from 1) whose numbers are shares, shown as percentages."""
+
+    title: str
+    rows: Sequence[Sequence[Cell]]
+    percent_columns: frozenset[int] = frozenset()
+
+
+def _fill_sheet(sheet: Worksheet, content: Sheet) -> None:
+    """Write typed cells, a bold frozen header row, a filter and fitted column widths."""
+    sheet.title = content.title[:31]
     widths: dict[int, int] = {}
-    for row in rows:
+    for row in content.rows:
         sheet.append([xlsx_value(value) for value in row])
         for column, value in enumerate(row, start=1):
             if isinstance(value, str):
@@ -179,14 +189,30 @@ def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
         for cell in column:
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
+            elif cell.column in content.percent_columns and isinstance(cell.value, float):
+                cell.number_format = PERCENT_FORMAT
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, width + 2))
     sheet.freeze_panes = "A2"
-    if rows:
+    if content.rows:
         sheet.auto_filter.ref = sheet.dimensions
+
+
+def to_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """Write sheets as a workbook, each with typed cells, a bold frozen header row, a filter and fitted widths."""
+    workbook = Workbook()
+    for n, content in enumerate(sheets):
+        sheet = workbook.active if n == 0 else workbook.create_sheet()
+        assert isinstance(sheet, Worksheet)
+        _fill_sheet(sheet, content)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def to_typed_xlsx(rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
+    """Write rows as a one-sheet workbook: typed cells, a bold frozen header row, a filter and fitted column widths."""
+    return to_workbook([Sheet(sheet_title, rows)])
 
 
 def attendance_xlsx(rows: Sequence[Sequence[Cell]]) -> bytes:

@@ -43,6 +43,7 @@ from meeting_hub.jobs.queue import enqueue_after_commit
 from meeting_hub.jobs.registry import job
 from meeting_hub.network.models import Endpoint, Person
 from meeting_hub.reports.attendance_counts import Counts, briefing_counts, total
+from meeting_hub.reports.minutes_polls import PollMinutes, poll_minutes
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling.models import Briefing, BriefingReopening, BriefingStatus
 from meeting_hub.vietnamese import sort_key
@@ -188,6 +189,8 @@ class MinutesData:
     link_problems: list[LinkProblem]
     issues: list[RaisedIssue]
     generated_at: datetime
+    #: The polls put to the briefing, with their results then (versions frozen before polls existed have none).
+    polls: list[PollMinutes] = field(default_factory=list)
 
     @property
     def totals(self) -> Counts:
@@ -292,6 +295,7 @@ def minutes_data(briefing: Briefing, now: datetime | None = None) -> MinutesData
         link_problems=link_problems(briefing),
         issues=[RaisedIssue.of(issue) for issue in raised_issues(briefing)],
         generated_at=now or utcnow(),
+        polls=poll_minutes(briefing),
     )
 
 

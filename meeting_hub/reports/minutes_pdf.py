@@ -18,8 +18,10 @@ from fpdf.enums import Align, XPos, YPos
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS, LINK_STATUS_LABELS
 from meeting_hub.clock import local_zone
 from meeting_hub.errors import ServiceError
+from meeting_hub.polls.models import POLL_KIND_LABELS, PollKind
 from meeting_hub.reports.attendance_counts import Counts
 from meeting_hub.reports.minutes import MinutesData
+from meeting_hub.reports.minutes_polls import PollMinutes
 from meeting_hub.scheduling.recurrence import format_long_date
 from meeting_hub.web import format_datetime, format_end_time, format_time
 
@@ -32,6 +34,9 @@ HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 TOTAL_ROW = FontFace(emphasis="BOLD")
 #: Room kept for the signature blocks: they never start at the foot of a page.
 SIGNATURE_HEIGHT = 45.0
+#: How many endpoints a poll's table lists before the minutes give a summary instead (config REPORT_POLL_ENDPOINT_ROWS):
+#: 19 endpoints fit, a thousand would make pages of figures; the export has every endpoint.
+DEFAULT_POLL_ENDPOINT_ROWS = 40
 
 
 class FontMissing(ServiceError):
@@ -342,6 +347,157 @@ def _issues(pdf: MinutesDocument, data: MinutesData) -> None:
     )
 
 
+def poll_endpoint_rows() -> int:
+    """Return how many endpoints a poll's table in the minutes lists at most."""
+    return int(current_app.config.get("REPORT_POLL_ENDPOINT_ROWS", DEFAULT_POLL_ENDPOINT_ROWS))
+
+
+def _share(count: int, answered: int) -> str:
+    return _percent(count / answered if answered else None)
+
+
+def _option_heading(n: int, option_is_other: bool) -> str:
+    return _("Khác") if option_is_other else str(n)
+
+
+def _poll_description(poll: PollMinutes, start: datetime) -> str:
+    choice = _("nhiều lựa chọn") if poll.multiple else _("một lựa chọn")
+    parts = [_("Hình thức: %(kind)s; %(choice)s.", kind=POLL_KIND_LABELS[poll.kind], choice=choice)]
+    if poll.closed and poll.closed_at is not None:
+        parts.append(_("Đã đóng lúc %(at)s.", at=_moment(poll.closed_at, start)))
+    elif not poll.closed:
+        parts.append(_("Câu hỏi chưa đóng khi lập biên bản: số liệu tính đến lúc lập biên bản."))
+    return " ".join(parts)
+
+
+def _poll_answered(poll: PollMinutes) -> str:
+    rate = _share(poll.answered, poll.eligible)
+    if poll.kind == PollKind.ENDPOINT:
+        text: str = _(
+            "Số người trả lời (theo số liệu các điểm cầu báo): %(answered)d/%(eligible)d người có mặt (%(rate)s).",
+            answered=poll.answered,
+            eligible=poll.eligible,
+            rate=rate,
+        )
+    else:
+        text = _(
+            "Số người trả lời: %(answered)d/%(eligible)d người có mặt (%(rate)s).",
+            answered=poll.answered,
+            eligible=poll.eligible,
+            rate=rate,
+        )
+    return text
+
+
+def _poll_endpoints(pdf: MinutesDocument, poll: PollMinutes, limit: int) -> None:
+    """Write the endpoints that answered (a table, or a summary past `limit`), then those that did not."""
+    if not poll.responding:
+        pdf.text_line(_("Chưa điểm cầu nào có câu trả lời."))
+    elif len(poll.responding) > limit:
+        pdf.text_line(
+            _(
+                "Có câu trả lời từ %(n)d/%(total)d điểm cầu. Số liệu từng điểm cầu có trong tệp kết quả thăm dò "
+                "(Excel, CSV).",
+                n=len(poll.responding),
+                total=poll.endpoint_count,
+            )
+        )
+    else:
+        pdf.text_line(
+            _(
+                "Theo điểm cầu (%(n)d/%(total)d điểm cầu có câu trả lời):",
+                n=len(poll.responding),
+                total=poll.endpoint_count,
+            )
+        )
+        columns = len(poll.options)
+        # STT, the endpoint, "answered/present", then one narrow column per option, named by its number.
+        option_width = min(14.0, (pdf.epw - 10 - 46 - 28) / columns)
+        name_width = pdf.epw - 10 - 28 - option_width * columns
+        rows = [
+            [str(n), row.display_name, f"{row.answered}/{row.eligible}", *(str(count) for count in row.counts)]
+            for n, row in enumerate(poll.responding, start=1)
+        ]
+        pdf.table_of(
+            [
+                _("STT"),
+                _("Điểm cầu"),
+                _("Trả lời/có mặt"),
+                *(_option_heading(n, option.other) for n, option in enumerate(poll.options, start=1)),
+            ],
+            rows,
+            widths=(10, name_width, 28, *([option_width] * columns)),
+            align=("C", "L", "R", *(["R"] * columns)),
+        )
+    if poll.silent:
+        if len(poll.silent) > limit:
+            pdf.text_line(_("%(n)d điểm cầu có người dự nhưng chưa trả lời.", n=len(poll.silent)))
+        else:
+            pdf.text_line(_("Điểm cầu có người dự nhưng chưa trả lời: %(names)s.", names=", ".join(poll.silent)))
+
+
+def _poll_other_texts(pdf: MinutesDocument, poll: PollMinutes, limit: int) -> None:
+    if not poll.other_texts:
+        return
+    pdf.text_line(_("Ý kiến khác:"), bold=True)
+    shown = poll.other_texts[:limit]
+    pdf.table_of(
+        [_("Điểm cầu"), _("Nội dung")],
+        [
+            [item.endpoint_name or "—", item.text if item.count == 1 else f"{item.text} (×{item.count})"]
+            for item in shown
+        ],
+        widths=(45, pdf.epw - 45),
+        align=("L", "L"),
+    )
+    if len(poll.other_texts) > len(shown):
+        pdf.text_line(
+            _(
+                "Còn %(n)d ý kiến khác nữa, có trong tệp kết quả thăm dò (Excel).",
+                n=len(poll.other_texts) - len(shown),
+            )
+        )
+
+
+def _polls(pdf: MinutesDocument, data: MinutesData) -> None:
+    """Write each poll's results: its options with counts and shares, then per endpoint. Tallies only."""
+    if not data.polls:
+        return
+    if pdf.will_page_break(LINE * 12):  # the heading and the start of the first poll stay together
+        pdf.add_page()
+    pdf.heading(_("VI. KẾT QUẢ THĂM DÒ Ý KIẾN"))
+    limit = poll_endpoint_rows()
+    start = data.briefing.starts_at
+    for n, poll in enumerate(data.polls, start=1):
+        if n > 1 and pdf.will_page_break(LINE * 8):
+            pdf.add_page()
+        pdf.text_line(_("Câu %(n)d. %(question)s", n=n, question=poll.question), bold=True)
+        pdf.text_line(_poll_description(poll, start), size=SMALL_SIZE)
+        pdf.text_line(_poll_answered(poll))
+        if poll.kind == PollKind.SECRET:
+            pdf.text_line(_("Bỏ phiếu kín: chỉ ghi số phiếu, không ghi ai chọn phương án nào."), size=SMALL_SIZE)
+        if poll.multiple:
+            pdf.text_line(_("Mỗi người được chọn nhiều phương án: tổng các tỉ lệ có thể vượt 100%."), size=SMALL_SIZE)
+        pdf.ln(1)
+        pdf.table_of(
+            [_("STT"), _("Phương án"), _("Số người chọn"), _("Tỉ lệ")],
+            [
+                [
+                    str(index),
+                    _("Khác") if option.other else option.text,  # in the minutes' language, whoever froze them
+                    str(option.count),
+                    _share(option.count, poll.answered),
+                ]
+                for index, option in enumerate(poll.options, start=1)
+            ],
+            widths=(14, pdf.epw - 14 - 30 - 24, 30, 24),
+            align=("C", "L", "R", "R"),
+        )
+        _poll_endpoints(pdf, poll, limit)
+        _poll_other_texts(pdf, poll, limit)
+        pdf.ln(2)
+
+
 def _closing(pdf: MinutesDocument, data: MinutesData) -> None:
     briefing = data.briefing
     pdf.ln(2)
@@ -383,5 +539,6 @@ def render(data: MinutesData, *, version: int | None, reason: str = "", reopened
     _attendance(pdf, data)
     _links(pdf, data)
     _issues(pdf, data)
+    _polls(pdf, data)
     _closing(pdf, data)
     return bytes(pdf.output())

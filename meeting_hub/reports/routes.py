@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from meeting_hub.accounts.access import acting_user, signed_in_user
-from meeting_hub.accounts.policy import ORGANIZERS, ROSTER_READERS, STAFF
+from meeting_hub.accounts.policy import ORGANIZERS, POLL_READERS, ROSTER_READERS, STAFF
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
 from meeting_hub.clock import local_today
@@ -21,7 +21,8 @@ from meeting_hub.errors import NotFound, ServiceError
 from meeting_hub.extensions import db
 from meeting_hub.follow_up.search import IssueFilters
 from meeting_hub.network.models import Endpoint, Person
-from meeting_hub.reports import distribution, minutes, statistics, statistics_charts
+from meeting_hub.polls import reports as poll_reports
+from meeting_hub.reports import distribution, minutes, poll_statistics, statistics, statistics_charts
 from meeting_hub.reports.models import MinutesVersion
 from meeting_hub.scheduling.materials import get_material
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
@@ -37,11 +38,13 @@ blueprint.add_app_template_filter(statistics_charts.percent, "rate")
 
 
 def _briefing_reports(briefing: Briefing) -> dict[str, Any]:
-    """What the briefing page shows of reports: the minutes (staff) and the attendance exports."""
+    """What the briefing page shows of reports: the minutes (staff), the attendance exports and the polls' results."""
     user = signed_in_user()
     if user is None or briefing.status not in (BriefingStatus.LIVE, BriefingStatus.ENDED):
         return {}
     result: dict[str, Any] = {"can_export": ROSTER_READERS.allows(user)}
+    if POLL_READERS.allows(user):
+        result["polls"] = poll_reports.reported_polls([briefing.id])
     if STAFF.allows(user):
         result["versions"] = minutes.list_versions(briefing)
         result["states"] = minutes.version_states(result["versions"])
@@ -96,20 +99,23 @@ def _month_from_query() -> tuple[date, str | None]:
 
 @blueprint.get("/statistics")
 def statistics_page() -> ResponseReturnValue:
-    """Show attendance and follow-up statistics over the 12 months ending with the chosen one, with charts."""
+    """Show attendance, follow-up and poll participation statistics over the 12 months ending with the chosen one,
+    with charts."""
     user = acting_user()
     month, month_error = _month_from_query()
     attendance = statistics.attendance_statistics(month)
     first_day, last_day = statistics.month_window(month, len(attendance.months))
     issues = statistics.issue_statistics(user, IssueFilters(raised_from=first_day, raised_to=last_day))
+    polls = poll_statistics.poll_participation(month, len(attendance.months))
     month_text = month.strftime("%Y-%m")
     query = {"month": month_text}
+
+    def endpoint_link(endpoint_id: int) -> str:
+        return url_for("reports.endpoint_statistics", endpoint_id=endpoint_id, month=month_text)
+
     charts = {
         "trend": statistics_charts.attendance_trend(attendance),
-        "endpoints": statistics_charts.attendance_by_endpoint(
-            attendance,
-            lambda endpoint_id: url_for("reports.endpoint_statistics", endpoint_id=endpoint_id, month=month_text),
-        ),
+        "endpoints": statistics_charts.attendance_by_endpoint(attendance, endpoint_link),
         "issue_endpoints": statistics_charts.issues_by_endpoint(
             issues,
             lambda endpoint_id: url_for(
@@ -121,6 +127,8 @@ def statistics_page() -> ResponseReturnValue:
         ),
         "issue_categories": statistics_charts.issues_by_category(issues),
         "agencies": statistics_charts.agencies_on_time(issues),
+        "poll_trend": statistics_charts.poll_participation_trend(polls),
+        "poll_endpoints": statistics_charts.poll_participation_by_endpoint(polls, endpoint_link),
     }
     return render_template(
         "reports/statistics.html",
@@ -130,6 +138,7 @@ def statistics_page() -> ResponseReturnValue:
         next_month=add_months(month, 1),
         attendance=attendance,
         issues=issues,
+        polls=polls,
         flags=statistics.absence_flags(),
         charts=charts,
         query=query,

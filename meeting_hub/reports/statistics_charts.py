@@ -1,5 +1,5 @@
-"""The statistics page's charts, drawn from the figures: the attendance trend, attendance per endpoint, and the
-follow-up per endpoint, category and agency."""
+"""The statistics page's charts, drawn from the figures: the attendance trend, attendance per endpoint, the
+follow-up per endpoint, category and agency, and the participation in polls."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from meeting_hub.reports.charts import (
     Series,
     TrendChart,
 )
+from meeting_hub.reports.poll_statistics import PollParticipation
 from meeting_hub.reports.statistics import AttendanceStatistics, IssueFigures, IssueStatistics
 from meeting_hub.vietnamese import sort_key
 
@@ -167,3 +168,46 @@ def agencies_on_time_chart(stats: IssueStatistics) -> BarChart:
         legend=((_("Đúng hạn"), GREEN), (_("Trễ hạn"), RED)),
         empty_text=_("Chưa có ý kiến nào được giao xử lý."),
     )
+
+
+def poll_participation_trend(stats: PollParticipation) -> Markup:
+    """Return the share of present people who answered the polls, month by month."""
+    return TrendChart(
+        _("Tỉ lệ trả lời thăm dò ý kiến theo tháng"),
+        tuple(month.strftime("%m/%y") for month, _figures in stats.months),
+        (Series(_("Tỉ lệ trả lời"), GREEN, tuple(figures.rate for _month, figures in stats.months)),),
+        empty_text=_("Chưa có câu hỏi thăm dò nào trong khoảng thời gian này."),
+    ).html()
+
+
+def poll_participation_by_endpoint(stats: PollParticipation, link: Callable[[int], str]) -> Markup:
+    """Return each endpoint's share of answers to the polls over the window, highest first."""
+    rows = sorted(
+        (row for row in stats.endpoints if row.total.eligible),
+        key=lambda row: (-(row.total.rate or 0), sort_key(row.endpoint.name)),
+    )
+    bars = [
+        Bar(
+            row.endpoint.name,
+            (
+                Segment(
+                    row.total.rate or 0.0,
+                    GREEN,
+                    _(
+                        "%(answered)d/%(eligible)d lượt trả lời",
+                        answered=row.total.answered,
+                        eligible=row.total.eligible,
+                    ),
+                ),
+            ),
+            percent(row.total.rate),
+            link(row.endpoint.id),
+        )
+        for row in rows
+    ]
+    return BarChart(
+        _("Tỉ lệ trả lời thăm dò ý kiến theo điểm cầu"),
+        tuple(bars),
+        scale_max=1.0,
+        empty_text=_("Chưa có câu hỏi thăm dò nào trong khoảng thời gian này."),
+    ).html()

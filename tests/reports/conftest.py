@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,6 +18,8 @@ from meeting_hub.database import utcnow
 from meeting_hub.demo import DEMO_AGENDA
 from meeting_hub.extensions import db
 from meeting_hub.follow_up import services as follow_up
+from meeting_hub.polls import services as polls
+from meeting_hub.polls.models import Poll, PollKind
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
 
@@ -123,3 +126,68 @@ def held(app: Flask, network: factories.SmallNetwork) -> HeldBriefing:
     """A briefing held and closed (its minutes frozen as version 1 on closing)."""
     with app.app_context():
         return hold_briefing(network)
+
+
+@dataclass
+class PolledBriefing:
+    """The held briefing with three polls put to it before it closed: a named one and a secret one (closed, both
+    with "Khác"), and an endpoint one (left open). Present or late: Nguyễn Văn Đức (Sao Đỏ), who chose the first
+    option of the named poll and the second of the secret one, and Lê Quang Thắng (Hoàng Hoa Thám), who chose "Khác"
+    in both, with a text."""
+
+    held: HeldBriefing
+    named_id: int
+    secret_id: int
+    endpoint_id: int
+
+    @property
+    def briefing_id(self) -> int:
+        return self.held.briefing_id
+
+
+NAMED_QUESTION = "Đồng chí đánh giá thế nào về bản tin Thông tin tuyên giáo tháng này?"
+SECRET_QUESTION = "Đồng chí có tín nhiệm đồng chí Bí thư Đảng ủy phường?"
+ENDPOINT_QUESTION = "Chi bộ nào đã phổ biến Nghị quyết tới đảng viên?"
+NAMED_OTHER_TEXT = '=HYPERLINK("http://example.invalid","Bản tin nên có thêm mục hỏi đáp")'
+SECRET_OTHER_TEXT = "Cần thêm thời gian tìm hiểu"
+
+
+def poll_briefing(network: factories.SmallNetwork) -> PolledBriefing:
+    """Hold a briefing, put three polls to it and answer them, then close it (inside an app context); commit."""
+    held = hold_briefing(network, close=False)
+    organizer = accounts.find_user("organizer")
+    briefing = scheduling.get_briefing(held.briefing_id)
+    duc, thang = held.people["Nguyễn Văn Đức"], held.people["Lê Quang Thắng"]
+
+    def make(question: str, kind: PollKind, options: list[str], *, multiple: bool = False, other: bool = False) -> int:
+        draft = polls.PollDraft(question, options, kind, multiple, allow_other=other)
+        poll = polls.create_poll(briefing, draft, organizer)
+        polls.open_poll(poll, organizer)
+        db.session.commit()
+        return poll.id
+
+    def answer(poll_id: int, username: str, **fields: Any) -> None:
+        polls.answer_poll(poll_id, polls.Answer(client_op_id=op_id(), **fields), accounts.find_user(username))
+        db.session.commit()
+
+    named = make(NAMED_QUESTION, PollKind.NAMED, ["Rất hữu ích", "Hữu ích", "=Chưa hữu ích"], other=True)
+    answer(named, "op-sao-do", person_id=duc, choices=(0,))
+    answer(named, "op-hoang-hoa-tham", person_id=thang, choices=(3,), other_text=NAMED_OTHER_TEXT)
+    secret = make(SECRET_QUESTION, PollKind.SECRET, ["Tín nhiệm cao", "Tín nhiệm", "Tín nhiệm thấp"], other=True)
+    answer(secret, "op-sao-do", person_id=duc, choices=(1,))
+    answer(secret, "op-hoang-hoa-tham", person_id=thang, choices=(3,), other_text=SECRET_OTHER_TEXT)
+    endpoint = make(ENDPOINT_QUESTION, PollKind.ENDPOINT, ["Đã phổ biến", "Chưa phổ biến"], multiple=True)
+    answer(endpoint, "op-sao-do", counts=(1, 0))
+    for poll_id in (named, secret):
+        polls.close_poll(db.session.get_one(Poll, poll_id), organizer)
+    db.session.commit()
+    factories.close_briefing(briefing, organizer)
+    db.session.commit()
+    return PolledBriefing(held, named, secret, endpoint)
+
+
+@pytest.fixture
+def polled(app: Flask, network: factories.SmallNetwork) -> PolledBriefing:
+    """A briefing held and closed with polls (its minutes frozen as version 1 on closing)."""
+    with app.app_context():
+        return poll_briefing(network)
