@@ -235,7 +235,7 @@ def _public_page_urls(briefings: DemoBriefings, ids: DemoIds) -> dict[str, str]:
     return {
         "materials.shared": GONE_SHARE_PAGE,
         "self_check_in.check_in_page": urlsplit(briefings.check_in_url).path,
-        "self_check_in.self_answer_page": f"{urlsplit(briefings.check_in_url).path}/polls",
+        "self_check_in.self_answer_page": urlsplit(briefings.check_in_url).path + "/polls",
         "bulletin_public.shared": ids.bulletin_share_path,
     }
 
