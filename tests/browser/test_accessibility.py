@@ -109,6 +109,8 @@ class DemoIds:
     bulletin_id: int
     #: The path of the demo bulletin's public link (its public page).
     bulletin_share_path: str
+    #: A draft poll of the live briefing (the poll form's edit page).
+    poll_id: int
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +140,25 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 @pytest.fixture(scope="module")
-def demo_ids(live_server: LiveServer) -> DemoIds:
+def demo_draft_poll(browser: Browser, live_server: LiveServer, demo_briefings: DemoBriefings) -> int:
+    """Prepare a draft poll on the demo's live briefing as the organizer (the demo has none); return its id."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, ACCOUNTS[Role.ORGANIZER])
+        response = page.request.post(
+            f"{live_server.url}/api/v1/briefings/{demo_briefings.live_id}/polls",
+            data={"question": "Câu hỏi thăm dò để kiểm tra trang?", "options": ["Có", "Không"], "kind": "named"},
+            headers={"X-CSRFToken": csrf_token(page)},
+        )
+        assert response.status == 201, response.text()
+        return int(response.json()["id"])
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def demo_ids(live_server: LiveServer, demo_draft_poll: int) -> DemoIds:
     """Read the ids from the live server's database (read only, beside the server: SQLite in WAL mode)."""
     engine = sa.create_engine(live_server.env["MEETING_HUB_DATABASE_URL"])
     try:
@@ -179,6 +199,7 @@ def demo_ids(live_server: LiveServer) -> DemoIds:
                 issues=[(row.id, row.endpoint_id, row.agency_id) for row in issues],
                 bulletin_id=bulletin.id,
                 bulletin_share_path=f"/b/{public_link.token}",
+                poll_id=demo_draft_poll,
             )
     finally:
         engine.dispose()
@@ -205,6 +226,7 @@ def _argument_values(role: Role | None, ids: DemoIds, briefings: DemoBriefings) 
         "material_id": [briefings.material_id],
         "issue_id": issues,
         "bulletin_id": [ids.bulletin_id],
+        "poll_id": [ids.poll_id],
     }
 
 
