@@ -39,6 +39,7 @@
       this.polls = new Map(); // poll id -> {poll, statusSeq, tallies: Map endpoint id -> {answered, counts, seq}}
       this.cards = new Map(); // poll id -> the card's elements
       this.dirty = true;
+      this.tilesShowPoll = false;
     }
 
     /** Replace every poll with the snapshot's (its tallies as of snapshot.seq). */
@@ -224,14 +225,19 @@
       );
     }
 
-    /** Show each tile's answered/eligible for the newest open poll (or nothing when none is open). */
+    /** Show each tile's answered/eligible for the newest open poll (nothing when none is open or nobody is there). */
     renderTiles(entry, eligible) {
+      if (!entry && !this.tilesShowPoll) {
+        return; // nothing shown on the tiles, nothing to show: a thousand tiles need no visit
+      }
+      this.tilesShowPoll = Boolean(entry);
       for (const endpointId of this.board.views.keys()) {
         let text = "";
         let complete = false;
-        if (entry) {
-          const answered = (entry.tallies.get(endpointId) || { answered: 0 }).answered;
-          const people = eligible.get(endpointId) || 0;
+        const answered = entry ? (entry.tallies.get(endpointId) || { answered: 0 }).answered : 0;
+        const people = eligible.get(endpointId) || 0;
+        // Where nobody is present yet, nobody can answer: no line rather than a thousand "0/0".
+        if (entry && (answered || people)) {
           text = format(this.labels.poll_tile, { answered: formatNumber(answered), eligible: formatNumber(people) });
           complete = people > 0 && answered >= people;
         }
