@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -14,8 +15,9 @@ from meeting_hub.polls import services
 from meeting_hub.polls.models import Poll, PollKind
 from meeting_hub.polls.snapshot import polls_section
 from meeting_hub.scheduling import services as scheduling
-from tests.attendance.conftest import socket_client
-from tests.polls.conftest import PollSetting, answer, make_poll
+from tests import factories
+from tests.attendance.conftest import make_live_briefing_with_pha_lai, received_events, socket_client
+from tests.polls.conftest import PollSetting, answer, make_poll, take_roll_call
 
 
 def _answer_all_kinds(setting: PollSetting) -> dict[PollKind, int]:
@@ -64,6 +66,20 @@ def test_the_snapshot_tallies_equal_poll_results(app: Flask, setting: PollSettin
         closed = by_id[ids[PollKind.ENDPOINT]]
         assert (closed["status"], closed["counts"]) == ("closed", [1, 1, 0])
         assert all(entry["eligible"] == 3 for entry in snapshot["polls"])
+
+
+@pytest.mark.postgres
+def test_the_snapshot_tallies_equal_poll_results_on_postgresql(postgres_app: Flask) -> None:
+    with postgres_app.app_context():
+        network = factories.make_small_network()
+        factories.load_all(network)
+        setting = take_roll_call(make_live_briefing_with_pha_lai(network))
+        _answer_all_kinds(setting)
+        briefing = scheduling.get_briefing(setting.briefing_id)
+        for only_endpoint in (None, setting.sao_do_id):
+            for entry in attendance_snapshot(briefing, only_endpoint)["polls"]:
+                results = services.poll_results(db.session.get(Poll, entry["id"]))
+                assert entry["by_endpoint"] == _answered_rows(results, only_endpoint)
 
 
 def test_an_operators_snapshot_carries_only_their_endpoints_share(app: Flask, setting: PollSetting) -> None:
@@ -129,3 +145,25 @@ def test_only_watchers_get_the_tallies_and_operators_only_their_share(app: Flask
         assert {row["endpoint_id"] for row in entry["by_endpoint"]} <= {setting.sao_do_id}
     refused = socket_client(app, username="responder").emit("watch", watch, namespace="/live", callback=True)
     assert refused["ok"] is False and "snapshot" not in refused
+
+
+def test_live_tallies_reach_leaders_and_only_the_endpoints_own_console(app: Flask, setting: PollSetting) -> None:
+    with app.app_context():
+        poll_id = make_poll(setting.briefing_id, PollKind.NAMED)
+    watch = {"briefing_id": setting.briefing_id}
+    watchers = {name: socket_client(app, username=name) for name in ("leader", "op-sao-do", "op-hoang-hoa-tham")}
+    for client in watchers.values():
+        assert client.emit("watch", watch, namespace="/live", callback=True)["ok"] is True
+        client.get_received("/live")
+    with app.app_context():
+        answer(poll_id, "op-sao-do", person_id=setting.present_ids[0], choices=(1,))
+        answer(poll_id, "op-hoang-hoa-tham", person_id=setting.hht_person_id, choices=(0,))
+    seen = {
+        name: [(e["endpoint_id"], e["tally"]["counts"]) for e in received_events(client) if e["type"] == "poll"]
+        for name, client in watchers.items()
+    }
+    assert seen == {
+        "leader": [(setting.sao_do_id, [0, 1, 0]), (setting.hht_id, [1, 0, 0])],
+        "op-sao-do": [(setting.sao_do_id, [0, 1, 0])],
+        "op-hoang-hoa-tham": [(setting.hht_id, [1, 0, 0])],
+    }
