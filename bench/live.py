@@ -707,7 +707,7 @@ def run_app(settings: Settings, workdir: Path) -> dict[str, Any]:
         if settings.poll != "none":
 
             def poll_phase(workers: list[Any]) -> dict[str, Any]:
-                return _run_poll_phase(workers, settings, apps[0].url, population, verifier, polls)
+                return _run_poll_phase(workers, settings, apps, population, verifier, polls)
 
         expected_s = population.expected_checkins / settings.rate if settings.arrivals == "poisson" else 10.0
         on_go = _fault_thread(settings, apps, redis, workdir, fault_report, expected_s) if settings.fault else None
@@ -786,10 +786,19 @@ def _open_poll(url: str, briefing_id: int, token: str, kind: str, options: int) 
 
 
 def _run_poll_phase(
-    workers: list[Any], settings: Settings, url: str, population: Any, verifier: Verifier, polls: dict[str, Any]
+    workers: list[Any],
+    settings: Settings,
+    apps: list[servers.Process],
+    population: Any,
+    verifier: Verifier,
+    polls: dict[str, Any],
 ) -> dict[str, Any]:
     """After the roll-call: open the polls, have every present or late person answered within the window while the
     dashboards watch, then wait for the dashboards' tallies to equal the database's."""
+    url = apps[0].url
+    for app in apps:
+        app.mark_cpu()
+    machine_at_start = servers.machine_busy_seconds()
     polls["named_id"] = _open_poll(
         url, population.briefing_id, population.organizer_token, "named", settings.poll_options
     )
@@ -820,6 +829,9 @@ def _run_poll_phase(
             ("poll_final", {"final_seq": final_seq, "tallies": tallies, "converge_timeout": settings.converge_timeout})
         )
     done = receive(workers, "poll_done", settings.converge_timeout + 120)
+    window = time.monotonic() - started
+    server_cpu = sum(app.cpu_since_mark() for app in apps if app.alive())
+    machine_busy = servers.machine_busy_seconds() - machine_at_start
     errors: Counter[str] = Counter()
     for s in sent:
         errors.update(s["errors"])
@@ -831,6 +843,9 @@ def _run_poll_phase(
         "reached_at": [t for d in done for t in d["reached_at"]],
         "resyncs": sum(d["resyncs"] for d in done),
         "sent_s": round(sent_s, 2),
+        "server_cpu_pct": round(100 * server_cpu / window, 1),
+        # The servers', the clients' and everything else's (other jobs on the machine, the database, redis).
+        "machine_cpu_pct": round(100 * machine_busy / window, 1),
     }
 
 
@@ -857,6 +872,8 @@ def _poll_summary(measures: dict[str, Any]) -> dict[str, Any]:
         "poll_dashboards_converged": len(reached),
         "poll_converge_ms": round(max(0.0, max(reached) - last_ack) * 1000, 1) if converged else None,
         "poll_dashboard_resyncs": measures["resyncs"],
+        "poll_server_cpu_pct": measures["server_cpu_pct"],
+        "poll_machine_cpu_pct": measures["machine_cpu_pct"],
     }
 
 
