@@ -34,11 +34,6 @@ SECTION = "polls"
 _SHOWN = (PollStatus.OPEN, PollStatus.CLOSED)
 
 
-def answer_width(poll: Poll) -> int:
-    """Return how many counts a tally of the poll has: one per option (and one for "other" when the poll has it)."""
-    return len(poll.options) + (1 if getattr(poll, "allow_other", False) else 0)
-
-
 def _where_endpoint(model: Any, poll_ids: list[int], only_endpoint: int | None) -> list[Any]:
     clauses = [model.poll_id.in_(poll_ids)]
     if only_endpoint is not None:
@@ -48,7 +43,7 @@ def _where_endpoint(model: Any, poll_ids: list[int], only_endpoint: int | None) 
 
 def _tallies(polls: list[Poll], only_endpoint: int | None) -> dict[int, dict[int, dict[str, Any]]]:
     """Return {poll: {endpoint: {answered, counts}}} for the endpoints with answers, one query per answer table."""
-    widths = {poll.id: answer_width(poll) for poll in polls}
+    widths = {poll.id: services.option_count(poll) for poll in polls}
     found: dict[int, dict[int, dict[str, Any]]] = {poll.id: {} for poll in polls}
 
     def tally(poll_id: int, endpoint_id: int) -> dict[str, Any]:
@@ -117,7 +112,7 @@ def polls_section(briefing_id: int, only_endpoint: int | None = None) -> list[di
     eligible = sum(eligible_by_endpoint.values())
     section = []
     for poll in polls:
-        width = answer_width(poll)
+        width = services.option_count(poll)
         rows = [{"endpoint_id": endpoint_id, **entry} for endpoint_id, entry in sorted(tallies[poll.id].items())]
         section.append(
             {

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DemoBriefings, LiveServer, csrf_token, screenshot, sign_in
 from tests.server_processes import meeting_hub_command
@@ -64,12 +64,13 @@ def _database_figures(page: Page, base_url: str, poll_id: int) -> dict[str, Any]
 
 
 def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
-    page: Page, base_url: str, live_server: LiveServer, demo_briefings: DemoBriefings
+    page: Page, browser: Browser, base_url: str, live_server: LiveServer, demo_briefings: DemoBriefings
 ) -> None:
     briefing_id = demo_briefings.live_id
     operator = _operator_headers(live_server)
     request = page.request
-    endpoint = next(e for e in request.get(f"{base_url}/api/v1/endpoints", headers=operator).json() if e["code"] == ENDPOINT_CODE)
+    endpoints = request.get(f"{base_url}/api/v1/endpoints", headers=operator).json()
+    endpoint = next(e for e in endpoints if e["code"] == ENDPOINT_CODE)
     people = request.get(f"{base_url}/api/v1/endpoints/{endpoint['id']}/people", headers=operator).json()
     present = [person["id"] for person in people[:3]]
     for person_id in present:
@@ -86,7 +87,7 @@ def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
     created = request.post(
         f"{base_url}/api/v1/briefings/{briefing_id}/polls",
         headers=organizer,
-        data={"question": question, "options": OPTIONS, "kind": "named"},
+        data={"question": question, "options": OPTIONS, "kind": "named", "allow_other": True},
     )
     assert created.ok, created.text()
     poll_id = created.json()["id"]
@@ -98,25 +99,26 @@ def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
     assert request.post(f"{base_url}/api/v1/polls/{poll_id}/open", headers=organizer).ok
     expect(card.locator(".poll-question")).to_have_text(question)
     expect(card.locator(".poll-status")).to_have_text("Đang mở")
-    expect(card.locator(".poll-option-count")).to_have_text(["0", "0", "0"])
+    expect(card.locator(".poll-option-text")).to_have_text([*OPTIONS, "Khác"])
+    expect(card.locator(".poll-option-count")).to_have_text(["0", "0", "0", "0"])
     tile_badge = page.get_by_role("article", name=ENDPOINT_NAME, exact=True).locator(".tile-poll")
     expect(tile_badge).to_have_text("Đã trả lời thăm dò: 0/3")
 
-    def answer(person_id: int, choice: int) -> None:
+    def answer(person_id: int, choice: int, **more: str) -> None:
         answered = request.post(
             f"{base_url}/api/v1/polls/{poll_id}/answers",
             headers=operator,
-            data={"person_id": person_id, "choices": [choice], "client_op_id": _op_id("answer")},
+            data={"person_id": person_id, "choices": [choice], "client_op_id": _op_id("answer"), **more},
         )
         assert answered.status == 201, answered.text()
 
     answer(present[0], 0)
-    expect(card.locator(".poll-option-count")).to_have_text(["1", "0", "0"])
+    expect(card.locator(".poll-option-count")).to_have_text(["1", "0", "0", "0"])
     expect(card.locator(".poll-option-share").first).to_have_text("100%")
     expect(tile_badge).to_have_text("Đã trả lời thăm dò: 1/3")
     answer(present[1], 1)
     answer(present[0], 1)  # replaces the first answer: moved, not added
-    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "0"])
+    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "0", "0"])
     expect(tile_badge).to_have_text("Đã trả lời thăm dò: 2/3")
     expect(card.locator(".poll-answered")).to_have_text(re.compile(r"^Đã trả lời: 2/\d+ người có mặt \(\d+%\)$"))
     assert _card_figures(page, poll_id) == _database_figures(page, base_url, poll_id)
@@ -125,10 +127,10 @@ def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
     # A resync (the page's snapshot) shows what the database holds, then follows the next answer live.
     page.reload()
     expect(page.locator("#connection")).to_have_text("Đã kết nối")
-    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "0"])
+    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "0", "0"])
     assert _card_figures(page, poll_id) == _database_figures(page, base_url, poll_id)
-    answer(present[2], 2)
-    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "1"])
+    answer(present[2], len(OPTIONS), other_text="Làm vào sáng Chủ nhật")  # "Khác"
+    expect(card.locator(".poll-option-count")).to_have_text(["0", "2", "0", "1"])
     expect(tile_badge).to_have_text("Đã trả lời thăm dò: 3/3")
     expect(tile_badge).to_have_class(re.compile(r"\bpoll-complete\b"))
 
@@ -143,3 +145,21 @@ def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
     )
     assert late.status == 409
     screenshot(page, "dashboard-poll-closed")
+
+    # An English browser in New York: the same figures, written the page's way; a phone-sized window keeps the panel
+    # within the screen.
+    context = browser.new_context(
+        locale="en-US", timezone_id="America/New_York", viewport={"width": 390, "height": 844}
+    )
+    try:
+        english = context.new_page()
+        sign_in(english, base_url, "organizer")
+        english.goto(f"{base_url}/briefings/{briefing_id}/live")
+        closed_card = english.locator(f'.poll[data-poll-id="{poll_id}"]')
+        expect(closed_card.locator(".poll-status")).to_have_text("Đã đóng — kết quả chính thức")
+        assert _card_figures(english, poll_id) == _database_figures(english, base_url, poll_id)
+        assert english.evaluate("document.documentElement.scrollWidth") <= 390
+        closed_card.scroll_into_view_if_needed()
+        screenshot(english, "dashboard-poll-en-browser-phone")
+    finally:
+        context.close()

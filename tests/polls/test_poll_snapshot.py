@@ -23,18 +23,18 @@ from tests.polls.conftest import PollSetting, answer, make_poll, take_roll_call
 def _answer_all_kinds(setting: PollSetting) -> dict[PollKind, int]:
     """Open one poll of each kind (and a draft) and answer them at both endpoints; return the polls' ids by kind."""
     named = make_poll(setting.briefing_id, PollKind.NAMED, multiple=True)
-    secret = make_poll(setting.briefing_id, PollKind.SECRET)
-    endpoint = make_poll(setting.briefing_id, PollKind.ENDPOINT)
+    secret = make_poll(setting.briefing_id, PollKind.SECRET, allow_other=True)
+    endpoint = make_poll(setting.briefing_id, PollKind.ENDPOINT, allow_other=True)
     make_poll(setting.briefing_id, PollKind.NAMED, opened=False)  # a draft: never in a snapshot
     first, second = setting.present_ids
     answer(named, "op-sao-do", person_id=first, choices=(0,))
     answer(named, "op-sao-do", person_id=first, choices=(0, 2))  # replaces the first answer
     answer(named, "op-sao-do", person_id=second, choices=(1,))
     answer(named, "organizer", person_id=setting.hht_person_id, choices=(2,))
-    answer(secret, "op-sao-do", person_id=second, choices=(1,))
+    answer(secret, "op-sao-do", person_id=second, choices=(3,), other_text="Đề nghị làm vào Chủ nhật")
     answer(secret, "op-hoang-hoa-tham", person_id=setting.hht_person_id, choices=(0,))
-    answer(endpoint, "op-sao-do", counts=(1, 0, 0))
-    answer(endpoint, "op-sao-do", counts=(1, 1, 0))  # replaces the endpoint's counts
+    answer(endpoint, "op-sao-do", counts=(1, 0, 0, 0))
+    answer(endpoint, "op-sao-do", counts=(1, 0, 0, 1))  # replaces the endpoint's counts
     return {PollKind.NAMED: named, PollKind.SECRET: secret, PollKind.ENDPOINT: endpoint}
 
 
@@ -62,9 +62,9 @@ def test_the_snapshot_tallies_equal_poll_results(app: Flask, setting: PollSettin
         by_id = {entry["id"]: entry for entry in snapshot["polls"]}
         assert by_id[ids[PollKind.NAMED]]["counts"] == [1, 1, 2]
         assert by_id[ids[PollKind.NAMED]]["answered"] == 3
-        assert by_id[ids[PollKind.SECRET]]["counts"] == [1, 1, 0]
+        assert by_id[ids[PollKind.SECRET]]["counts"] == [1, 0, 0, 1]  # the last: "other"
         closed = by_id[ids[PollKind.ENDPOINT]]
-        assert (closed["status"], closed["counts"]) == ("closed", [1, 1, 0])
+        assert (closed["status"], closed["counts"]) == ("closed", [1, 0, 0, 1])
         assert all(entry["eligible"] == 3 for entry in snapshot["polls"])
 
 
@@ -99,7 +99,7 @@ def test_an_operators_snapshot_carries_only_their_endpoints_share(app: Flask, se
         by_id = {entry["id"]: entry for entry in cut["polls"]}
         assert by_id[ids[PollKind.NAMED]]["counts"] == [0, 0, 1]
         assert by_id[ids[PollKind.ENDPOINT]]["by_endpoint"] == []  # Hoàng Hoa Thám gave no counts
-        assert by_id[ids[PollKind.ENDPOINT]]["counts"] == [0, 0, 0]
+        assert by_id[ids[PollKind.ENDPOINT]]["counts"] == [0, 0, 0, 0]
 
 
 def test_the_snapshot_takes_a_few_queries_whatever_the_polls(app: Flask, setting: PollSetting) -> None:
