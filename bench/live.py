@@ -536,8 +536,8 @@ class Verifier:
         """Compare the acked answers with the database, in one snapshot once every writer has stopped.
 
         lost: an acked answer the database does not hold as sent (a named ballot missing or with other choices, an
-        endpoint's counts not those sent). doubled: "answered" events beyond one per acked answer, and answers the
-        database counts that nobody acked.
+        endpoint's counts not those sent). doubled: "answered" events beyond one per person (per endpoint for the
+        endpoint poll), each being sent one answer under one client_op_id.
         """
         import sqlalchemy as sa
 
@@ -581,11 +581,14 @@ class Verifier:
             db.session.remove()
         lost = [p for p, choices in acked_people.items() if list(ballots.get(p, ())) != sorted(choices)]
         lost += [-e for e, counts in acked_endpoints.items() if list(reports.get(e, ())) != list(counts)]
+        # Each person (each endpoint) is sent one answer with one client_op_id: a second event is a double write.
         doubled = sum(n - 1 for n in events.values() if n > 1)
-        doubled += len(ballots.keys() - acked_people.keys()) + len(reports.keys() - acked_endpoints.keys())
+        # Stored although no ack came back (the ack was lost, or the console gave up): not a double, but reported.
+        unacked = len(ballots.keys() - acked_people.keys()) + len(reports.keys() - acked_endpoints.keys())
         return {
             "poll_lost": len(lost),
             "poll_doubled": doubled,
+            "poll_stored_unacked": unacked,
             "poll_lost_examples": lost[:10],
             "poll_stored_answers": len(ballots) + len(reports),
         }

@@ -155,6 +155,7 @@
         const row = optionTemplate.content.firstElementChild.cloneNode(true);
         row.dataset.option = String(index);
         row.querySelector(".poll-option-text").textContent = text;
+        row.querySelector(".progress").setAttribute("aria-label", text);
         optionTemplate.parentElement.append(row);
         return {
           row,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DemoBriefings, LiveServer, csrf_token, screenshot, sign_in
+from tests.browser.conftest import DemoBriefings, LiveServer, csrf_token, run_axe, screenshot, sign_in
 from tests.server_processes import meeting_hub_command
 
 pytestmark = pytest.mark.browser
@@ -122,6 +122,7 @@ def test_the_tally_follows_answers_live_and_a_resync_equals_the_database(
     expect(tile_badge).to_have_text("Đã trả lời thăm dò: 2/3")
     expect(card.locator(".poll-answered")).to_have_text(re.compile(r"^Đã trả lời: 2/\d+ người có mặt \(\d+%\)$"))
     assert _card_figures(page, poll_id) == _database_figures(page, base_url, poll_id)
+    assert [str(violation) for violation in run_axe(page, "dashboard with a poll")] == []
     screenshot(page, "dashboard-poll-open")
 
     # A resync (the page's snapshot) shows what the database holds, then follows the next answer live.
