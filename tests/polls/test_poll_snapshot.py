@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from meeting_hub.accounts import services as accounts
+from meeting_hub.api.attendance import AttendanceSchema
 from meeting_hub.attendance.snapshot import attendance_snapshot
 from meeting_hub.extensions import db
 from meeting_hub.polls import services
@@ -17,7 +18,7 @@ from meeting_hub.polls.snapshot import polls_section
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
 from tests.attendance.conftest import make_live_briefing_with_pha_lai, received_events, socket_client
-from tests.polls.conftest import PollSetting, answer, make_poll, take_roll_call
+from tests.polls.conftest import PollSetting, answer, make_poll, take_roll_call, token_for
 
 
 def _answer_all_kinds(setting: PollSetting) -> dict[PollKind, int]:
@@ -98,6 +99,21 @@ def test_an_operators_snapshot_carries_only_their_endpoints_share(app: Flask, se
             )
         by_id = {entry["id"]: entry for entry in cut["polls"]}
         assert by_id[ids[PollKind.NAMED]]["counts"] == [0, 0, 1]
+        # 1,052 consoles ask for their cut: every query of the answers is filtered to the endpoint.
+        statements: list[tuple[str, Any]] = []
+
+        def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+            statements.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            polls_section(setting.briefing_id, setting.hht_id)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", capture)
+        answer_reads = [(s, p) for s, p in statements if "FROM polls" not in s]
+        assert len(answer_reads) == 5, statements  # ballots, participants, tallies, endpoint reports, eligible
+        for statement, parameters in answer_reads:
+            assert setting.hht_id in (parameters.values() if isinstance(parameters, dict) else parameters), statement
         assert by_id[ids[PollKind.ENDPOINT]]["by_endpoint"] == []  # Hoàng Hoa Thám gave no counts
         assert by_id[ids[PollKind.ENDPOINT]]["counts"] == [0, 0, 0, 0]
 
@@ -145,6 +161,11 @@ def test_only_watchers_get_the_tallies_and_operators_only_their_share(app: Flask
         assert {row["endpoint_id"] for row in entry["by_endpoint"]} <= {setting.sao_do_id}
     refused = socket_client(app, username="responder").emit("watch", watch, namespace="/live", callback=True)
     assert refused["ok"] is False and "snapshot" not in refused
+    # The REST snapshot carries the same section, in the documented shape.
+    headers = {"Authorization": f"Bearer {token_for(app, 'organizer')}"}
+    body = app.test_client().get(f"/api/v1/briefings/{setting.briefing_id}/attendance", headers=headers).json
+    assert AttendanceSchema().validate(body) == {}
+    assert [entry["id"] for entry in body["polls"]] == sorted(ids.values())
 
 
 def test_live_tallies_reach_leaders_and_only_the_endpoints_own_console(app: Flask, setting: PollSetting) -> None:
