@@ -4,7 +4,10 @@ Each worker process is started by the harness (multiprocessing, spawn) with its 
 dashboards and talks to it over a pipe in four steps: connect everything and report "ready"; on "go", run the
 roll-call (Poisson arrivals or a burst) and report every ack ("sent"); on "final" (the database's last seq and
 state, and the send time of every seq), wait until each dashboard matches it and report latencies ("done");
-on "stop", disconnect.
+then, when the harness runs a poll phase, on "poll" (the open polls) each operator answers for its present and late
+people (and gives its endpoint's counts to an endpoint poll) at random moments of the window, and reports every ack
+("poll_sent"); on "poll_final" (the seq and the tallies the database holds) wait until each dashboard's tallies match
+("poll_done"); on "stop", disconnect.
 
 Clients are python-socketio AsyncClients over aiohttp websockets that offer permessage-deflate as browsers do
 (the server decides whether to accept). Operators behave like the console: one check-in in flight at a time, the
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import resource
 import time
@@ -123,6 +127,22 @@ class Ack:
     attempts: int
 
 
+@dataclass
+class PollAck:
+    """One poll answer's outcome: who (a person, or None for an endpoint's counts), what, and when."""
+
+    poll_id: int
+    person_id: int | None
+    endpoint_id: int
+    choices: list[int]
+    counts: list[int] | None
+    seq: int
+    first_send: float
+    acked_at: float
+    replayed: bool
+    attempts: int
+
+
 class Operator(Endpointed):
     """An endpoint's console: sends its outbox one check-in at a time, resending the same client_op_id on failure."""
 
@@ -136,6 +156,9 @@ class Operator(Endpointed):
         self.errors: Counter[str] = Counter()
         self.heartbeats = 0
         self.heartbeat_errors: Counter[str] = Counter()
+        self.answers: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.poll_acks: list[PollAck] = []
+        self.poll_errors: Counter[str] = Counter()
 
     async def run(self) -> None:
         beating = asyncio.create_task(self.beat()) if self.worker.heartbeat_seconds > 0 else None
@@ -209,6 +232,64 @@ class Operator(Endpointed):
             await asyncio.sleep(0.25)
         self.errors["gave_up"] += 1
 
+    async def run_answers(self) -> None:
+        """Send the queued poll answers one at a time, as the console's outbox does."""
+        while (message := await self.answers.get()) is not None:
+            await self.answer(message)
+
+    async def answer(self, message: dict[str, Any]) -> None:
+        """Send one answer until acked, with the same client_op_id after a lost ack or a reconnect."""
+        first_send = 0.0
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if not self.connected:
+                try:
+                    await self.connect()
+                    self.reconnects += 1
+                except RuntimeError:
+                    self.poll_errors["reconnect_failed"] += 1
+                    continue
+            sent = time.monotonic()
+            first_send = first_send or sent
+            try:
+                ack = await self.client.call("answer", message, namespace=NAMESPACE, timeout=ACK_TIMEOUT)
+            except Exception as error:
+                self.poll_errors[type(error).__name__] += 1
+                await asyncio.sleep(0.1)
+                continue
+            if ack.get("ok"):
+                self.poll_acks.append(
+                    PollAck(
+                        message["poll_id"],
+                        message.get("person_id"),
+                        int(ack["result"]["endpoint_id"]),
+                        list(message.get("choices") or ()),
+                        message.get("counts"),
+                        int(ack["seq"]),
+                        first_send,
+                        time.monotonic(),
+                        bool(ack.get("replayed")),
+                        attempt,
+                    )
+                )
+                return
+            code = str(ack.get("error", {}).get("code"))
+            self.poll_errors[code] += 1
+            if code not in ("rate_limited", "try_again"):
+                return
+            await asyncio.sleep(0.25)
+        self.poll_errors["gave_up"] += 1
+
+
+#: A dashboard's poll tallies: (poll, endpoint) -> (answered, counts), endpoints without answers left out.
+PollTallies = dict[tuple[int, int], tuple[int, tuple[int, ...]]]
+
+
+def _set_tally(tallies: PollTallies, poll_id: int, endpoint_id: int, answered: int, counts: Any) -> None:
+    if answered or any(counts):
+        tallies[(poll_id, endpoint_id)] = (answered, tuple(counts))
+    else:
+        tallies.pop((poll_id, endpoint_id), None)
+
 
 class Dashboard(Endpointed):
     """A dashboard: keeps person -> status by applying events in seq order on top of its watch snapshot."""
@@ -225,6 +306,7 @@ class Dashboard(Endpointed):
         self.reached_at: float | None = None
         self.resyncing = False
         self.watch_ms: list[float] = []
+        self.polls: PollTallies = {}
 
     def watch_message(self) -> dict[str, Any]:
         message = super().watch_message()
@@ -262,6 +344,10 @@ class Dashboard(Endpointed):
         snapshot = ack.get("snapshot")
         if snapshot is not None:
             self.state = {int(r["person_id"]): r["status"] for r in snapshot.get("records", ())}
+            self.polls = {}
+            for poll in snapshot.get("polls", ()):
+                for row in poll["by_endpoint"]:
+                    _set_tally(self.polls, poll["id"], row["endpoint_id"], row["answered"], row["counts"])
             self.applied = int(snapshot["seq"])
             self.pending = {seq: e for seq, e in self.pending.items() if seq > self.applied}
         for event in ack.get("events") or ():
@@ -275,14 +361,27 @@ class Dashboard(Endpointed):
             self.applied += 1
             if event.get("type") == "attendance":
                 self.state[int(event["person_id"])] = event["status"]
+            elif event.get("type") == "poll":
+                self.apply_poll(event)
         self.gap_since = (self.gap_since or now) if self.pending else None
         final = self.worker.final_seq
         if final is not None and self.reached_at is None and self.applied >= final and self.matches():
             self.reached_at = now
 
+    def apply_poll(self, event: dict[str, Any]) -> None:
+        """Apply a poll event in seq order: an endpoint's whole tally, or every endpoint's (opened, closed)."""
+        poll_id = int(event["poll_id"])
+        if event.get("action") == "answered":
+            tally = event["tally"]
+            _set_tally(self.polls, poll_id, int(event["endpoint_id"]), tally["answered"], tally["counts"])
+        else:
+            for row in event["poll"]["results"]["by_endpoint"]:
+                _set_tally(self.polls, poll_id, row["endpoint_id"], row["answered"], row["counts"])
+
     def matches(self) -> bool:
         expected = self.worker.expected
-        return expected is not None and self.state == expected
+        polls = self.worker.expected_polls
+        return expected is not None and self.state == expected and (polls is None or self.polls == polls)
 
     async def resync(self) -> None:
         """Ask for what was missed (watch with last_seq); reconnect first if the socket is gone."""
@@ -318,6 +417,8 @@ class Worker:
     final_seq: int | None = None
     expected: dict[int, str] | None = None
     final_at: float = 0.0
+    #: The poll phase's tallies as the database holds them (None before it).
+    expected_polls: PollTallies | None = None
     operators: list[Operator] = field(default_factory=list)
     dashboards: list[Dashboard] = field(default_factory=list)
 
@@ -479,8 +580,108 @@ async def _main(conn: Any, spec: dict[str, Any]) -> None:
             },
         )
     )
-    command, _ = await _recv(conn)
+    command, poll = await _recv(conn)
+    if command == "poll":
+        await _poll_phase(conn, worker, poll)
+        command, _ = await _recv(conn)
     await _gather_limited([_close(s.client) for s in [*worker.dashboards, *worker.operators] if s.client], 64)
+
+
+def _poll_messages(worker: Worker, poll: dict[str, Any], rng: random.Random) -> list[tuple[Operator, dict[str, Any]]]:
+    """Return each answer to send: one per present or late person (named), one per endpoint (endpoint poll)."""
+    messages = []
+    width = poll["options"]
+    for op in worker.operators:
+        eligible = [person for person, status in op.spec["people"] if status in ("present", "late")]
+        for person_id in eligible:
+            choice = rng.randrange(width)
+            messages.append(
+                (
+                    op,
+                    {
+                        "poll_id": poll["named_id"],
+                        "person_id": person_id,
+                        "choices": [choice],
+                        "client_op_id": f"bench-{worker.run_id}-p{poll['named_id']}-{person_id}",
+                    },
+                )
+            )
+        if poll.get("endpoint_id") is not None:
+            counts = [0] * width
+            for _ in eligible:
+                counts[rng.randrange(width)] += 1
+            messages.append(
+                (
+                    op,
+                    {
+                        "poll_id": poll["endpoint_id"],
+                        "counts": counts,
+                        "client_op_id": f"bench-{worker.run_id}-p{poll['endpoint_id']}-e{op.spec['endpoint_id']}",
+                    },
+                )
+            )
+    return messages
+
+
+async def _poll_phase(conn: Any, worker: Worker, poll: dict[str, Any]) -> None:
+    """Answer the open polls within the window while the dashboards watch; then wait for their tallies to match."""
+    rng = random.Random(poll["seed"])
+    messages = _poll_messages(worker, poll, rng)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    moments = sorted((started + rng.uniform(0, poll["spread_s"]), index) for index in range(len(messages)))
+    resyncs_before = sum(d.resyncs for d in worker.dashboards)
+    stop = asyncio.Event()
+    maintenance = asyncio.create_task(worker.maintain(stop))
+    senders = [asyncio.create_task(op.run_answers()) for op in worker.operators]
+    for at, index in moments:
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        op, message = messages[index]
+        op.answers.put_nowait(message)
+    for op in worker.operators:
+        op.answers.put_nowait(None)
+    _done, still = await asyncio.wait(senders, timeout=poll["max_seconds"])
+    for task in still:
+        task.cancel()
+    conn.send(
+        (
+            "poll_sent",
+            {
+                "acks": [dataclasses.astuple(a) for op in worker.operators for a in op.poll_acks],
+                "assigned": len(messages),
+                "errors": dict(sum((op.poll_errors for op in worker.operators), Counter())),
+                "unfinished_operators": len(still),
+            },
+        )
+    )
+    command, final = await _recv(conn)
+    assert command == "poll_final"
+    worker.expected_polls = {
+        (int(poll_id), int(endpoint_id)): (answered, tuple(counts))
+        for poll_id, endpoint_id, answered, counts in final["tallies"]
+    }
+    worker.final_seq = final["final_seq"]
+    worker.final_at = time.monotonic()
+    now = time.monotonic()
+    for dashboard in worker.dashboards:
+        dashboard.reached_at = None
+        dashboard._drain(now)
+    deadline = time.monotonic() + final["converge_timeout"]
+    while time.monotonic() < deadline and any(d.reached_at is None for d in worker.dashboards):
+        await asyncio.sleep(0.02)
+    stop.set()
+    await maintenance
+    conn.send(
+        (
+            "poll_done",
+            {
+                "reached_at": [d.reached_at for d in worker.dashboards],
+                "resyncs": sum(d.resyncs for d in worker.dashboards) - resyncs_before,
+            },
+        )
+    )
 
 
 def worker_main(conn: Any, spec: dict[str, Any]) -> None:

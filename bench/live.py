@@ -69,6 +69,13 @@ class Settings:
     # Operators' consoles send a heartbeat this often, as the real console does (LIVE_HEARTBEAT_SECONDS); 0: none.
     # Only against the app: the bare servers have no heartbeat handler.
     heartbeat_seconds: float = 15.0
+    # The poll phase, after the roll-call (the app only): "named" opens a named poll every present or late person
+    # answers through their operator's console within poll_seconds; endpoint_poll adds an endpoint poll, answered
+    # with each endpoint's counts. "none": no poll phase.
+    poll: str = "named"
+    endpoint_poll: bool = False
+    poll_seconds: float = 45.0
+    poll_options: int = 4
 
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -127,6 +134,7 @@ class LoadResult:
     client_rss_mb: list[float]
     connect_s: float
     final_seq: int = 0
+    poll: dict[str, Any] | None = None
     server_cpu_s: dict[str, float] = field(default_factory=dict)
     machine_cpu_pct: float = 0.0
     window_s: float = 0.0
@@ -144,8 +152,10 @@ def run_load(
     finalize: Any,
     watched: list[servers.Process],
     on_go: Any = None,
+    poll_phase: Any = None,
 ) -> LoadResult:
-    """Run the roll-call with client processes; `finalize(acks)` returns (final_seq, expected state) once acked."""
+    """Run the roll-call with client processes; `finalize(acks)` returns (final_seq, expected state) once acked.
+    `poll_phase(workers)`, if given, runs after the roll-call has converged and returns its measures."""
     context = multiprocessing.get_context("spawn")
     procs = max(1, settings.client_procs)
     run_id = uuid.uuid4().hex[:10]
@@ -172,7 +182,10 @@ def run_load(
         child_end.close()
         workers.append((process, parent_end))
     try:
-        return _drive(workers, population, settings, finalize, watched, on_go)
+        load = _drive(workers, population, settings, finalize, watched, on_go)
+        if poll_phase is not None:
+            load.poll = poll_phase(workers)
+        return load
     finally:
         for _process, conn in workers:
             with contextlib.suppress(Exception):
@@ -185,7 +198,7 @@ def run_load(
             conn.close()
 
 
-def _receive(workers: list[Any], expected: str, timeout: float) -> list[dict[str, Any]]:
+def receive(workers: list[Any], expected: str, timeout: float) -> list[dict[str, Any]]:
     replies = []
     deadline = time.monotonic() + timeout
     for process, conn in workers:
@@ -205,7 +218,7 @@ def _drive(
     workers: list[Any], population: Any, settings: Settings, finalize: Any, watched: list[servers.Process], on_go: Any
 ) -> LoadResult:
     connect_started = time.monotonic()
-    ready = _receive(workers, "ready", 300)
+    ready = receive(workers, "ready", 300)
     failed = sum(r["failed"] for r in ready)
     if failed:
         raise RuntimeError(f"{failed} sockets could not connect: {[r['failures'] for r in ready]}")
@@ -229,7 +242,7 @@ def _drive(
         )
     if on_go is not None:
         on_go(go_at)
-    sent = _receive(workers, "sent", settings.max_seconds + 120)
+    sent = receive(workers, "sent", settings.max_seconds + 120)
     acks = [a for s in sent for a in s["acks"]]
     final_seq, expected = finalize(acks)
     send_times = array("d", bytes(8 * (max([final_seq, *[a[1] for a in acks]], default=0) + 1)))
@@ -248,7 +261,7 @@ def _drive(
                 },
             )
         )
-    done = _receive(workers, "done", settings.converge_timeout + 120)
+    done = receive(workers, "done", settings.converge_timeout + 120)
     server_cpu = {p.name: round(p.cpu_since_mark(), 2) for p in watched if p.alive()}
     machine_busy = servers.machine_busy_seconds() - machine_at_go
     window = time.monotonic() - go_at
@@ -499,6 +512,87 @@ class Verifier:
             db.session.remove()
         return Tally(events, records, operations, len(event_seqs.keys() - operation_seqs))
 
+    def poll_tallies(self, briefing_id: int, poll_ids: list[int]) -> tuple[int, list[tuple[int, int, int, list[int]]]]:
+        """Return the last seq and, per poll and endpoint with answers, (poll, endpoint, answered, counts)."""
+        from meeting_hub.event_log import log
+        from meeting_hub.extensions import db
+        from meeting_hub.polls import services
+        from meeting_hub.polls.models import Poll
+
+        with self.app.app_context():
+            seq = log.current_seq(briefing_id)
+            tallies = []
+            for poll_id in poll_ids:
+                poll = db.session.get(Poll, poll_id)
+                assert poll is not None
+                for row in services.poll_results(poll)["by_endpoint"]:
+                    if row["answered"] or any(row["counts"]):
+                        tallies.append((poll_id, row["endpoint_id"], row["answered"], row["counts"]))
+            db.session.rollback()
+            db.session.remove()
+        return seq, tallies
+
+    def poll_check(self, briefing_id: int, named_id: int, endpoint_id: int | None, acks: list[Any]) -> dict[str, Any]:
+        """Compare the acked answers with the database, in one snapshot once every writer has stopped.
+
+        lost: an acked answer the database does not hold as sent (a named ballot missing or with other choices, an
+        endpoint's counts not those sent). doubled: "answered" events beyond one per person (per endpoint for the
+        endpoint poll), each being sent one answer under one client_op_id.
+        """
+        import sqlalchemy as sa
+
+        from meeting_hub.event_log.models import BriefingEvent
+        from meeting_hub.extensions import db
+        from meeting_hub.polls.models import PollBallot, PollEndpointReport
+
+        acked_people = {a[1]: a[3] for a in acks if a[0] == named_id}
+        acked_endpoints = {a[2]: a[4] for a in acks if endpoint_id is not None and a[0] == endpoint_id}
+        with self.app.app_context():
+            options = {"isolation_level": "REPEATABLE READ"} if db.engine.dialect.name == "postgresql" else {}
+            connection = db.session.connection(execution_options=options)
+            ballots = dict(
+                connection.execute(
+                    sa.select(PollBallot.person_id, PollBallot.choices).where(PollBallot.poll_id == named_id)
+                ).all()
+            )
+            reports = {}
+            if endpoint_id is not None:
+                reports = dict(
+                    connection.execute(
+                        sa.select(PollEndpointReport.endpoint_id, PollEndpointReport.counts).where(
+                            PollEndpointReport.poll_id == endpoint_id
+                        )
+                    ).all()
+                )
+            events: Counter[tuple[int, int]] = Counter()
+            for (payload,) in connection.execute(
+                sa.select(BriefingEvent.payload).where(
+                    BriefingEvent.briefing_id == briefing_id, BriefingEvent.type == "poll"
+                )
+            ):
+                event = json.loads(payload)
+                if event.get("action") != "answered":
+                    continue
+                if event["poll_id"] == named_id:
+                    events[(named_id, int(event["person_id"]))] += 1
+                else:
+                    events[(int(event["poll_id"]), -int(event["endpoint_id"]))] += 1
+            db.session.rollback()
+            db.session.remove()
+        lost = [p for p, choices in acked_people.items() if list(ballots.get(p, ())) != sorted(choices)]
+        lost += [-e for e, counts in acked_endpoints.items() if list(reports.get(e, ())) != list(counts)]
+        # Each person (each endpoint) is sent one answer with one client_op_id: a second event is a double write.
+        doubled = sum(n - 1 for n in events.values() if n > 1)
+        # Stored although no ack came back (the ack was lost, or the console gave up): not a double, but reported.
+        unacked = len(ballots.keys() - acked_people.keys()) + len(reports.keys() - acked_endpoints.keys())
+        return {
+            "poll_lost": len(lost),
+            "poll_doubled": doubled,
+            "poll_stored_unacked": unacked,
+            "poll_lost_examples": lost[:10],
+            "poll_stored_answers": len(ballots) + len(reports),
+        }
+
     def close(self) -> None:
         from meeting_hub.extensions import db
 
@@ -611,11 +705,18 @@ def run_app(settings: Settings, workdir: Path) -> dict[str, Any]:
             seq, records, _seqs, _events = verifier.state(population.briefing_id)
             return seq, records
 
+        poll_phase = None
+        polls: dict[str, Any] = {}
+        if settings.poll != "none":
+
+            def poll_phase(workers: list[Any]) -> dict[str, Any]:
+                return _run_poll_phase(workers, settings, apps, population, verifier, polls)
+
         expected_s = population.expected_checkins / settings.rate if settings.arrivals == "poisson" else 10.0
         on_go = _fault_thread(settings, apps, redis, workdir, fault_report, expected_s) if settings.fault else None
         profilers = [servers.start_profiler(app, Path(settings.profile)) for app in apps] if settings.profile else []
         try:
-            load = run_load([a.url for a in apps], population, settings, finalize, apps, on_go)
+            load = run_load([a.url for a in apps], population, settings, finalize, apps, on_go, poll_phase)
         finally:
             for profiler in profilers:
                 servers.stop_profiler(profiler)
@@ -649,6 +750,14 @@ def run_app(settings: Settings, workdir: Path) -> dict[str, Any]:
             setup_s=round(setup_s, 1),
             server_peak_rss_mb=peak_rss,
         )
+        if load.poll is not None:
+            measures = load.poll
+            result.update(_poll_summary(measures))
+            result.update(
+                verifier.poll_check(
+                    population.briefing_id, polls["named_id"], polls.get("endpoint_id"), measures["acks"]
+                )
+            )
         if settings.fault:
             fault_report.pop("thread", None)
             restarted = fault_report.pop("redis_process", None)
@@ -660,6 +769,115 @@ def run_app(settings: Settings, workdir: Path) -> dict[str, Any]:
         for step in reversed(cleanup):
             with contextlib.suppress(Exception):
                 step()
+
+
+def _open_poll(url: str, briefing_id: int, token: str, kind: str, options: int) -> int:
+    """Create and open a poll as the organizer, through the REST API as the briefing page does; return its id."""
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "question": f"Câu hỏi thăm dò ({kind})",
+        "options": [f"Phương án {index + 1}" for index in range(options)],
+        "kind": kind,
+    }
+    status, created = servers.post_json(f"{url}/api/v1/briefings/{briefing_id}/polls", body, headers)
+    if status != 201:
+        raise RuntimeError(f"creating the {kind} poll answered {status}: {created}")
+    status, opened = servers.post_json(f"{url}/api/v1/polls/{created['id']}/open", {}, headers)
+    if status != 200:
+        raise RuntimeError(f"opening the {kind} poll answered {status}: {opened}")
+    return int(created["id"])
+
+
+def _run_poll_phase(
+    workers: list[Any],
+    settings: Settings,
+    apps: list[servers.Process],
+    population: Any,
+    verifier: Verifier,
+    polls: dict[str, Any],
+) -> dict[str, Any]:
+    """After the roll-call: open the polls, have every present or late person answered within the window while the
+    dashboards watch, then wait for the dashboards' tallies to equal the database's."""
+    url = apps[0].url
+    for app in apps:
+        app.mark_cpu()
+    machine_at_start = servers.machine_busy_seconds()
+    polls["named_id"] = _open_poll(
+        url, population.briefing_id, population.organizer_token, "named", settings.poll_options
+    )
+    if settings.endpoint_poll:
+        polls["endpoint_id"] = _open_poll(
+            url, population.briefing_id, population.organizer_token, "endpoint", settings.poll_options
+        )
+    started = time.monotonic()
+    for index, (_process, conn) in enumerate(workers):
+        conn.send(
+            (
+                "poll",
+                {
+                    **polls,
+                    "options": settings.poll_options,
+                    "spread_s": settings.poll_seconds,
+                    "seed": settings.seed * 1000 + 500 + index,
+                    "max_seconds": settings.poll_seconds + settings.max_seconds,
+                },
+            )
+        )
+    sent = receive(workers, "poll_sent", 2 * settings.poll_seconds + settings.max_seconds + 120)
+    sent_s = time.monotonic() - started
+    acks = [tuple(a) for s in sent for a in s["acks"]]
+    final_seq, tallies = verifier.poll_tallies(population.briefing_id, list(polls.values()))
+    for _process, conn in workers:
+        conn.send(
+            ("poll_final", {"final_seq": final_seq, "tallies": tallies, "converge_timeout": settings.converge_timeout})
+        )
+    done = receive(workers, "poll_done", settings.converge_timeout + 120)
+    window = time.monotonic() - started
+    server_cpu = sum(app.cpu_since_mark() for app in apps if app.alive())
+    machine_busy = servers.machine_busy_seconds() - machine_at_start
+    errors: Counter[str] = Counter()
+    for s in sent:
+        errors.update(s["errors"])
+    return {
+        "acks": acks,
+        "assigned": sum(s["assigned"] for s in sent),
+        "errors": dict(errors),
+        "unfinished_operators": sum(s["unfinished_operators"] for s in sent),
+        "reached_at": [t for d in done for t in d["reached_at"]],
+        "resyncs": sum(d["resyncs"] for d in done),
+        "sent_s": round(sent_s, 2),
+        "server_cpu_pct": round(100 * server_cpu / window, 1),
+        # The servers', the clients' and everything else's (other jobs on the machine, the database, redis).
+        "machine_cpu_pct": round(100 * machine_busy / window, 1),
+    }
+
+
+def _poll_summary(measures: dict[str, Any]) -> dict[str, Any]:
+    """Turn the poll phase's measures into the report's numbers (PollAck tuples: see bench/clients.py)."""
+    acks = measures["acks"]
+    # (poll_id, person_id, endpoint_id, choices, counts, seq, first_send, acked_at, replayed, attempts)
+    ack_ms = [(a[7] - a[6]) * 1000 for a in acks]
+    first_send = min((a[6] for a in acks), default=0.0)
+    last_ack = max((a[7] for a in acks), default=0.0)
+    reached = [t for t in measures["reached_at"] if t is not None]
+    converged = bool(reached) and len(reached) == len(measures["reached_at"])
+    return {
+        "poll_answers_sent": measures["assigned"],
+        "poll_answers_acked": len(acks),
+        "poll_replayed_acks": sum(1 for a in acks if a[8]),
+        "poll_client_errors": measures["errors"],
+        "poll_unfinished_operators": measures["unfinished_operators"],
+        "poll_ack_p50_ms": _list_percentile(ack_ms, 0.50),
+        "poll_ack_p95_ms": _list_percentile(ack_ms, 0.95),
+        "poll_ack_p99_ms": _list_percentile(ack_ms, 0.99),
+        "poll_answering_s": round(last_ack - first_send, 2) if acks else None,
+        "poll_answers_per_s": round(len(acks) / (last_ack - first_send), 1) if len(acks) > 1 else None,
+        "poll_dashboards_converged": len(reached),
+        "poll_converge_ms": round(max(0.0, max(reached) - last_ack) * 1000, 1) if converged else None,
+        "poll_dashboard_resyncs": measures["resyncs"],
+        "poll_server_cpu_pct": measures["server_cpu_pct"],
+        "poll_machine_cpu_pct": measures["machine_cpu_pct"],
+    }
 
 
 def run_bare(kind: str, settings: Settings, workdir: Path) -> dict[str, Any]:
@@ -779,6 +997,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--max-seconds", type=float)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--heartbeat-seconds", type=float, help="operator heartbeat period (default 15; 0: none)")
+    parser.add_argument(
+        "--poll", choices=["named", "none"], help="the poll phase after the roll-call (default named; none: skip it)"
+    )
+    parser.add_argument("--endpoint-poll", action="store_true", help="also open an endpoint poll in the poll phase")
+    parser.add_argument("--poll-seconds", type=float, help="window over which the answers are sent (default 45)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite file)")
     parser.add_argument("--profile", metavar="DIR", help="sample the app processes with py-spy into DIR")
     args = parser.parse_args(argv)
@@ -805,6 +1028,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         "keep",
         "profile",
         "heartbeat_seconds",
+        "poll",
+        "endpoint_poll",
+        "poll_seconds",
     ):
         value = getattr(args, name)
         if value is not None and value is not False:
@@ -822,7 +1048,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
     report = run(settings)
     print(json.dumps(report, ensure_ascii=False, default=str), flush=True)
-    return 0 if report["lost"] == 0 and report["duplicated"] == 0 else 1
+    clean = report["lost"] == 0 and report["duplicated"] == 0
+    clean = clean and report.get("poll_lost", 0) == 0 and report.get("poll_doubled", 0) == 0
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ servers, a private redis-server, and what /proc says about their CPU time and pe
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -42,6 +43,20 @@ def get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -
         return int(error.code), error.read()
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return 0, b""
+
+
+def post_json(url: str, body: Any, headers: dict[str, str], timeout: float = 10.0) -> tuple[int, Any]:
+    """POST JSON to a local URL (no proxy); return status and the decoded answer (None when nothing answers)."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={**headers, "Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with _DIRECT.open(request, timeout=timeout) as response:
+            return int(response.status), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read() or b"null")
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return 0, None
 
 
 def _children(pid: int) -> list[int]:

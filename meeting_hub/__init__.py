@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meeting_hub.notifications.routes import blueprint as notifications_blueprint
     from meeting_hub.observability import configure_logging, observe_requests
     from meeting_hub.polls import events as poll_events  # noqa: F401 - registers the poll socket handlers
+    from meeting_hub.polls import snapshot as poll_snapshot  # noqa: F401 - adds the polls to live snapshots
     from meeting_hub.polls.routes import blueprint as polls_blueprint
     from meeting_hub.realtime import deflate, packet_guard, packet_json, revocation, transport
     from meeting_hub.reports.routes import blueprint as reports_blueprint

@@ -10,6 +10,7 @@ from flask import Response
 
 from meeting_hub.accounts.roles import Role
 from meeting_hub.api.common import Blueprint, caller
+from meeting_hub.api.polls import PollSchema, TallySchema
 from meeting_hub.attendance import payloads, services
 from meeting_hub.attendance.models import AttendanceStatus, CheckInVia, LinkStatus
 from meeting_hub.attendance.snapshot import attendance_snapshot
@@ -46,13 +47,33 @@ class RecordSchema(ma.Schema):
     via = ma.fields.String(required=True, metadata={"enum": [v.value for v in CheckInVia]})
 
 
+class EndpointTallySchema(TallySchema):
+    """One endpoint's answers to a poll at the snapshot (only endpoints with answers are listed)."""
+
+    endpoint_id = ma.fields.Integer(required=True)
+
+
+class SnapshotPollSchema(PollSchema):
+    """An open or closed poll with its tally at the snapshot, summed over the snapshot's endpoints (an operator's:
+    their endpoint's) and by endpoint; eligible: people present or late."""
+
+    class Meta:
+        exclude = ("results",)
+
+    answered = ma.fields.Integer(required=True)
+    eligible = ma.fields.Integer(required=True)
+    counts = ma.fields.List(ma.fields.Integer(), required=True, metadata={"description": '"other" last if allowed'})
+    by_endpoint = ma.fields.List(ma.fields.Nested(EndpointTallySchema), required=True)
+
+
 class AttendanceSchema(ma.Schema):
-    """A briefing's attendance at a seq."""
+    """A briefing's attendance at a seq, with its open and closed polls' tallies (docs/polls.md)."""
 
     briefing_id = ma.fields.Integer(required=True)
     seq = ma.fields.Integer(required=True)
     endpoints = ma.fields.List(ma.fields.Nested(EndpointAttendanceSchema), required=True)
     records = ma.fields.List(ma.fields.Nested(RecordSchema), required=True)
+    polls = ma.fields.List(ma.fields.Nested(SnapshotPollSchema), required=True)
 
 
 class CheckInResultSchema(ma.Schema):

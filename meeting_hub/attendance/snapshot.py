@@ -28,6 +28,15 @@ from meeting_hub.scheduling.models import Briefing, briefing_endpoints
 
 _STATUSES = tuple(status.value for status in AttendanceStatus)
 
+#: A section of the snapshot another domain adds (polls): built from (briefing_id, only_endpoint) after the records.
+SnapshotSection = Callable[[int, int | None], Any]
+_sections: dict[str, SnapshotSection] = {}
+
+
+def add_section(name: str, build: SnapshotSection) -> None:
+    """Add a section to every snapshot: domains above attendance (polls) register theirs without it importing them."""
+    _sections[name] = build
+
 
 def _endpoint_rows(briefing_id: int, only_endpoint: int | None) -> sa.Select[Any]:
     """Select each invited endpoint (or just the one) with its link and its number of expected people."""
@@ -177,7 +186,11 @@ def attendance_snapshot(briefing: Briefing, only_endpoint: int | None = None) ->
                 "pending": max(expected - sum(by_status.values()), 0),
             }
         )
-    return {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}
+    snapshot: dict[str, Any] = {"briefing_id": briefing.id, "seq": seq, "endpoints": endpoints, "records": records}
+    # Read after the seq, like the records: what they reflect of later events is set again by those events.
+    for name, build in _sections.items():
+        snapshot[name] = build(briefing.id, only_endpoint)
+    return snapshot
 
 
 class SharedSnapshots:

@@ -7,6 +7,7 @@
 
   const { LiveClient, format, formatNodes, isolated, readJson, showConnectionState } = window.MeetingHubLive;
   const { Board, GroupTable, searchWords, formatNumber, COUNTS } = window.MeetingHubDashboard;
+  const { PollPanel } = window.MeetingHubDashboardPolls;
   const data = readJson("dashboard-data");
   const labels = readJson("dashboard-labels");
   const statusLabels = data.statuses;
@@ -60,6 +61,7 @@
     for (const endpoint of data.endpoints) {
       dirty.add(endpoint.id);
     }
+    pollPanel.applySnapshot(snapshot);
   }
 
   function personName(personId) {
@@ -125,6 +127,10 @@
       }[event.status];
       return text ? { parts: [text], at: event.at, kind: "briefing" } : null;
     }
+    if (event.type === "poll") {
+      const line = pollPanel.describe(event);
+      return line ? { parts: line.parts, at: line.at, kind: "poll" } : null;
+    }
     return null;
   }
 
@@ -174,6 +180,8 @@
         }
       } else if (event.type === "briefing" && event.briefing_id === briefingId) {
         state.briefingStatus = event.status;
+      } else if (event.type === "poll") {
+        pollPanel.applyEvent(event);
       }
       feedQueue.push(describe(event, previousLink));
     }
@@ -183,6 +191,14 @@
   // Counting and drawing
 
   const board = new Board(data.endpoints, document.getElementById("tiles"), document.getElementById("tile-template"));
+  const pollPanel = new PollPanel(
+    document.getElementById("polls-panel"),
+    document.getElementById("polls"),
+    document.getElementById("poll-template"),
+    labels,
+    board,
+  );
+  const eligible = new Map(); // endpoint id -> people present or late: who may answer a poll there
   const groupTable = new GroupTable(data.groups, data.endpoints, document.getElementById("group-rows"), labels);
 
   function countEndpoint(endpointId) {
@@ -232,12 +248,14 @@
       }
       const entry = countEndpoint(endpointId);
       counts.set(endpointId, entry);
+      eligible.set(endpointId, entry.present + entry.late);
       board.showCounts(endpointId, entry);
       refreshSignal(endpointId, now, live);
     }
     if (dirty.size) {
       layoutDue = true;
     }
+    pollPanel.render(eligible, dirty.size > 0);
     dirty.clear();
     addToFeed(feedQueue);
     feedQueue = [];

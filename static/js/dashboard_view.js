@@ -61,6 +61,8 @@
           badge: tile.querySelector(".link-badge"),
           seen: tile.querySelector(".tile-seen"),
           bar: tile.querySelector(".progress-bar"),
+          poll: tile.querySelector(".tile-poll"),
+          pollComplete: false,
           signal: "none",
           texts: null,
           share: 1,
@@ -103,6 +105,19 @@
       if (view.barWidth !== width) {
         view.bar.style.width = width;
         view.barWidth = width;
+      }
+    }
+
+    /** Show an endpoint's answered/eligible of the open poll ("" hides it); complete: everyone present answered. */
+    showPoll(endpointId, text, complete) {
+      const view = this.views.get(endpointId);
+      setText(view.poll, text);
+      if (view.poll.hidden !== !text) {
+        view.poll.hidden = !text;
+      }
+      if (view.pollComplete !== complete) {
+        view.poll.classList.toggle("poll-complete", complete);
+        view.pollComplete = complete;
       }
     }
 

@@ -123,6 +123,7 @@ def test_problems_first_filters_search_and_group_totals(
     silent = int(page.locator('[data-chip-count="nosignal"]').inner_text())
     assert operator_socket.call("link_status", {"briefing_id": briefing_id, "status": "connected"})["ok"]
     expect(page.locator('[data-chip-count="nosignal"]')).to_have_text(str(silent - 1))
+    sao_do.scroll_into_view_if_needed()  # signal texts are written on the tiles on screen (a poll panel may be above)
     expect(sao_do.locator(".link-badge")).to_have_text("Kết nối tốt")
     assert _shown_tiles(page) == by_name  # by name, nothing moved
     page.locator("label[for=order-problems]").click()
