@@ -42,12 +42,17 @@ export class Polls {
     // A message next to a person or the counts (a check that failed before anything was sent), by the same keys.
     this.errors = {};
     this.cards = new Map();
+    // Polls that closed while this page was open: their card stays where the operator was answering, saying so.
+    this.closedHere = new Set();
     this.section = document.getElementById("polls");
     this.root = this.section.querySelector("[data-polls]");
+    // Polls closed before: folded away below the roll-call, which is the job of the hour on a phone.
+    this.past = document.getElementById("polls-closed");
+    this.pastRoot = this.past.querySelector("[data-polls]");
   }
 
   listen() {
-    this.root.addEventListener("click", (event) => {
+    this.section.addEventListener("click", (event) => {
       const card = event.target.closest("[data-poll-id]");
       const entry = card && this.ctx.state.polls.byId[Number(card.dataset.pollId)];
       if (!entry) {
@@ -337,22 +342,24 @@ export class Polls {
     const entries = state.polls.list();
     const people = this.people();
     const seen = new Set();
-    const ordered = entries.map((entry) => {
+    const current = [];
+    const past = [];
+    for (const entry of entries) {
       seen.add(entry.poll.id);
-      return this.renderCard(entry, people);
-    });
+      const node = this.renderCard(entry, people);
+      (entry.poll.status === "open" || this.closedHere.has(entry.poll.id) ? current : past).push(node);
+    }
     for (const [pollId, card] of this.cards) {
       if (!seen.has(pollId)) {
         card.root.remove();
         this.cards.delete(pollId);
       }
     }
-    // Moving a node takes the focus from a field in it: only reorder when the order changed.
-    const current = Array.from(this.root.children);
-    if (current.length !== ordered.length || current.some((node, index) => node !== ordered[index])) {
-      this.root.replaceChildren(...ordered);
-    }
-    this.section.hidden = entries.length === 0;
+    place(this.root, current);
+    place(this.pastRoot, past);
+    this.section.hidden = current.length === 0;
+    this.past.hidden = past.length === 0;
+    this.past.querySelector("[data-count]").textContent = format(labels.issues_count, { n: past.length });
     // Polls opened while the console was open: say it in the bar that stays in sight, and flash the card.
     const opened = state.polls.opened.splice(0);
     const fresh = opened.map((pollId) => this.cards.get(pollId)).filter(Boolean);
@@ -385,6 +392,7 @@ export class Polls {
             delete this.selections[key];
           }
         }
+        this.closedHere.add(poll.id);
         this.ctx.notice(this.ctx.format(labels.poll_closed_notice, { question: poll.question }));
         flash(root);
       }
@@ -662,6 +670,14 @@ export class Polls {
       question: item.poll_question,
       who: item.person_name || labels.poll_endpoint_counts,
     });
+  }
+}
+
+/** Put these nodes in the container, in order; moving a node takes the focus from a field in it, so only if needed. */
+function place(container, nodes) {
+  const current = Array.from(container.children);
+  if (current.length !== nodes.length || current.some((node, index) => node !== nodes[index])) {
+    container.replaceChildren(...nodes);
   }
 }
 
