@@ -307,9 +307,23 @@ function renderBriefingState() {
   }
 }
 
-/** Show a passing message in the briefing's bar (until the briefing's state says something else). */
-function notice(message) {
+let noticeTimer = null;
+
+/**
+ * Show a passing message in the briefing's bar (until the briefing's state says something else), for `seconds` when
+ * given: a piece of news should not keep the sticky bar tall for the rest of the briefing.
+ */
+function notice(message, seconds = 0) {
   noticeText = message;
+  window.clearTimeout(noticeTimer);
+  if (seconds) {
+    noticeTimer = window.setTimeout(() => {
+      if (noticeText === message) {
+        noticeText = "";
+        renderBriefingState();
+      }
+    }, seconds * 1000);
+  }
   renderBriefingState();
 }
 

@@ -10,6 +10,8 @@ import { forget, readStored, store } from "./storage.js";
 
 const ATTENDED = new Set(["present", "late"]);
 const COUNT_PATTERN = /^\d{1,6}$/;
+// How long the bar says that a poll opened or closed (the card itself stays).
+const NEWS_SECONDS = 20;
 
 /** Whether two lists of option indexes hold the same ones. */
 function sameChoices(a, b) {
@@ -364,8 +366,7 @@ export class Polls {
     const opened = state.polls.opened.splice(0);
     const fresh = opened.map((pollId) => this.cards.get(pollId)).filter(Boolean);
     if (fresh.length) {
-      const question = fresh[fresh.length - 1].entry.poll.question;
-      notice(format(labels.poll_opened, { question }));
+      notice(labels.poll_opened, NEWS_SECONDS);
       fresh.forEach((card) => flash(card.root));
     }
   }
@@ -393,7 +394,7 @@ export class Polls {
           }
         }
         this.closedHere.add(poll.id);
-        this.ctx.notice(this.ctx.format(labels.poll_closed_notice, { question: poll.question }));
+        this.ctx.notice(labels.poll_closed_notice, NEWS_SECONDS);
         flash(root);
       }
     }
@@ -460,13 +461,16 @@ export class Polls {
       nodes.push(card.present, fields, card.total, actions, card.error);
       return nodes;
     }
-    const how = poll.multiple ? labels.poll_multiple : labels.poll_single;
     card.meta = element("p", "poll-meta");
     nodes.push(card.meta);
     if (poll.kind === "secret") {
       nodes.push(element("p", "hint poll-secret", labels.poll_secret_hint));
     }
-    nodes.push(element("p", "hint", how));
+    if (poll.multiple) {
+      nodes.push(element("p", "hint", labels.poll_multiple));
+    } else if (poll.kind !== "secret") {
+      nodes.push(element("p", "hint", labels.poll_single)); // a secret answer is confirmed first: its hint says so
+    }
     card.list = element("ul", "voters");
     card.empty = element("p", "hint", labels.poll_nobody_present);
     card.others = element("details", "not-eligible");
