@@ -36,4 +36,3 @@ def worker_environment(folder: Path, root: Path) -> dict[str, str]:
         "MEETING_HUB_JOBS_POLL_SECONDS": "0.2",
         "PYTHONPATH": str(root),
     }
-

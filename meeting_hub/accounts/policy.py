@@ -151,6 +151,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "calendar_feeds.reset_feed": SIGNED_IN,
     # QR self check-in (the printed link carries a signed token; no session on the secretary's phone)
     "self_check_in.check_in_page": PUBLIC,
+    "self_check_in.self_answer_page": PUBLIC,
     "self_check_in.qr_sheet": ROSTER_READERS,
     "self_check_in.switch": ORGANIZERS,
     # Live attendance (the console of an endpoint: its operators, or organizers acting for it; the service worker is

@@ -31,6 +31,15 @@ class OptionResultSchema(ma.Schema):
     index = ma.fields.Integer(required=True)
     text = ma.fields.String(required=True)
     count = ma.fields.Integer(required=True)
+    other = ma.fields.Boolean(required=True, metadata={"description": 'The "other" option (allow_other)'})
+
+
+class OtherTextSchema(ma.Schema):
+    """What was said with "other" at one endpoint, and by how many (never by whom)."""
+
+    endpoint_id = ma.fields.Integer(required=True)
+    text = ma.fields.String(required=True)
+    count = ma.fields.Integer(required=True)
 
 
 class ResultsSchema(ma.Schema):
@@ -40,6 +49,7 @@ class ResultsSchema(ma.Schema):
     answered = ma.fields.Integer(required=True)
     eligible = ma.fields.Integer(required=True)
     by_endpoint = ma.fields.List(ma.fields.Nested(EndpointResultSchema), required=True)
+    other_texts = ma.fields.List(ma.fields.Nested(OtherTextSchema), required=True)
 
 
 class PollSchema(ma.Schema):
@@ -50,6 +60,8 @@ class PollSchema(ma.Schema):
     question = ma.fields.String(required=True)
     options = ma.fields.List(ma.fields.String(), required=True)
     multiple = ma.fields.Boolean(required=True)
+    allow_other = ma.fields.Boolean(required=True)
+    allow_self_answer = ma.fields.Boolean(required=True)
     kind = ma.fields.String(required=True, metadata={"enum": [k.value for k in PollKind]})
     status = ma.fields.String(required=True, metadata={"enum": [s.value for s in PollStatus]})
     created_at = ma.fields.String(required=True, metadata={"format": "date-time"})
@@ -76,6 +88,8 @@ class AnswerResultSchema(ma.Schema):
     endpoint_id = ma.fields.Integer(required=True)
     person_id = ma.fields.Integer()
     choices = ma.fields.List(ma.fields.Integer())
+    other_text = ma.fields.String(allow_none=True)
+    source = ma.fields.String(metadata={"enum": ["operator", "self"]})
     tally = ma.fields.Nested(TallySchema, required=True)
 
 
@@ -106,7 +120,14 @@ def create_poll(body: dict[str, Any], briefing_id: int) -> dict[str, Any]:
     """Prepare a poll (a draft) for a scheduled or live briefing (organizers)."""
     user = caller()
     briefing = scheduling.get_briefing(briefing_id, user)
-    draft = services.PollDraft(body["question"], body["options"], PollKind(body["kind"]), body["multiple"])
+    draft = services.PollDraft(
+        body["question"],
+        body["options"],
+        PollKind(body["kind"]),
+        body["multiple"],
+        allow_other=body["allow_other"],
+        allow_self_answer=body["allow_self_answer"],
+    )
     poll = services.create_poll(briefing, draft, user)
     db.session.commit()
     return services.poll_dict(poll, with_results=True)

@@ -115,6 +115,21 @@ def is_open(briefing: Briefing) -> bool:
     return briefing.self_check_in and briefing.status == BriefingStatus.LIVE
 
 
+def confirm_person(target: SelfCheckInTarget, person_id: int, phone_last_digits: str) -> Person:
+    """Return the person of the endpoint's roster who picked their name, once the last four digits of the phone
+    number on the roster match (self check-in and self-answers confirm the same way)."""
+    found = services.people_at(target.briefing, {person_id}).get(person_id)  # resolve_token checked the invitation
+    person = db.session.get(Person, person_id)
+    if found is None or found[0] != target.endpoint.id or person is None:
+        raise NotFound(_("Không tìm thấy tên này trong danh sách của điểm cầu."))
+    digits = "".join(ch for ch in (person.phone or "") if ch.isdigit())
+    if len(digits) < 4:
+        raise ValidationFailed(_("Danh sách chưa có số điện thoại của đồng chí. Vui lòng báo cán bộ điểm cầu."))
+    if phone_last_digits.strip() != digits[-4:]:
+        raise WrongPhoneDigits(_("Bốn số cuối điện thoại không đúng."), target=target, person_id=person.id)
+    return person
+
+
 def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: str) -> SelfCheckInOutcome:
     """Check a secretary in from their own phone; the caller commits.
 
@@ -125,15 +140,7 @@ def check_in_self(target: SelfCheckInTarget, person_id: int, phone_last_digits: 
         raise Conflict(_("Buổi giao ban này không dùng tự điểm danh. Vui lòng báo cán bộ điểm cầu."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban chưa bắt đầu hoặc đã kết thúc."))
-    found = services.people_at(briefing, {person_id}).get(person_id)  # resolve_token checked the invitation
-    person = db.session.get(Person, person_id)
-    if found is None or found[0] != endpoint.id or person is None:
-        raise NotFound(_("Không tìm thấy tên này trong danh sách của điểm cầu."))
-    digits = "".join(ch for ch in (person.phone or "") if ch.isdigit())
-    if len(digits) < 4:
-        raise ValidationFailed(_("Danh sách chưa có số điện thoại của đồng chí. Vui lòng báo cán bộ điểm cầu."))
-    if phone_last_digits.strip() != digits[-4:]:
-        raise WrongPhoneDigits(_("Bốn số cuối điện thoại không đúng."), target=target, person_id=person.id)
+    person = confirm_person(target, person_id, phone_last_digits)
     existing = services.current_record(briefing.id, person.id)
     if existing is not None:
         # Never override what was recorded, by the operator or by an earlier scan.

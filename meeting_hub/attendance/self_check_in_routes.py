@@ -1,4 +1,5 @@
-"""Pages of QR self check-in: the secretary's phone page, the endpoints' QR codes, and the organizer's switch."""
+"""Pages of QR self check-in: the secretary's phone pages (check-in, answering polls), the endpoints' QR codes, and
+the organizer's switch."""
 
 from __future__ import annotations
 
@@ -16,27 +17,44 @@ from meeting_hub.attendance import self_check_in, self_check_in_limits
 from meeting_hub.attendance.models import ATTENDANCE_STATUS_LABELS
 from meeting_hub.errors import AuditEntry, NotFound, ServiceError
 from meeting_hub.extensions import csrf, db
+from meeting_hub.polls import self_answers
+from meeting_hub.polls.models import PollKind
+from meeting_hub.polls.services import option_texts
 from meeting_hub.public_links import external_url
 from meeting_hub.scheduling.services import get_briefing
 
 blueprint = Blueprint("self_check_in", __name__)
 
 
-def _person_id(text: str) -> int:
-    """Read the picked person's id as the service will ("07", " 7" and "+7" are 7): limits count the parsed id."""
+def _form_id(text: str) -> int:
+    """Read an id from the form as the service will ("07", " 7" and "+7" are 7): limits count the parsed id. Not a
+    number: -1, which names nothing."""
     try:
         return int(text)
     except ValueError:
-        return 0
+        return -1
 
 
-def _audit_failure(failure: ServiceError, target: self_check_in.SelfCheckInTarget, person_id: int) -> None:
+def _take_attempt(target: self_check_in.SelfCheckInTarget, person_id: int) -> None:
+    if not self_check_in_limits.take_attempt(target.briefing.id, target.endpoint.id, person_id):
+        raise self_check_in.TooManyGuesses(
+            _("Đã thử quá nhiều lần. Vui lòng đợi ít phút, hoặc báo cán bộ điểm cầu giúp.")
+        )
+
+
+def _refused(failure: ServiceError, target: self_check_in.SelfCheckInTarget, person_id: int) -> int:
+    """Undo the refused work, count a wrong guess and audit the failed attempt (kept); return the page's status."""
+    db.session.rollback()
+    if isinstance(failure, self_check_in.WrongPhoneDigits | NotFound):
+        self_check_in_limits.count_wrong_guess(target.briefing.id, target.endpoint.id)
     entry = failure.audit_entry() or AuditEntry(
         "self_check_in.failed",
         f"person:{person_id}",
         {"briefing_id": target.briefing.id, "endpoint_id": target.endpoint.id, "reason": failure.code},
     )
     audit.record(entry.action, None, actor_name="(QR)", target=entry.target or "", **entry.detail)
+    db.session.commit()
+    return failure.http_status if isinstance(failure, self_check_in.TooManyGuesses) else 200
 
 
 @blueprint.route("/checkin/<token>", methods=["GET", "POST"])
@@ -47,23 +65,14 @@ def check_in_page(token: str) -> ResponseReturnValue:
     error = None
     status = 200
     if request.method == "POST":
-        person_id = _person_id(request.form.get("person_id", ""))
+        person_id = _form_id(request.form.get("person_id", ""))
         try:
-            if not self_check_in_limits.take_attempt(target.briefing.id, target.endpoint.id, person_id):
-                raise self_check_in.TooManyGuesses(
-                    _("Đã thử quá nhiều lần. Vui lòng đợi ít phút, hoặc báo cán bộ điểm cầu điểm danh giúp.")
-                )
+            _take_attempt(target, person_id)
             outcome = self_check_in.check_in_self(target, person_id, request.form.get("phone_last_digits", ""))
             db.session.commit()
         except ServiceError as failure:
-            # The refused work goes; the audit line of the failed attempt is written after it, and kept.
-            db.session.rollback()
-            if isinstance(failure, self_check_in.WrongPhoneDigits | NotFound):
-                self_check_in_limits.count_wrong_guess(target.briefing.id, target.endpoint.id)
-            _audit_failure(failure, target, person_id)
-            db.session.commit()
+            status = _refused(failure, target, person_id)
             error = failure.message
-            status = failure.http_status if isinstance(failure, self_check_in.TooManyGuesses) else 200
     # The roster (people's names) shows only while secretaries can check in: the printed link outlives the briefing.
     is_open = self_check_in.is_open(target.briefing)
     return render_template(
@@ -74,11 +83,60 @@ def check_in_page(token: str) -> ResponseReturnValue:
         outcome=outcome,
         error=error,
         status_labels=ATTENDANCE_STATUS_LABELS,
+        has_polls=bool(self_answers.open_for_self_answers(target.briefing)),
     ), status
 
 
-# Reached by scanning a printed code on a phone with no session: the signed token and the phone digits guard it.
+@blueprint.route("/checkin/<token>/polls", methods=["GET", "POST"])
+def self_answer_page(token: str) -> ResponseReturnValue:
+    """Let a secretary answer the open polls the organizer opened to self-answers, confirmed as in self check-in."""
+    target = self_check_in.resolve_token(token)
+    error, failed_poll_id, status = None, None, 200
+    if request.method == "POST":
+        person_id = _form_id(request.form.get("person_id", ""))
+        poll_id = _form_id(request.form.get("poll_id", ""))
+        try:
+            _take_attempt(target, person_id)
+            outcome = self_answers.answer_as_self(
+                target,
+                poll_id,
+                person_id,
+                request.form.get("phone_last_digits", ""),
+                [_form_id(choice) for choice in request.form.getlist("choices")],
+                request.form.get("other_text"),
+            )
+            db.session.commit()
+        except ServiceError as failure:
+            status = _refused(failure, target, person_id)
+            error, failed_poll_id = failure.message, poll_id
+        else:
+            if outcome.poll.kind == PollKind.SECRET:
+                message = _("Đã ghi nhận phiếu kín của đồng chí %(name)s.", name=outcome.person.full_name)
+            else:
+                texts = option_texts(outcome.poll)
+                message = _(
+                    "Đã ghi câu trả lời của đồng chí %(name)s: %(choices)s.",
+                    name=outcome.person.full_name,
+                    choices="; ".join(texts[index] for index in outcome.choices),
+                )
+            flash(message, "success")
+            # Back to the page by GET, so that reloading it does not send the answer again.
+            return redirect(url_for("self_check_in.self_answer_page", token=token))
+    polls = self_answers.open_for_self_answers(target.briefing)
+    return render_template(
+        "attendance/self_answer.html",
+        target=target,
+        polls=polls,
+        people=self_check_in.roster(target.endpoint) if polls else [],
+        option_texts=option_texts,
+        error=error,
+        failed_poll_id=failed_poll_id,
+    ), status
+
+
+# Reached by scanning a printed code on a phone with no session: the signed token and the phone digits guard them.
 csrf.exempt(f"{__name__}.check_in_page")
+csrf.exempt(f"{__name__}.self_answer_page")
 
 
 @blueprint.get("/briefings/<int:briefing_id>/self-check-in")

@@ -4,6 +4,9 @@
 - secret: who answered (PollParticipant: poll, person, endpoint; no time, no order, no choice) and, apart from it, an
   anonymous tally per endpoint and option (PollTally). Nothing stored pairs a person with a choice.
 - endpoint: one PollEndpointReport per endpoint, the counts of hands its operator entered (replaced by a later one).
+
+With `allow_other`, one more option follows the organizer's: "other", index len(options), with an optional text
+(on the ballot, on the endpoint's report, or for a secret poll in PollOtherText, which names no one).
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ class PollStatus(StrEnum):
     CLOSED = "closed"
 
 
+class AnswerSource(StrEnum):
+    """Who entered an answer: the endpoint's operator (or an organizer), or the person from their phone."""
+
+    OPERATOR = "operator"
+    SELF = "self"
+
+
 POLL_KIND_LABELS = {
     PollKind.NAMED: _l("Theo từng người, ghi tên"),
     PollKind.SECRET: _l("Theo từng người, bỏ phiếu kín"),
@@ -57,6 +67,10 @@ class Poll(Base):
     #: The options' texts, in order: an answer names options by their index in this list.
     options: Mapped[list[str]] = mapped_column(sa.JSON)
     multiple: Mapped[bool] = mapped_column(default=False)
+    #: One more option, "other" (index len(options)), with a free text.
+    allow_other: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Cell secretaries may answer from their own phones through the endpoint's QR link.
+    allow_self_answer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     kind: Mapped[PollKind] = mapped_column(string_enum(PollKind, "poll_kind"))
     status: Mapped[PollStatus] = mapped_column(string_enum(PollStatus, "poll_status"), default=PollStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -76,6 +90,11 @@ class PollBallot(Base):
     endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("endpoints.id"), index=True)
     #: The chosen options' indexes, ascending.
     choices: Mapped[list[int]] = mapped_column(sa.JSON)
+    #: What the person said with "other", if they chose it and said something.
+    other_text: Mapped[str | None] = mapped_column(sa.String(200))
+    source: Mapped[AnswerSource] = mapped_column(
+        string_enum(AnswerSource, "poll_answer_source"), default=AnswerSource.OPERATOR, server_default="operator"
+    )
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: The seq of the event that set the current choices.
@@ -91,6 +110,10 @@ class PollParticipant(Base):
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("endpoints.id"), index=True)
+    #: Who entered the ballot (not what it said): a self-answer and an operator's entry exclude each other.
+    source: Mapped[AnswerSource] = mapped_column(
+        string_enum(AnswerSource, "poll_answer_source"), default=AnswerSource.OPERATOR, server_default="operator"
+    )
 
 
 class PollTally(Base):
@@ -101,6 +124,17 @@ class PollTally(Base):
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("endpoints.id"), primary_key=True)
     option_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class PollOtherText(Base):
+    """A secret poll's "other" texts at one endpoint, counted like the tallies: the text, never who wrote it."""
+
+    __tablename__ = "poll_other_texts"
+
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("endpoints.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
 
 
@@ -115,6 +149,8 @@ class PollEndpointReport(Base):
     counts: Mapped[list[int]] = mapped_column(sa.JSON)
     #: How many people answered: the sum of the counts for a single choice, their largest for a multiple one.
     answered: Mapped[int] = mapped_column()
+    #: What the room said with "other", as the operator noted it.
+    other_text: Mapped[str | None] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     seq: Mapped[int] = mapped_column()

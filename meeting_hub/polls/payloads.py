@@ -6,7 +6,13 @@ import marshmallow as ma
 
 from meeting_hub.event_log.log import CLIENT_OP_ID_PATTERN
 from meeting_hub.polls.models import PollKind
-from meeting_hub.polls.services import MAX_OPTION_LENGTH, MAX_OPTIONS, MAX_QUESTION_LENGTH, MIN_OPTIONS
+from meeting_hub.polls.services import (
+    MAX_OPTION_LENGTH,
+    MAX_OPTIONS,
+    MAX_OTHER_TEXT_LENGTH,
+    MAX_QUESTION_LENGTH,
+    MIN_OPTIONS,
+)
 from meeting_hub.text_input import InputSchema
 from meeting_hub.url_converters import id_field
 
@@ -27,29 +33,37 @@ class PollBody(InputSchema):
     )
     multiple = ma.fields.Boolean(load_default=False)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in PollKind]))
+    #: One more option, "Khác" (other), after the organizer's, with an optional text in each answer.
+    allow_other = ma.fields.Boolean(load_default=False)
+    #: Cell secretaries may answer from their own phones through the endpoint's QR link (not for endpoint polls).
+    allow_self_answer = ma.fields.Boolean(load_default=False)
 
 
 class PollAnswerBody(InputSchema):
-    """An answer. For a named or secret poll: `person_id` (recorded present or late at the briefing; an operator's
-    own endpoint) and `choices`, distinct option indexes below the number of options, one unless the poll is
-    multiple; no `counts`; `endpoint_id`, if given, is the person's. For an endpoint poll: `counts`, one per option,
-    and `endpoint_id` (an operator may leave it out: their own); no `person_id`, no `choices`. Breaking these is
-    422. 409 when the poll is not open, the briefing not live, the person not present or late, a secret poll already
-    answered by the person, or the counts above the people present or late at the endpoint (their sum for a single
-    choice, each for a multiple one)."""
+    """An answer. For a named or secret poll: `person_id` (recorded present or late at the briefing; an operator's own
+    endpoint) and `choices`, distinct option indexes below the number of options, one unless the poll is multiple; no
+    `counts`; `endpoint_id`, if given, is the person's. With "other" allowed, its index is the number of options and
+    `other_text` may say what (only with that choice). For an endpoint poll: `counts`, one per option ("other"
+    included), an optional `other_text` when "other" counts someone, and `endpoint_id` (an operator may leave it out:
+    their own); no `person_id`, no `choices`. Breaking these is 422. 409 when the poll is not open, the briefing not
+    live, the person not present or late, a secret poll already answered by the person, or the counts above the people
+    present or late at the endpoint (their sum for a single choice, each for a multiple one)."""
 
     person_id = id_field(load_default=None, allow_none=True)
     endpoint_id = id_field(load_default=None, allow_none=True)
     choices = ma.fields.List(
-        ma.fields.Integer(strict=True, validate=ma.validate.Range(0, MAX_OPTIONS - 1)),
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(0, MAX_OPTIONS)),
         load_default=list,
-        validate=ma.validate.Length(max=MAX_OPTIONS),
+        validate=ma.validate.Length(max=MAX_OPTIONS + 1),
     )
     counts = ma.fields.List(
         ma.fields.Integer(strict=True, validate=ma.validate.Range(0, MAX_COUNT)),
         load_default=None,
         allow_none=True,
-        validate=ma.validate.Length(MIN_OPTIONS, MAX_OPTIONS),
+        validate=ma.validate.Length(MIN_OPTIONS, MAX_OPTIONS + 1),
+    )
+    other_text = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=MAX_OTHER_TEXT_LENGTH)
     )
     client_op_id = ma.fields.String(required=True, validate=ma.validate.Regexp(CLIENT_OP_ID_PATTERN))
 

@@ -8,6 +8,10 @@ roll-call writer's batch for a socket answer (attendance/group_commit.py).
 Secret polls: nothing written here pairs a person with a choice. The person goes to PollParticipant, the choice to
 the endpoint's anonymous PollTally; the answer's result, its event and its stored replay carry the endpoint's tallies
 only. A secret answer cannot be replaced (replacing would need the old choice), so a second one is refused.
+
+Self-answers (a cell secretary from their phone, through the endpoint's QR link) take the same path without a user:
+the operator's entry wins, so a named self-answer never replaces an operator's and an operator's replaces a
+self-answer; in a secret poll the two exclude each other (nothing can be replaced there).
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from meeting_hub.errors import AccessDenied, Conflict, NotFound, TryAgain, Valid
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.polls.models import (
+    AnswerSource,
     Poll,
     PollBallot,
     PollEndpointReport,
     PollKind,
+    PollOtherText,
     PollParticipant,
     PollStatus,
     PollTally,
@@ -44,6 +50,7 @@ from meeting_hub.text_input import text_problem
 
 MAX_QUESTION_LENGTH = 500
 MAX_OPTION_LENGTH = 200
+MAX_OTHER_TEXT_LENGTH = 200
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 #: The event type of every poll change in the briefing's log.
 EVENT_TYPE = "poll"
@@ -64,6 +71,8 @@ class PollDraft:
     options: list[str]
     kind: PollKind
     multiple: bool = False
+    allow_other: bool = False
+    allow_self_answer: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class Answer:
     counts: tuple[int, ...] | None = None
     person_id: int | None = None
     endpoint_id: int | None = None
+    #: What was said with the "other" option (a poll that allows it).
+    other_text: str | None = None
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> Answer:
@@ -86,6 +97,7 @@ class Answer:
             counts=tuple(counts) if counts is not None else None,
             person_id=message.get("person_id"),
             endpoint_id=message.get("endpoint_id"),
+            other_text=message.get("other_text"),
         )
 
 
@@ -137,6 +149,8 @@ def create_poll(briefing: Briefing, draft: PollDraft, actor: User) -> Poll:
         question=question,
         options=options,
         multiple=draft.multiple,
+        allow_other=draft.allow_other,
+        allow_self_answer=draft.allow_self_answer and draft.kind != PollKind.ENDPOINT,
         kind=draft.kind,
         status=PollStatus.DRAFT,
         created_by_id=actor.id,
@@ -239,19 +253,58 @@ def answer_poll(poll_id: int, answer: Answer, actor: User) -> WriteResult:
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
-    briefing = get_briefing(poll.briefing_id, actor)
+    result = _write_answer(poll, get_briefing(poll.briefing_id, actor), answer, actor)
+    log.finish_operation(claim, result)
+    return WriteResult(result, replayed=False)
+
+
+def answer_poll_self(
+    poll: Poll, briefing: Briefing, endpoint_id: int, person_id: int, choices: list[int], other_text: str | None
+) -> dict[str, Any]:
+    """Record a cell secretary's own answer (the QR page confirmed who they are); return the result. The caller
+    commits. Refused when the poll does not allow self-answers, is an endpoint poll, or the operator answered."""
+    if poll.briefing_id != briefing.id or poll.status == PollStatus.DRAFT:
+        raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
+    if not poll.allow_self_answer or poll.kind == PollKind.ENDPOINT:
+        raise Conflict(_("Câu hỏi này không cho tự trả lời. Vui lòng trả lời với cán bộ điểm cầu."))
+    answer = Answer("", tuple(choices), None, person_id, endpoint_id, other_text)
+    return _write_answer(poll, briefing, answer, None)
+
+
+def _write_answer(poll: Poll, briefing: Briefing, answer: Answer, actor: User | None) -> dict[str, Any]:
+    """Take the briefing's next seq, write the answer (actor None: the person's own) and log its event."""
     seq = log.take_seqs(briefing.id, 1)  # from here this briefing's writers queue behind us: what we read is current
     if _current_status(poll) != PollStatus.OPEN:
         raise Conflict(_("Câu hỏi thăm dò chưa mở hoặc đã đóng: không nhận thêm câu trả lời."))
     if briefing.status != BriefingStatus.LIVE:
         raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: không nhận câu trả lời."))
-    if poll.kind == PollKind.ENDPOINT:
+    if poll.kind == PollKind.ENDPOINT and actor is not None:
         result, event = _record_counts(poll, answer, actor, seq)
     else:
         result, event = _record_choices(poll, answer, actor, seq)
     log.append_events(briefing.id, [(seq, EVENT_TYPE, event)])
-    log.finish_operation(claim, result)
-    return WriteResult(result, replayed=False)
+    return result
+
+
+def option_count(poll: Poll) -> int:
+    """Return how many options a poll offers: the organizer's, and "other" when allowed (the last index)."""
+    return len(poll.options) + (1 if poll.allow_other else 0)
+
+
+def _clean_other_text(poll: Poll, answer: Answer, chose_other: bool) -> str | None:
+    """Return the "other" text to keep (None when blank); refuse it where no "other" was chosen or allowed."""
+    text = (answer.other_text or "").strip()
+    if not text:
+        return None
+    if not chose_other:
+        raise ValidationFailed(
+            _("Chỉ ghi ý kiến khác khi chọn phương án “Khác”."), details={"other_text": _("Không dùng.")}
+        )
+    if len(text) > MAX_OTHER_TEXT_LENGTH:
+        raise ValidationFailed(_("Ý kiến khác quá dài."), details={"other_text": _("Tối đa 200 ký tự.")})
+    if problem := text_problem(text):
+        raise ValidationFailed(problem, details={"other_text": problem})
+    return text
 
 
 def _check_choices(poll: Poll, answer: Answer) -> list[int]:
@@ -264,7 +317,7 @@ def _check_choices(poll: Poll, answer: Answer) -> list[int]:
         raise ValidationFailed(_("Hãy chọn một phương án."), details={"choices": _("Chưa chọn phương án nào.")})
     if len(choices) < len(answer.choices):
         raise ValidationFailed(_("Một phương án được chọn hai lần."), details={"choices": _("Có phương án trùng.")})
-    if any(not 0 <= choice < len(poll.options) for choice in choices):
+    if any(not 0 <= choice < option_count(poll) for choice in choices):
         raise ValidationFailed(_("Phương án không có trong câu hỏi."), details={"choices": _("Không hợp lệ.")})
     if len(choices) > 1 and not poll.multiple:
         raise ValidationFailed(
@@ -273,14 +326,16 @@ def _check_choices(poll: Poll, answer: Answer) -> list[int]:
     return choices
 
 
-def _require_endpoint_of(actor: User, endpoint_id: int) -> None:
-    if actor.role == Role.OPERATOR and actor.endpoint_id != endpoint_id:
+def _require_endpoint_of(actor: User | None, endpoint_id: int) -> None:
+    if actor is not None and actor.role == Role.OPERATOR and actor.endpoint_id != endpoint_id:
         raise AccessDenied(_("Bạn chỉ được ghi câu trả lời cho điểm cầu của mình."))
 
 
-def _record_choices(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Record a person's answer to a named or secret poll; return the result and the event's data."""
+def _record_choices(poll: Poll, answer: Answer, actor: User | None, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Record a person's answer to a named or secret poll (actor None: their own); return the result and event."""
     choices = _check_choices(poll, answer)
+    other_text = _clean_other_text(poll, answer, chose_other=len(poll.options) in choices)
+    source = AnswerSource.OPERATOR if actor is not None else AnswerSource.SELF
     if answer.person_id is None:
         raise ValidationFailed(_("Hãy chọn người trả lời."), details={"person_id": _("Bắt buộc.")})
     record = db.session.scalar(
@@ -289,6 +344,8 @@ def _record_choices(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[
         )
     )
     if record is None or record.status not in _ELIGIBLE:
+        if actor is None:
+            raise Conflict(_("Đồng chí chưa được điểm danh có mặt: hãy tự điểm danh trước, hoặc báo cán bộ điểm cầu."))
         raise Conflict(_("Người này chưa được điểm danh có mặt hoặc đến muộn: chưa thể trả lời."))
     endpoint_id = record.endpoint_id
     _require_endpoint_of(actor, endpoint_id)
@@ -298,9 +355,11 @@ def _record_choices(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[
         )
     base = {"briefing_id": poll.briefing_id, "poll_id": poll.id, "action": "answered", "endpoint_id": endpoint_id}
     if poll.kind == PollKind.SECRET:
-        _record_secret(poll, answer.person_id, endpoint_id, choices)
+        _record_secret(poll, answer.person_id, endpoint_id, choices, other_text, source)
         tally = _endpoint_tally(poll, endpoint_id)
         return {"seq": seq, **base, "tally": tally}, {**base, "tally": tally}
+    if source == AnswerSource.SELF and _ballot_source(poll, answer.person_id) == AnswerSource.OPERATOR:
+        raise Conflict(_("Cán bộ điểm cầu đã ghi câu trả lời của đồng chí. Nếu cần sửa, vui lòng báo cán bộ điểm cầu."))
     upsert = log.upsert_insert(_BALLOTS)
     db.session.execute(
         upsert.values(
@@ -308,7 +367,9 @@ def _record_choices(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[
             person_id=answer.person_id,
             endpoint_id=endpoint_id,
             choices=choices,
-            recorded_by_id=actor.id,
+            other_text=other_text,
+            source=source,
+            recorded_by_id=actor.id if actor is not None else None,
             recorded_at=utcnow(),
             seq=seq,
         ).on_conflict_do_update(
@@ -317,21 +378,42 @@ def _record_choices(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[
         )
     )
     tally = _endpoint_tally(poll, endpoint_id)
-    named = {**base, "person_id": answer.person_id, "choices": choices, "tally": tally}
+    named = {
+        **base,
+        "person_id": answer.person_id,
+        "choices": choices,
+        "other_text": other_text,
+        "source": source.value,
+        "tally": tally,
+    }
     return {"seq": seq, **named}, named
 
 
-def _record_secret(poll: Poll, person_id: int, endpoint_id: int, choices: list[int]) -> None:
-    """Note that the person answered, and add their choices to the endpoint's anonymous tally: two writes that share
-    nothing but the endpoint."""
-    answered_before = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(PollParticipant)
-        .where(PollParticipant.poll_id == poll.id, PollParticipant.person_id == person_id)
+def _ballot_source(poll: Poll, person_id: int) -> AnswerSource | None:
+    return db.session.scalar(
+        sa.select(PollBallot.source).where(PollBallot.poll_id == poll.id, PollBallot.person_id == person_id)
     )
-    if answered_before:
+
+
+def _record_secret(
+    poll: Poll, person_id: int, endpoint_id: int, choices: list[int], other_text: str | None, source: AnswerSource
+) -> None:
+    """Note that the person answered, and add their choices (and "other" text) to the endpoint's anonymous tally:
+    writes that share nothing but the endpoint."""
+    answered_before = db.session.scalar(
+        sa.select(PollParticipant.source).where(
+            PollParticipant.poll_id == poll.id, PollParticipant.person_id == person_id
+        )
+    )
+    if answered_before is not None:
+        if source == AnswerSource.SELF:
+            raise Conflict(_("Đồng chí đã trả lời câu hỏi bỏ phiếu kín này; phiếu kín không sửa được."))
+        if answered_before == AnswerSource.SELF:
+            raise Conflict(_("Người này đã tự bỏ phiếu kín từ điện thoại; phiếu kín không sửa được."))
         raise Conflict(_("Bỏ phiếu kín: mỗi người chỉ trả lời một lần, câu trả lời đã ghi không sửa được."))
-    db.session.execute(sa.insert(_PARTICIPANTS).values(poll_id=poll.id, person_id=person_id, endpoint_id=endpoint_id))
+    db.session.execute(
+        sa.insert(_PARTICIPANTS).values(poll_id=poll.id, person_id=person_id, endpoint_id=endpoint_id, source=source)
+    )
     upsert = log.upsert_insert(_TALLIES)
     db.session.execute(
         upsert.on_conflict_do_update(
@@ -340,6 +422,14 @@ def _record_secret(poll: Poll, person_id: int, endpoint_id: int, choices: list[i
         ),
         [{"poll_id": poll.id, "endpoint_id": endpoint_id, "option_index": index, "count": 1} for index in choices],
     )
+    if other_text is not None:
+        upsert = log.upsert_insert(_OTHER_TEXTS)
+        db.session.execute(
+            upsert.values(poll_id=poll.id, endpoint_id=endpoint_id, text=other_text, count=1).on_conflict_do_update(
+                index_elements=[_OTHER_TEXTS.c.poll_id, _OTHER_TEXTS.c.endpoint_id, _OTHER_TEXTS.c.text],
+                set_={"count": _OTHER_TEXTS.c.count + 1},
+            )
+        )
 
 
 def _record_counts(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -357,12 +447,13 @@ def _record_counts(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[d
     if not is_invited(briefing, endpoint_id):
         raise Conflict(_("Điểm cầu này không được mời dự buổi giao ban."))
     counts = list(answer.counts or ())
-    if len(counts) != len(poll.options):
+    if len(counts) != option_count(poll):
         raise ValidationFailed(
             _("Cần nhập số lượng cho từng phương án."), details={"counts": _("Số phần tử phải bằng số phương án.")}
         )
     if any(count < 0 for count in counts):
         raise ValidationFailed(_("Số lượng không được âm."), details={"counts": _("Không hợp lệ.")})
+    other_text = _clean_other_text(poll, answer, chose_other=poll.allow_other and counts[-1] > 0)
     answered = max(counts) if poll.multiple else sum(counts)
     eligible = eligible_by_endpoint(poll.briefing_id, [endpoint_id]).get(endpoint_id, 0)
     if answered > eligible:
@@ -380,6 +471,7 @@ def _record_counts(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[d
             endpoint_id=endpoint_id,
             counts=counts,
             answered=answered,
+            other_text=other_text,
             recorded_by_id=actor.id,
             recorded_at=utcnow(),
             seq=seq,
@@ -397,9 +489,10 @@ _BALLOTS = cast(sa.Table, PollBallot.__table__)
 _PARTICIPANTS = cast(sa.Table, PollParticipant.__table__)
 _TALLIES = cast(sa.Table, PollTally.__table__)
 _REPORTS = cast(sa.Table, PollEndpointReport.__table__)
+_OTHER_TEXTS = cast(sa.Table, PollOtherText.__table__)
 #: What a later answer overwrites: a named ballot's, an endpoint report's.
-_BALLOT_UPDATES = ("endpoint_id", "choices", "recorded_by_id", "recorded_at", "seq")
-_REPORT_UPDATES = ("counts", "answered", "recorded_by_id", "recorded_at", "seq")
+_BALLOT_UPDATES = ("endpoint_id", "choices", "other_text", "source", "recorded_by_id", "recorded_at", "seq")
+_REPORT_UPDATES = ("counts", "answered", "other_text", "recorded_by_id", "recorded_at", "seq")
 
 
 # Results
@@ -419,7 +512,7 @@ def eligible_by_endpoint(briefing_id: int, endpoint_ids: Iterable[int] | None = 
 
 def _tallies(poll: Poll, endpoint_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
     """Return {endpoint: {answered, counts}} for the endpoints with answers (or only those asked for)."""
-    width = len(poll.options)
+    width = option_count(poll)
     found: dict[int, dict[str, Any]] = defaultdict(lambda: {"answered": 0, "counts": [0] * width})
 
     def where(model: Any) -> list[Any]:
@@ -458,7 +551,7 @@ def _tallies(poll: Poll, endpoint_ids: list[int] | None = None) -> dict[int, dic
 
 
 def _endpoint_tally(poll: Poll, endpoint_id: int) -> dict[str, Any]:
-    width = len(poll.options)
+    width = option_count(poll)
     return _tallies(poll, [endpoint_id]).get(endpoint_id, {"answered": 0, "counts": [0] * width})
 
 
@@ -471,7 +564,7 @@ def poll_results(poll: Poll) -> dict[str, Any]:
             sa.select(briefing_endpoints.c.endpoint_id).where(briefing_endpoints.c.briefing_id == poll.briefing_id)
         )
     )
-    width = len(poll.options)
+    width = option_count(poll)
     by_endpoint = [
         {
             "endpoint_id": endpoint_id,
@@ -483,11 +576,43 @@ def poll_results(poll: Poll) -> dict[str, Any]:
     ]
     totals = [sum(row["counts"][index] for row in by_endpoint) for index in range(width)]
     return {
-        "options": [{"index": index, "text": text, "count": totals[index]} for index, text in enumerate(poll.options)],
+        "options": [
+            {"index": index, "text": text, "count": totals[index], "other": index == len(poll.options)}
+            for index, text in enumerate(option_texts(poll))
+        ],
         "answered": sum(row["answered"] for row in by_endpoint),
         "eligible": sum(row["eligible"] for row in by_endpoint),
         "by_endpoint": by_endpoint,
+        "other_texts": other_texts(poll),
     }
+
+
+def option_texts(poll: Poll) -> list[str]:
+    """Return the texts of the options offered, "Khác" (other) last when the poll allows it."""
+    return list(poll.options) + ([_("Khác")] if poll.allow_other else [])
+
+
+def other_texts(poll: Poll) -> list[dict[str, Any]]:
+    """Return what was said with "other", by endpoint: {endpoint_id, text, count}, never who said it."""
+    if not poll.allow_other:
+        return []
+    if poll.kind == PollKind.SECRET:
+        rows = db.session.execute(
+            sa.select(PollOtherText.endpoint_id, PollOtherText.text, PollOtherText.count).where(
+                PollOtherText.poll_id == poll.id
+            )
+        )
+    else:
+        model = PollBallot if poll.kind == PollKind.NAMED else PollEndpointReport
+        rows = db.session.execute(
+            sa.select(model.endpoint_id, model.other_text, sa.func.count())
+            .where(model.poll_id == poll.id, model.other_text.is_not(None))
+            .group_by(model.endpoint_id, model.other_text)
+        )
+    return [
+        {"endpoint_id": endpoint_id, "text": text, "count": count}
+        for endpoint_id, text, count in sorted(rows, key=lambda row: (row[0], row[1]))
+    ]
 
 
 def poll_dict(poll: Poll, *, with_results: bool = False) -> dict[str, Any]:
@@ -498,6 +623,8 @@ def poll_dict(poll: Poll, *, with_results: bool = False) -> dict[str, Any]:
         "question": poll.question,
         "options": list(poll.options),
         "multiple": poll.multiple,
+        "allow_other": poll.allow_other,
+        "allow_self_answer": poll.allow_self_answer,
         "kind": poll.kind.value,
         "status": poll.status.value,
         "created_at": iso(poll.created_at),

@@ -30,9 +30,7 @@ def test_hsts_is_sent_over_https(app: Flask) -> None:
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
-def test_inline_scripts_carry_the_nonce_of_their_response(
-    auth: AuthActions, network: factories.SmallNetwork
-) -> None:
+def test_inline_scripts_carry_the_nonce_of_their_response(auth: AuthActions, network: factories.SmallNetwork) -> None:
     auth.sign_in("organizer")
     response = auth._client.get("/profile")
     nonce = re.search(r"'nonce-([\w-]+)'", response.headers["Content-Security-Policy"])

@@ -92,6 +92,8 @@ def changed_elsewhere() -> Iterator[None]:
 def stamp() -> str:
     """Return a unique client_op_id."""
     return f"op-{datetime.now().timestamp():.6f}-{id(object())}"
+
+
 def emit_check_in(client: Any, live: LiveBriefing, person_index: int = 0) -> dict[str, Any]:
     """Check one of Sao Đỏ's people in as present over a socket client, with a fresh client_op_id; return the ack."""
     message = {

@@ -180,4 +180,3 @@ def sending_held(monkeypatch: pytest.MonkeyPatch) -> None:
     importlib.import_module("meeting_hub.notifications.sending")  # declared first, so the app's import finds it done
     held = registry.JobDefinition(SEND_JOB, lambda message_id: None)
     monkeypatch.setitem(registry._definitions, SEND_JOB, held)
-

@@ -74,7 +74,14 @@ def setting(app: Flask, live: LiveBriefing) -> PollSetting:  # noqa: F811 - the 
 
 
 def make_poll(
-    briefing_id: int, kind: PollKind, *, multiple: bool = False, options: list[str] | None = None, opened: bool = True
+    briefing_id: int,
+    kind: PollKind,
+    *,
+    multiple: bool = False,
+    options: list[str] | None = None,
+    opened: bool = True,
+    allow_other: bool = False,
+    allow_self_answer: bool = False,
 ) -> int:
     """Create (and open, unless told) a poll as the organizer; commit and return its id. Needs an app context."""
     organizer = accounts.find_user("organizer")
@@ -83,6 +90,8 @@ def make_poll(
         options or ["Đồng ý", "Không đồng ý", "Ý kiến khác"],
         kind,
         multiple,
+        allow_other=allow_other,
+        allow_self_answer=allow_self_answer,
     )
     poll = services.create_poll(scheduling.get_briefing(briefing_id), draft, organizer)
     if opened:

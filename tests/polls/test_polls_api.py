@@ -25,8 +25,8 @@ def test_organizer_creates_opens_and_closes_a_poll_over_rest(app: Flask, setting
     poll = created.json
     assert (poll["status"], poll["multiple"], poll["options"]) == ("draft", False, ["Có", "Không"])
     assert poll["results"]["options"] == [
-        {"index": 0, "text": "Có", "count": 0},
-        {"index": 1, "text": "Không", "count": 0},
+        {"index": 0, "text": "Có", "count": 0, "other": False},
+        {"index": 1, "text": "Không", "count": 0, "other": False},
     ]
     listed = client.get(f"/api/v1/briefings/{setting.briefing_id}/polls", headers=organizer)
     assert [p["id"] for p in listed.json] == [poll["id"]]
@@ -144,3 +144,30 @@ def test_socket_answer_respects_the_per_user_budget(app: Flask, setting: PollSet
     ]
     assert [ack["ok"] for ack in acks[:2]] == [True, True]
     assert acks[-1]["error"]["code"] == "rate_limited"
+
+
+def test_other_and_self_answer_over_rest(app: Flask, setting: PollSetting) -> None:
+    client = app.test_client()
+    organizer = _headers(app, "organizer")
+    body = {
+        "question": "Đề xuất thời gian ra quân?",
+        "options": ["Sáng", "Chiều"],
+        "kind": "named",
+        "allow_other": True,
+        "allow_self_answer": True,
+    }
+    created = client.post(f"/api/v1/briefings/{setting.briefing_id}/polls", json=body, headers=organizer)
+    assert created.status_code == 201, created.json
+    assert (created.json["allow_other"], created.json["allow_self_answer"]) == (True, True)
+    assert created.json["results"]["options"][-1] == {"index": 2, "text": "Khác", "count": 0, "other": True}
+    poll_id = created.json["id"]
+    client.post(f"/api/v1/polls/{poll_id}/open", headers=organizer)
+    sent = {"person_id": setting.present_ids[0], "choices": [2], "other_text": "Tối", "client_op_id": stamp()}
+    answered = client.post(f"/api/v1/polls/{poll_id}/answers", json=sent, headers=_headers(app, "op-sao-do"))
+    assert answered.status_code == 201, answered.json
+    assert (answered.json["other_text"], answered.json["source"]) == ("Tối", "operator")
+    too_long = {**sent, "other_text": "x" * 201, "client_op_id": stamp()}
+    refused = client.post(f"/api/v1/polls/{poll_id}/answers", json=too_long, headers=_headers(app, "op-sao-do"))
+    assert refused.status_code == 422
+    got = client.get(f"/api/v1/polls/{poll_id}", headers=organizer).json
+    assert got["results"]["other_texts"] == [{"endpoint_id": setting.sao_do_id, "text": "Tối", "count": 1}]

@@ -92,9 +92,10 @@ def test_a_secret_poll_pairs_nobody_with_a_choice(
                 rows_checked += 1
                 assert not _pairs_a_person_with_a_choice(dict(row), set(voters)), (table.name, dict(row))
         assert rows_checked > 20
-        # The who-answered table has no column that could order or time the answers either.
+        # The who-answered table has no column that could order or time the answers either (the source says only
+        # who entered the ballot: the operator or the person).
         participants = db.metadata.tables["poll_participants"]
-        assert set(participants.columns.keys()) == {"poll_id", "person_id", "endpoint_id"}
+        assert set(participants.columns.keys()) == {"poll_id", "person_id", "endpoint_id", "source"}
         payloads = db.session.scalars(sa.text("SELECT payload FROM briefing_events WHERE type = 'poll'")).all()
         assert payloads and all("person_id" not in payload for payload in payloads)
         results = db.session.scalars(sa.text("SELECT result FROM client_operations WHERE kind = 'poll_answer'")).all()
