@@ -647,18 +647,30 @@ def console_polls(briefing: Briefing, viewer: User) -> list[Poll]:
 def endpoint_answers(poll: Poll, endpoint_id: int) -> dict[str, Any]:
     """Return what one endpoint answered to a poll, for its console to show after a reload.
 
-    named: the endpoint's tally and each person's choices; secret: how many and who answered, never what (not even the
-    endpoint's counts: with one person answered they would tell); endpoint: the counts its operator entered, and when.
+    named: the endpoint's tally and each person's choices ("other" text and who entered it too); secret: how many and
+    who answered, never what (not even the endpoint's counts: with one person answered they would tell); endpoint: the
+    counts its operator entered, their "other" note, and when.
     """
     tally = _endpoint_tally(poll, endpoint_id)
     if poll.kind == PollKind.NAMED:
-        rows = db.session.execute(
-            sa.select(PollBallot.person_id, PollBallot.choices, PollBallot.seq)
+        ballots = db.session.scalars(
+            sa.select(PollBallot)
             .where(PollBallot.poll_id == poll.id, PollBallot.endpoint_id == endpoint_id)
             .order_by(PollBallot.person_id)
         )
-        ballots = [{"person_id": person_id, "choices": list(choices), "seq": seq} for person_id, choices, seq in rows]
-        return {"tally": tally, "ballots": ballots}
+        return {
+            "tally": tally,
+            "ballots": [
+                {
+                    "person_id": ballot.person_id,
+                    "choices": list(ballot.choices),
+                    "other_text": ballot.other_text,
+                    "source": ballot.source.value,
+                    "seq": ballot.seq,
+                }
+                for ballot in ballots
+            ],
+        }
     if poll.kind == PollKind.SECRET:
         people = db.session.scalars(
             sa.select(PollParticipant.person_id)
@@ -667,4 +679,6 @@ def endpoint_answers(poll: Poll, endpoint_id: int) -> dict[str, Any]:
         )
         return {"tally": {"answered": tally["answered"]}, "answered_people": list(people)}
     report = db.session.get(PollEndpointReport, (poll.id, endpoint_id))
-    return {"tally": tally, "recorded_at": iso(report.recorded_at) if report is not None else None}
+    if report is None:
+        return {"tally": tally, "other_text": None, "recorded_at": None}
+    return {"tally": tally, "other_text": report.other_text, "recorded_at": iso(report.recorded_at)}

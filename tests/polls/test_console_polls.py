@@ -12,6 +12,7 @@ from meeting_hub.accounts import services as accounts
 from meeting_hub.extensions import db
 from meeting_hub.polls import services
 from meeting_hub.polls.models import Poll, PollKind
+from meeting_hub.scheduling import services as scheduling
 from tests.attendance.conftest import signed_in_client
 from tests.attendance.test_live_pages import embedded
 from tests.polls.conftest import PollSetting, answer, make_poll
@@ -107,3 +108,32 @@ def test_the_polls_json_is_the_pages_and_only_for_those_who_answer(app: Flask, s
     for username in ("leader", "responder"):
         assert signed_in_client(app, username).get(url).status_code == 403
     assert app.test_client().get(url).status_code in (302, 401)
+
+
+def test_other_texts_and_self_answers_come_with_the_named_answers(app: Flask, setting: PollSetting) -> None:
+    other = 3  # "Khác", after make_poll's three options
+    first, second = setting.present_ids
+    with app.app_context():
+        poll_id = make_poll(setting.briefing_id, PollKind.NAMED, allow_other=True, allow_self_answer=True)
+        answer(poll_id, "op-sao-do", person_id=first, choices=(other,), other_text="Làm vào cuối tuần")
+        services.answer_poll_self(
+            db.session.get(Poll, poll_id),
+            scheduling.get_briefing(setting.briefing_id),
+            setting.sao_do_id,
+            second,
+            [0],
+            None,
+        )
+        db.session.commit()
+        counted = make_poll(setting.briefing_id, PollKind.ENDPOINT, allow_other=True)
+        answer(counted, "op-sao-do", counts=(0, 1, 0, 1), other_text="Chờ họp chi bộ")
+    polls = _console_polls(app, setting)
+    poll = _by_id(polls, poll_id)
+    assert poll["allow_other"] is True
+    assert [(b["person_id"], b["choices"], b["other_text"], b["source"]) for b in poll["ballots"]] == sorted(
+        [(first, [other], "Làm vào cuối tuần", "operator"), (second, [0], None, "self")]
+    )
+    assert poll["tally"]["counts"] == [1, 0, 0, 1]
+    endpoint_poll = _by_id(polls, counted)
+    assert endpoint_poll["tally"] == {"answered": 2, "counts": [0, 1, 0, 1]}
+    assert endpoint_poll["other_text"] == "Chờ họp chi bộ"

@@ -41,6 +41,8 @@ export class Polls {
     // Options tapped for a multiple-choice answer and not recorded yet, by "poll:person". Only in memory: a secret
     // ballot's choice never goes to the device's storage, and a tap is quickly made again.
     this.selections = {};
+    // What "other" meant, typed next to a selection that holds "Khác", by the same keys (in memory, as selections).
+    this.otherTexts = {};
     // A message next to a person or the counts (a check that failed before anything was sent), by the same keys.
     this.errors = {};
     this.cards = new Map();
@@ -73,16 +75,29 @@ export class Polls {
     });
     this.root.addEventListener("input", (event) => {
       const card = event.target.closest("[data-poll-id]");
-      if (card && event.target.matches("input[data-count]")) {
+      if (!card) {
+        return;
+      }
+      if (event.target.matches("input[data-count], input[data-other-note]")) {
         this.keepCounts(Number(card.dataset.pollId), card);
         this.ctx.render();
+      } else if (event.target.matches("input[data-other-text]")) {
+        const voter = event.target.closest("[data-person-id]");
+        this.otherTexts[`${card.dataset.pollId}:${voter.dataset.personId}`] = event.target.value;
       }
     });
     this.root.addEventListener("keydown", (event) => {
       const card = event.target.closest("[data-poll-id]");
-      if (card && event.key === "Enter" && event.target.matches("input[data-count]")) {
+      if (!card || event.key !== "Enter") {
+        return;
+      }
+      const entry = this.ctx.state.polls.byId[Number(card.dataset.pollId)];
+      if (event.target.matches("input[data-count], input[data-other-note]")) {
         event.preventDefault();
-        this.saveCounts(this.ctx.state.polls.byId[Number(card.dataset.pollId)]);
+        this.saveCounts(entry);
+      } else if (event.target.matches("input[data-other-text]")) {
+        event.preventDefault();
+        this.recordSelection(entry, Number(event.target.closest("[data-person-id]").dataset.personId));
       }
     });
   }
@@ -94,8 +109,14 @@ export class Polls {
     return entry.poll.status === "open" && this.ctx.state.briefingStatus === "live";
   }
 
+  /** The options offered: the organizer's, then "Khác" (other) when the poll allows it. */
   optionTexts(poll) {
-    return poll.options;
+    return poll.allow_other ? [...poll.options, this.ctx.labels.poll_other] : poll.options;
+  }
+
+  /** The index of "Khác", or -1 when the poll has none. */
+  otherIndex(poll) {
+    return poll.allow_other ? poll.options.length : -1;
   }
 
   /** Return the roster split into who may answer (present, late: pending check-ins count) and who may not, why. */
@@ -135,19 +156,27 @@ export class Polls {
     }
     const ballot = entry.ballots[personId];
     if (pending) {
-      return { answered: true, waiting: true, parked: null, choices: pending.payload.choices };
+      const { choices, other_text: otherText = "" } = pending.payload;
+      return { answered: true, waiting: true, parked: null, choices, otherText: otherText || "", self: false };
     }
-    return { answered: Boolean(ballot), waiting: false, parked, choices: ballot ? ballot.choices : [] };
+    return {
+      answered: Boolean(ballot),
+      waiting: false,
+      parked,
+      choices: ballot ? ballot.choices : [],
+      otherText: (ballot && ballot.other_text) || "",
+      self: Boolean(ballot && ballot.source === "self"),
+    };
   }
 
   /** The endpoint's counts as the console knows them (a pending item wins), or null when none were entered. */
   countsOf(entry, latest) {
     const item = latest.get("endpoint");
     if (item && item.state === "pending") {
-      return { counts: item.payload.counts, waiting: true };
+      return { counts: item.payload.counts, other: item.payload.other_text || "", waiting: true };
     }
     if (entry.reported && entry.tally) {
-      return { counts: entry.tally.counts, waiting: false };
+      return { counts: entry.tally.counts, other: entry.otherText || "", waiting: false };
     }
     return null;
   }
@@ -171,26 +200,47 @@ export class Polls {
     if (!this.writable(entry)) {
       return;
     }
-    const key = `${entry.poll.id}:${personId}`;
+    const { poll } = entry;
+    const key = `${poll.id}:${personId}`;
     delete this.errors[key];
-    if (entry.poll.multiple) {
-      const current = this.answerOf(entry, personId, this.latestItems(entry.poll.id));
-      const selected = new Set(this.selections[key] || current.choices);
+    const current = this.answerOf(entry, personId, this.latestItems(poll.id));
+    const other = this.otherIndex(poll);
+    if (!(key in this.otherTexts)) {
+      this.otherTexts[key] = current.otherText || ""; // a named answer's "other" text, to correct it
+    }
+    if (poll.multiple) {
+      const selected = new Set(this.selections[key] || (poll.kind === "secret" ? [] : current.choices));
       if (selected.has(index)) {
         selected.delete(index);
       } else {
         selected.add(index);
       }
       const choices = [...selected].sort((a, b) => a - b);
-      if (entry.poll.kind !== "secret" && sameChoices(choices, current.choices)) {
-        delete this.selections[key]; // tapped back to what is recorded: nothing to save
+      const sameOther = !choices.includes(other) || this.otherTexts[key].trim() === (current.otherText || "");
+      if (poll.kind !== "secret" && sameChoices(choices, current.choices) && sameOther) {
+        this.forgetSelection(key); // tapped back to what is recorded: nothing to save
       } else {
         this.selections[key] = choices;
       }
       this.ctx.render();
       return;
     }
+    if (index === other) {
+      // "Khác" waits for what it means (optional) and its "Ghi"; any other option is recorded by its tap.
+      this.selections[key] = [other];
+      this.ctx.render();
+      const field = this.root.querySelector(`[data-poll-id="${poll.id}"] [data-person-id="${personId}"] input`);
+      if (field) {
+        field.focus();
+      }
+      return;
+    }
     this.answer(entry, personId, [index]);
+  }
+
+  forgetSelection(key) {
+    delete this.selections[key];
+    delete this.otherTexts[key];
   }
 
   recordSelection(entry, personId) {
@@ -211,19 +261,27 @@ export class Polls {
     const key = `${poll.id}:${personId}`;
     const person = this.ctx.rollCall.rows.get(personId).person;
     const current = this.answerOf(entry, personId, this.latestItems(poll.id));
+    const other = this.otherIndex(poll);
+    const otherText = choices.includes(other) ? (this.otherTexts[key] || "").replace(/\s+/g, " ").trim() : "";
     if (poll.kind === "secret") {
       if (current.answered || current.waiting) {
         return; // taken once: the buttons are gone already, a late tap changes nothing
       }
       const texts = this.optionTexts(poll);
-      const chosen = choices.map((index) => `“${texts[index]}”`).join(", ");
+      const chosen = choices
+        .map((index) => (index === other && otherText ? `“${texts[index]}: ${otherText}”` : `“${texts[index]}”`))
+        .join(", ");
       if (!window.confirm(format(labels.poll_secret_confirm, { name: person.name, choice: chosen }))) {
         return;
       }
-    } else if (current.answered && sameChoices(choices, current.choices)) {
-      delete this.selections[key]; // the same answer again: nothing to send
+    } else if (current.answered && sameChoices(choices, current.choices) && otherText === current.otherText) {
+      this.forgetSelection(key); // the same answer again: nothing to send
       this.ctx.render();
       return;
+    }
+    const payload = { poll_id: poll.id, person_id: personId, choices, client_op_id: "" };
+    if (otherText) {
+      payload.other_text = otherText;
     }
     const id = this.ctx.newOpId();
     const added = outbox.add({
@@ -238,29 +296,46 @@ export class Polls {
       person_name: person.name,
       url: this.ctx.data.poll_answer_url.replace("{id}", String(poll.id)),
       created_at: new Date().toISOString(),
-      payload: { poll_id: poll.id, person_id: personId, choices, client_op_id: id },
+      payload: { ...payload, client_op_id: id },
     });
     if (!added) {
       this.errors[key] = labels.storage_full;
     } else {
-      delete this.selections[key];
+      this.forgetSelection(key);
       delete this.errors[key];
     }
     this.ctx.render();
   }
 
+  /** Remember the counts (and "other" note) typed on an endpoint poll, or forget them when they are what is known. */
   keepCounts(pollId, card) {
-    const typed = Array.from(card.querySelectorAll("input[data-count]"), (input) => input.value.trim());
+    const counts = Array.from(card.querySelectorAll("input[data-count]"), (input) => input.value.trim());
+    const note = card.querySelector("input[data-other-note]");
+    const typed = { counts, other: note ? note.value : "" };
     const entry = this.ctx.state.polls.byId[pollId];
     const known = entry ? this.countsOf(entry, this.latestItems(pollId)) : null;
-    const same = known && typed.every((value, index) => value === String(known.counts[index]));
-    if (same || (!known && typed.every((value) => value === ""))) {
+    if (entry && this.sameCounts(entry.poll, typed, known)) {
       delete this.countDrafts[pollId];
     } else {
       this.countDrafts[pollId] = typed;
     }
     delete this.errors[`${pollId}:endpoint`];
     this.saveDrafts();
+  }
+
+  /** Whether typed counts say what the console knows already (nothing typed, when nothing is known). */
+  sameCounts(poll, typed, known) {
+    const note = this.otherCounted(poll, typed.counts) ? typed.other.trim() : "";
+    if (!known) {
+      return typed.counts.every((value) => value === "") && !note;
+    }
+    return typed.counts.every((value, index) => value === String(known.counts[index])) && note === known.other;
+  }
+
+  /** Whether typed counts give "Khác" someone (its note is only sent then). */
+  otherCounted(poll, counts) {
+    const other = this.otherIndex(poll);
+    return other >= 0 && COUNT_PATTERN.test(counts[other] || "") && Number(counts[other]) > 0;
   }
 
   saveDrafts() {
@@ -283,14 +358,19 @@ export class Polls {
     if (!draft) {
       return; // nothing typed since the counts were recorded
     }
-    const problem = this.countProblem(poll, draft);
+    const problem = this.countProblem(poll, draft.counts);
     if (problem) {
       this.errors[key] = problem;
       this.ctx.render();
       return;
     }
-    const counts = draft.map((value) => (value === "" ? 0 : Number(value)));
+    const counts = draft.counts.map((value) => (value === "" ? 0 : Number(value)));
     const id = this.ctx.newOpId();
+    const payload = { poll_id: poll.id, endpoint_id: state.endpointId, counts, client_op_id: id };
+    const note = this.otherCounted(poll, draft.counts) ? draft.other.replace(/\s+/g, " ").trim() : "";
+    if (note) {
+      payload.other_text = note;
+    }
     const added = outbox.add({
       id,
       kind: "poll_answer",
@@ -302,7 +382,7 @@ export class Polls {
       person_name: null,
       url: this.ctx.data.poll_answer_url.replace("{id}", String(poll.id)),
       created_at: new Date().toISOString(),
-      payload: { poll_id: poll.id, endpoint_id: state.endpointId, counts, client_op_id: id },
+      payload,
     });
     if (!added) {
       this.errors[key] = labels.storage_full; // the draft stays, still marked unsaved
@@ -315,12 +395,12 @@ export class Polls {
   }
 
   /** Return what is wrong with typed counts ("" when nothing): whole numbers, within the people present. */
-  countProblem(poll, draft) {
+  countProblem(poll, typed) {
     const { labels, format } = this.ctx;
-    if (draft.some((value) => value !== "" && !COUNT_PATTERN.test(value))) {
+    if (typed.some((value) => value !== "" && !COUNT_PATTERN.test(value))) {
       return labels.poll_count_invalid;
     }
-    const counts = draft.map((value) => (value === "" ? 0 : Number(value)));
+    const counts = typed.map((value) => (value === "" ? 0 : Number(value)));
     const present = this.people().eligible.length;
     if (poll.multiple) {
       const texts = this.optionTexts(poll);
@@ -390,7 +470,7 @@ export class Polls {
         this.saveDrafts();
         for (const key of Object.keys(this.selections)) {
           if (key.startsWith(`${poll.id}:`)) {
-            delete this.selections[key];
+            this.forgetSelection(key);
           }
         }
         this.closedHere.add(poll.id);
@@ -447,6 +527,17 @@ export class Polls {
         fields.append(label);
         card.inputs.push(input);
       });
+      if (poll.allow_other) {
+        card.noteField = element("label", "other-field");
+        card.noteField.append(element("span", "", labels.poll_other_note));
+        card.note = element("input");
+        card.note.type = "text";
+        card.note.maxLength = 200;
+        card.note.autocomplete = "off";
+        card.note.dataset.otherNote = "";
+        card.noteField.append(card.note);
+        fields.append(card.noteField);
+      }
       card.total = element("p", "count-total");
       const actions = element("div", "count-actions");
       card.unsaved = element("span", "row-unsaved", labels.unsaved);
@@ -548,10 +639,24 @@ export class Polls {
       record.dataset.record = "";
       record.setAttribute("aria-label", format(labels.poll_record_for, { name: person.name }));
       actions.append(unsaved, record);
+      // What "Khác" meant: typed while "Khác" is selected (named: the recorded text is shown below otherwise).
+      let otherField = null;
+      let otherInput = null;
+      if (poll.allow_other) {
+        otherField = element("label", "other-field");
+        otherField.append(element("span", "", labels.poll_other_text));
+        otherInput = element("input");
+        otherInput.type = "text";
+        otherInput.maxLength = 200;
+        otherInput.autocomplete = "off";
+        otherInput.dataset.otherText = "";
+        otherField.append(otherInput);
+      }
+      const otherLine = element("p", "voter-other");
       const error = element("p", "row-error");
       error.setAttribute("role", "alert");
-      li.append(head, options, actions, error);
-      voter = { li, chip, options, buttons, actions, unsaved, record, error };
+      li.append(head, options, ...(otherField ? [otherField] : []), actions, otherLine, error);
+      voter = { li, chip, options, buttons, otherField, otherInput, actions, unsaved, record, otherLine, error };
       card.voters.set(person.id, voter);
     }
     const secret = poll.kind === "secret";
@@ -559,7 +664,20 @@ export class Polls {
     const taken = secret && (answer.answered || answer.waiting);
     // A secret answer is shown as given, never as what: no option is drawn once it is taken.
     voter.options.hidden = taken;
-    voter.actions.hidden = taken || !poll.multiple;
+    voter.actions.hidden = taken || !(poll.multiple || selection);
+    const choosingOther = Boolean(selection && selection.includes(this.otherIndex(poll)));
+    if (voter.otherField) {
+      voter.otherField.hidden = taken || !choosingOther;
+      voter.otherInput.disabled = !writable;
+      const typed = this.otherTexts[key] || "";
+      if (voter.otherInput.value !== typed && document.activeElement !== voter.otherInput) {
+        voter.otherInput.value = typed;
+      }
+    }
+    // A named answer's "other" text, as recorded (or waiting), when it is not being changed.
+    const otherLine = !secret && !choosingOther && answer.otherText ? answer.otherText : "";
+    voter.otherLine.replaceChildren(...(otherLine ? this.ctx.formatNodes(labels.poll_other_said, { text: otherLine }) : []));
+    voter.otherLine.hidden = !otherLine;
     const pressed = selection || (secret ? [] : answer.choices);
     for (const button of voter.buttons) {
       button.setAttribute("aria-pressed", String(pressed.includes(Number(button.dataset.option))));
@@ -573,7 +691,7 @@ export class Polls {
     if (answer.waiting) {
       chip = labels.poll_waiting;
     } else if (answer.answered) {
-      chip = labels.poll_answered_chip;
+      chip = answer.self ? labels.poll_self_answered : labels.poll_answered_chip;
     } else {
       chip = labels.poll_not_answered;
     }
@@ -593,23 +711,32 @@ export class Polls {
     card.present.textContent = format(labels.poll_present, { n: present });
     const known = this.countsOf(entry, latest);
     let draft = this.countDrafts[poll.id];
-    if (draft && known && draft.every((value, index) => value === String(known.counts[index]))) {
+    if (draft && this.sameCounts(poll, draft, known)) {
       delete this.countDrafts[poll.id]; // what was typed is what is recorded now (here or on another device)
       this.saveDrafts();
       draft = undefined;
     }
-    const wanted = draft || (known ? known.counts.map(String) : card.inputs.map(() => ""));
-    const shown = wanted.join("\u0000");
+    const wanted = draft || {
+      counts: known ? known.counts.map(String) : card.inputs.map(() => ""),
+      other: known ? known.other : "",
+    };
+    const shown = [...wanted.counts, wanted.other].join("\u0000");
     if (card.shown !== shown && !card.root.contains(document.activeElement)) {
       card.inputs.forEach((input, index) => {
-        input.value = wanted[index] ?? "";
+        input.value = wanted.counts[index] ?? "";
       });
+      if (card.note) {
+        card.note.value = wanted.other;
+      }
       card.shown = shown;
     }
-    for (const input of card.inputs) {
+    for (const input of [...card.inputs, ...(card.note ? [card.note] : [])]) {
       input.disabled = !writable;
     }
     const values = card.inputs.map((input) => input.value.trim());
+    if (card.noteField) {
+      card.noteField.hidden = !this.otherCounted(poll, values); // what "Khác" meant, once someone said "Khác"
+    }
     const numbers = values.map((value) => (COUNT_PATTERN.test(value) ? Number(value) : 0));
     if (poll.multiple) {
       card.total.textContent = format(labels.poll_each_at_most, { present });

@@ -146,7 +146,17 @@ export class PollsState {
   entry(poll) {
     let entry = this.byId[poll.id];
     if (!entry) {
-      entry = { poll, statusSeq: -1, tally: null, tallySeq: -1, reported: false, ballots: {}, answered: {} };
+      entry = {
+        poll,
+        statusSeq: -1,
+        tally: null,
+        tallySeq: -1,
+        reported: false,
+        otherText: null,
+        otherSeq: -1,
+        ballots: {},
+        answered: {},
+      };
       this.byId[poll.id] = entry;
     }
     return entry;
@@ -162,12 +172,15 @@ export class PollsState {
     return entry;
   }
 
-  applyTally(entry, tally, seq, { reported = false } = {}) {
+  applyTally(entry, tally, seq, { reported = false, otherText } = {}) {
     if (tally && seq >= entry.tallySeq) {
       // A secret poll's counts are never kept: with one person answered here, they would tell that person's choice.
       const counts = entry.poll.kind === "secret" ? [] : [...(tally.counts || [])];
       entry.tally = { answered: tally.answered, counts };
       entry.tallySeq = seq;
+      if (otherText !== undefined) {
+        entry.otherText = otherText; // an endpoint poll's note of what "other" meant (undefined: not told)
+      }
     }
     // Endpoint polls: whether counts were entered at all (zeros entered are not "nothing entered yet").
     if (reported) {
@@ -178,10 +191,12 @@ export class PollsState {
     }
   }
 
-  applyBallot(entry, personId, choices, seq) {
+  /** Keep a named poll's answer of one person: choices, "other" text, and who entered it (operator or self). */
+  applyBallot(entry, personId, ballot, seq) {
     const known = entry.ballots[personId];
     if (!known || known.seq < seq) {
-      entry.ballots[personId] = { choices: [...choices], seq };
+      const { choices, other_text: otherText = null, source = "operator" } = ballot;
+      entry.ballots[personId] = { choices: [...choices], other_text: otherText, source, seq };
     }
   }
 
@@ -197,12 +212,14 @@ export class PollsState {
     for (const poll of polls) {
       const entry = this.applyPoll(poll, seq);
       for (const ballot of poll.ballots || []) {
-        this.applyBallot(entry, ballot.person_id, ballot.choices, ballot.seq);
+        this.applyBallot(entry, ballot.person_id, ballot, ballot.seq);
       }
       for (const personId of poll.answered_people || []) {
         entry.answered[personId] = true;
       }
-      this.applyTally(entry, poll.tally, seq, { reported: Boolean(poll.recorded_at) });
+      const otherText = poll.kind === "endpoint" ? poll.other_text ?? null : undefined;
+      this.applyTally(entry, poll.tally, seq, { reported: Boolean(poll.recorded_at), otherText });
+      entry.otherSeq = Math.max(entry.otherSeq ?? -1, seq);
     }
     this.stale = Object.values(this.byId).some(
       (entry) => entry.poll.kind === "secret" && entry.tally && entry.tally.answered > Object.keys(entry.answered).length,
@@ -217,10 +234,12 @@ export class PollsState {
       }
       const entry = this.applyPoll(stored.poll, stored.statusSeq);
       for (const [personId, ballot] of Object.entries(stored.ballots || {})) {
-        this.applyBallot(entry, Number(personId), ballot.choices, ballot.seq);
+        this.applyBallot(entry, Number(personId), ballot, ballot.seq);
       }
       Object.assign(entry.answered, stored.answered || {});
-      this.applyTally(entry, stored.tally, stored.tallySeq, { reported: Boolean(stored.reported) });
+      const { reported, otherText } = stored;
+      this.applyTally(entry, stored.tally, stored.tallySeq, { reported: Boolean(reported), otherText });
+      entry.otherSeq = Math.max(entry.otherSeq, stored.otherSeq ?? -1);
     }
   }
 
@@ -242,9 +261,12 @@ export class PollsState {
         return;
       }
       if (entry.poll.kind === "named" && event.person_id !== undefined && event.person_id !== null) {
-        this.applyBallot(entry, event.person_id, event.choices || [], event.seq);
+        this.applyBallot(entry, event.person_id, { ...event, choices: event.choices || [] }, event.seq);
       }
       this.applyTally(entry, event.tally, event.seq, { reported: true });
+      if (entry.poll.kind === "endpoint" && entry.poll.allow_other && event.seq > entry.otherSeq) {
+        this.stale = true; // the event does not carry the "other" note: ask for it
+      }
     }
   }
 
@@ -256,11 +278,15 @@ export class PollsState {
     }
     const seq = answer.seq || 0;
     if (entry.poll.kind === "named" && answer.person_id !== undefined && answer.choices) {
-      this.applyBallot(entry, answer.person_id, answer.choices, seq);
+      this.applyBallot(entry, answer.person_id, answer, seq);
     } else if (entry.poll.kind === "secret") {
       entry.answered[item.person_id] = true;
     }
-    this.applyTally(entry, answer.tally, seq, { reported: true });
+    const otherText = entry.poll.kind === "endpoint" ? (item.payload && item.payload.other_text) || null : undefined;
+    this.applyTally(entry, answer.tally, seq, { reported: true, otherText });
+    if (otherText !== undefined) {
+      entry.otherSeq = Math.max(entry.otherSeq, seq);
+    }
   }
 
   /** Return the polls in the order the console shows them: open ones (newest first), then closed ones. */
