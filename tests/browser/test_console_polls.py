@@ -46,9 +46,18 @@ class Setting:
         assert response.ok, response.text()
         return response.json()
 
-    def poll(self, kind: str, question: str, options: list[str], *, multiple: bool = False, opened: bool = True) -> int:
+    def poll(
+        self,
+        kind: str,
+        question: str,
+        options: list[str],
+        *,
+        multiple: bool = False,
+        allow_other: bool = False,
+        opened: bool = True,
+    ) -> int:
         """Prepare a poll (and open it unless told); it is closed when the test ends."""
-        body = {"question": question, "options": options, "kind": kind, "multiple": multiple}
+        body = {"question": question, "options": options, "kind": kind, "multiple": multiple, "allow_other": allow_other}
         poll_id = int(self.post(f"/api/v1/briefings/{self.briefing_id}/polls", body)["id"])
         self.polls.append(poll_id)
         if opened:
@@ -259,14 +268,16 @@ def test_a_secret_answer_is_confirmed_then_shown_only_as_answered(setting: Setti
 
 def test_endpoint_counts_are_checked_marked_unsaved_then_recorded(setting: Setting, phone_page: Page) -> None:
     console = phone_page
-    poll_id = setting.poll("endpoint", "Bao nhiêu người đã đọc bản tin tháng này?", ["Đọc hết", "Đọc một phần", "Chưa đọc"])
+    poll_id = setting.poll(
+        "endpoint", "Bao nhiêu người đã đọc bản tin tháng này?", ["Đọc hết", "Đọc một phần"], allow_other=True
+    )
     present = setting.endpoint_results(poll_id)["eligible"]
     assert present >= 3
     _open_console(console, setting)
     card = _card(console, poll_id)
     expect(card.locator(".poll-meta")).to_have_text(f"Có mặt, đến muộn: {present} người")
     fields = card.locator("input[data-count]")
-    expect(fields).to_have_count(3)
+    expect(fields).to_have_count(3)  # the two options and "Khác"
     expect(card.locator(".count-state")).to_have_text("Chưa ghi số liệu")
 
     # More than the people present: said at once, nothing sent, and visibly not saved.
@@ -282,20 +293,30 @@ def test_endpoint_counts_are_checked_marked_unsaved_then_recorded(setting: Setti
     assert setting.endpoint_results(poll_id)["answered"] == 0
     screenshot(console, "console-poll-endpoint-over-phone")
 
-    fields.nth(0).fill(str(present - 1))
-    fields.nth(2).press("Enter")  # Enter records, as the button does
+    # "Khác" counted: a note of what it meant may go with it.
+    note = card.get_by_label("Ý kiến khác của điểm cầu (không bắt buộc)")
+    expect(note).to_be_hidden()
+    fields.nth(0).fill(str(present - 2))
+    fields.nth(2).fill("1")
+    note.fill("Đọc qua nhóm Zalo")
+    note.press("Enter")  # Enter records, as the button does
     expect(card.locator(".count-state")).to_have_text("Đã ghi số liệu", timeout=SYNC_TIMEOUT_MS)
     expect(card.locator(".row-unsaved")).to_be_hidden()
     expect(card.locator(".row-error")).to_be_hidden()
     expect(console.locator("#drafts")).to_be_hidden()
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
     results = setting.endpoint_results(poll_id)
-    assert results["counts"] == [present - 1, 1, 0] and results["answered"] == present
+    assert results["counts"] == [present - 2, 1, 1] and results["answered"] == present
+    notes = setting.results(poll_id)["other_texts"]
+    assert {"endpoint_id": setting.endpoint_id, "text": "Đọc qua nhóm Zalo", "count": 1} in notes
     _assert_fits_the_phone(console)
+    screenshot(console, "console-poll-endpoint-recorded-phone")
 
     console.reload()
-    expect(fields.nth(0)).to_have_value(str(present - 1))
+    expect(fields.nth(0)).to_have_value(str(present - 2))
     expect(fields.nth(1)).to_have_value("1")
+    expect(fields.nth(2)).to_have_value("1")
+    expect(note).to_have_value("Đọc qua nhóm Zalo")
     expect(card.locator(".count-state")).to_have_text("Đã ghi số liệu")
 
 
@@ -362,3 +383,41 @@ def test_an_answer_waiting_when_the_poll_closes_is_refused_and_said(
     parked.get_by_role("button", name="Bỏ qua").click()
     expect(parked).to_be_hidden()
     expect(card.locator(".poll-refusals")).to_be_hidden()
+
+
+def test_other_takes_what_it_meant_before_it_is_recorded(setting: Setting, phone_page: Page) -> None:
+    console = phone_page
+    poll_id = setting.poll(
+        "named", "Hình thức sinh hoạt chi bộ nào phù hợp nhất?", ["Trực tiếp", "Trực tuyến"], allow_other=True
+    )
+    _open_console(console, setting)
+    card = _card(console, poll_id)
+    (_first_id, first), _second, _late = setting.attending
+    voter = _voter(card, first)
+
+    # "Khác" is not recorded by its tap: it waits for what it meant (optional) and "Ghi", visibly unsaved.
+    _option(voter, "Khác").click()
+    field = voter.get_by_label("Ý kiến khác là gì (không bắt buộc)")
+    expect(field).to_be_focused()
+    expect(voter.locator(".row-unsaved")).to_have_text("Chưa ghi")
+    expect(console.locator("#drafts")).to_have_text("1 câu trả lời thăm dò chưa ghi")
+    field.fill("Kết hợp trực tiếp và trực tuyến")
+    assert setting.endpoint_results(poll_id)["answered"] == 0
+    voter.get_by_role("button", name=f"Ghi câu trả lời của {first}").click()
+    expect(voter.locator(".chip")).to_have_text("Đã trả lời", timeout=SYNC_TIMEOUT_MS)
+    expect(voter.locator(".voter-other")).to_have_text("Khác: Kết hợp trực tiếp và trực tuyến")
+    expect(field).to_be_hidden()
+    expect(console.locator("#drafts")).to_be_hidden()
+    expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
+    results = setting.results(poll_id)
+    assert [option["count"] for option in results["options"]] == [0, 0, 1]
+    assert results["other_texts"] == [
+        {"endpoint_id": setting.endpoint_id, "text": "Kết hợp trực tiếp và trực tuyến", "count": 1}
+    ]
+    _assert_fits_the_phone(console)
+
+    # Another option is recorded by its tap, and the "other" text goes with the choice it belonged to.
+    _option(voter, "Trực tiếp").click()
+    expect(voter.locator(".voter-other")).to_be_hidden()
+    expect(console.locator("#outbox")).to_have_text("Đã gửi hết", timeout=SYNC_TIMEOUT_MS)
+    assert [option["count"] for option in setting.results(poll_id)["options"]] == [1, 0, 0]
