@@ -57,7 +57,13 @@ class Setting:
         opened: bool = True,
     ) -> int:
         """Prepare a poll (and open it unless told); it is closed when the test ends."""
-        body = {"question": question, "options": options, "kind": kind, "multiple": multiple, "allow_other": allow_other}
+        body = {
+            "question": question,
+            "options": options,
+            "kind": kind,
+            "multiple": multiple,
+            "allow_other": allow_other,
+        }
         poll_id = int(self.post(f"/api/v1/briefings/{self.briefing_id}/polls", body)["id"])
         self.polls.append(poll_id)
         if opened:
@@ -369,7 +375,9 @@ def test_an_answer_waiting_when_the_poll_closes_is_refused_and_said(
     console.context.set_offline(False)
     refusal = "Câu hỏi thăm dò chưa mở hoặc đã đóng: không nhận thêm câu trả lời."
     expect(card.locator(".tag")).to_have_text("Đã đóng", timeout=SYNC_TIMEOUT_MS)
-    expect(card.locator(".poll-refusals")).to_contain_text(f"{first}: Không gửi được: {refusal}", timeout=SYNC_TIMEOUT_MS)
+    expect(card.locator(".poll-refusals")).to_contain_text(
+        f"{first}: Không gửi được: {refusal}", timeout=SYNC_TIMEOUT_MS
+    )
     parked = console.locator("#parked")
     expect(parked).to_contain_text(f"Thăm dò “Đồng chí có tham gia hiến máu nhân đạo đợt này?” — {first}: {refusal}")
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết")
