@@ -429,3 +429,22 @@ def test_other_takes_what_it_meant_before_it_is_recorded(setting: Setting, phone
     expect(voter.locator(".voter-other")).to_be_hidden()
     expect(console.locator("#outbox")).to_have_text("Đã gửi hết", timeout=SYNC_TIMEOUT_MS)
     assert [option["count"] for option in setting.results(poll_id)["options"]] == [1, 0, 0]
+
+
+def test_answers_go_over_rest_when_the_socket_cannot_connect(
+    setting: Setting, phone_page: Page, live_server: LiveServer
+) -> None:
+    console = phone_page
+    poll_id = setting.poll("endpoint", "Bao nhiêu người đã xem phóng sự về nông thôn mới?", ["Đã xem", "Chưa xem"])
+    # HTTP works, the socket does not (a proxy that drops websockets and long-polling): the outbox uses the REST API.
+    console.route(re.compile(r"/socket\.io/"), lambda route: route.abort())
+    sign_in(console, setting.base_url, OPERATOR)
+    console.goto(f"{setting.base_url}/briefings/{setting.briefing_id}/console")
+    expect(console.locator("#connection")).to_have_text("Đang kết nối…")
+    card = _card(console, poll_id)
+    card.locator("input[data-count]").nth(0).fill("2")
+    card.get_by_role("button", name="Ghi số liệu", exact=True).click()
+    expect(console.locator("#outbox")).to_have_text("Đã gửi hết", timeout=SYNC_TIMEOUT_MS)
+    expect(card.locator(".count-state")).to_have_text("Đã ghi số liệu")
+    assert setting.endpoint_results(poll_id)["counts"] == [2, 0]
+    assert len(_answered_events(live_server, setting, poll_id)) == 1

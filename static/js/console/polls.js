@@ -1,11 +1,12 @@
 // Polls at the endpoint: a card per poll the organizer opened, at the top of the console, answered through the outbox
 // like check-ins (one client_op_id per answer, sent exactly once, kept on the device while offline).
 // - named and secret polls: one line per person recorded present or late, one tap per option (single choice: the tap
-//   records; multiple: taps select, "Ghi" records). A secret answer is confirmed first, cannot be changed, and once
-//   sent only "Đã trả lời" is shown: the choice is neither drawn nor kept anywhere (state.js keeps no secret counts;
-//   the outbox parks a refused secret answer without its payload).
-// - endpoint polls: one count per option, checked against the people present before it is sent; typed counts are a
-//   draft kept on the device and marked unsaved until "Ghi số liệu".
+//   records, except "Khác", which waits for what it meant and "Ghi"; multiple: taps select, "Ghi" records). A secret
+//   answer is confirmed first, cannot be changed, and once sent only "Đã trả lời" is shown: the choice is neither
+//   drawn nor kept anywhere (state.js keeps no secret counts; the outbox parks a refused secret answer without its
+//   payload).
+// - endpoint polls: one count per option ("Khác" included, with an optional note), checked against the people present
+//   before it is sent; typed counts are a draft kept on the device and marked unsaved until "Ghi số liệu".
 import { forget, readStored, store } from "./storage.js";
 
 const ATTENDED = new Set(["present", "late"]);
@@ -36,10 +37,10 @@ export class Polls {
   constructor(ctx, draftsKey) {
     this.ctx = ctx;
     this.draftsKey = draftsKey;
-    // Counts typed for endpoint polls and not recorded yet, by poll id: one string per option.
+    // Counts typed for endpoint polls and not recorded yet, by poll id: {counts: one string per option, other}.
     this.countDrafts = readStored(draftsKey) || {};
-    // Options tapped for a multiple-choice answer and not recorded yet, by "poll:person". Only in memory: a secret
-    // ballot's choice never goes to the device's storage, and a tap is quickly made again.
+    // Options tapped and not recorded yet (a multiple-choice answer, or "Khác"), by "poll:person". Only in memory: a
+    // secret ballot's choice never goes to the device's storage, and a tap is quickly made again.
     this.selections = {};
     // What "other" meant, typed next to a selection that holds "Khác", by the same keys (in memory, as selections).
     this.otherTexts = {};
@@ -135,12 +136,17 @@ export class Polls {
     return { eligible, others };
   }
 
-  /** Return the latest outbox item of each person (or "endpoint") for a poll. */
+  /** Return the latest outbox item of each person (or "endpoint": this endpoint's counts) for a poll. */
   latestItems(pollId) {
     const latest = new Map();
     for (const item of this.ctx.outbox.items) {
-      if (item.kind === "poll_answer" && item.poll_id === pollId) {
-        latest.set(item.person_id ?? "endpoint", item);
+      if (item.kind !== "poll_answer" || item.poll_id !== pollId) {
+        continue;
+      }
+      if (item.person_id !== null && item.person_id !== undefined) {
+        latest.set(item.person_id, item);
+      } else if (item.endpoint_id === this.ctx.state.endpointId) {
+        latest.set("endpoint", item); // an organizer's outbox also holds other endpoints' counts
       }
     }
     return latest;
@@ -380,6 +386,7 @@ export class Polls {
       poll_question: poll.question,
       person_id: null,
       person_name: null,
+      endpoint_id: state.endpointId,
       url: this.ctx.data.poll_answer_url.replace("{id}", String(poll.id)),
       created_at: new Date().toISOString(),
       payload,
