@@ -191,12 +191,12 @@ export class Polls {
     return this.draftCount() > 0;
   }
 
-  /** How many answers are typed or tapped and not recorded yet (in open polls: the others cannot take them). */
+  /** How many answers are typed or tapped and not recorded yet (where they still can be: the others are dropped). */
   draftCount() {
     const polls = this.ctx.state.polls.byId;
-    const open = (pollId) => polls[pollId] && polls[pollId].poll.status === "open";
-    const counts = Object.keys(this.countDrafts).filter(open).length;
-    const selections = Object.keys(this.selections).filter((key) => open(key.split(":")[0])).length;
+    const writable = (pollId) => polls[pollId] && this.writable(polls[pollId]);
+    const counts = Object.keys(this.countDrafts).filter(writable).length;
+    const selections = Object.keys(this.selections).filter((key) => writable(key.split(":")[0])).length;
     return counts + selections;
   }
 
@@ -429,6 +429,15 @@ export class Polls {
   render() {
     const { state, labels, notice, format } = this.ctx;
     const entries = state.polls.list();
+    // Counts typed for a poll that closed meanwhile (say, while the page was shut) can no longer be recorded.
+    const closed = Object.keys(this.countDrafts).filter((pollId) => {
+      const entry = state.polls.byId[pollId];
+      return entry && entry.poll.status !== "open";
+    });
+    if (closed.length) {
+      closed.forEach((pollId) => delete this.countDrafts[pollId]);
+      this.saveDrafts();
+    }
     const people = this.people();
     const seen = new Set();
     const current = [];
@@ -599,6 +608,13 @@ export class Polls {
     for (const personId of card.voters.keys()) {
       if (!eligibleIds.has(personId)) {
         card.voters.delete(personId);
+      }
+    }
+    // A person no longer present (the roll-call changed) cannot answer: what was tapped for them goes.
+    for (const key of Object.keys(this.selections)) {
+      const [pollId, personId] = key.split(":").map(Number);
+      if (pollId === poll.id && !eligibleIds.has(personId)) {
+        this.forgetSelection(key);
       }
     }
     card.meta.textContent = format(labels.poll_answered, { answered, present: items.length });
