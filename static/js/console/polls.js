@@ -460,7 +460,10 @@ export class Polls {
     this.past.querySelector("[data-count]").textContent = format(labels.issues_count, { n: past.length });
     // Polls opened while the console was open: say it in the bar that stays in sight, and flash the card.
     const opened = state.polls.opened.splice(0);
-    const fresh = opened.map((pollId) => this.cards.get(pollId)).filter(Boolean);
+    // (Not one that opened and closed while the console was away: it is news no more.)
+    const fresh = opened
+      .map((pollId) => this.cards.get(pollId))
+      .filter((card) => card && card.entry.poll.status === "open");
     if (fresh.length) {
       notice(labels.poll_opened, NEWS_SECONDS);
       fresh.forEach((card) => flash(card.root));
