@@ -41,6 +41,7 @@ CONSOLE_SHELL_FILES = (
     "js/console/roll_call.js",
     "js/console/issues.js",
     "js/console/polls.js",
+    "js/console/poll_cards.js",
 )
 SERVICE_WORKER_SOURCE = "js/console_sw.js"
 #: How often the "no briefing yet" page asks whether one has opened (a light JSON request; a 1,000-endpoint network

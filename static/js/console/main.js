@@ -2,7 +2,7 @@
 // outbox, refused actions, link status, the briefing's state). Modules by concern: storage.js (the device),
 // state.js (what the server said), connection.js (the only one that talks to the server), outbox.js (actions until
 // they are answered), roll_call.js (the rows and their reasons), issues.js (raised issues and their draft),
-// polls.js (the open polls and the endpoint's answers).
+// polls.js (the polls and the endpoint's answers; poll_cards.js draws them).
 import { Connection } from "./connection.js";
 import { Issues } from "./issues.js";
 import { Outbox } from "./outbox.js";
