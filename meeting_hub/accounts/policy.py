@@ -165,6 +165,7 @@ ROUTE_POLICY: dict[str, Rule] = {
     "attendance.console": ROSTER_READERS,
     "attendance.console_next": ROSTER_READERS,
     "attendance.briefing_console": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
+    "attendance.console_polls": only(Role.OPERATOR, Role.ORGANIZER, Role.ADMIN),
     "attendance.dashboard": STAFF,
     "attendance.console_service_worker": PUBLIC,
     # Raised issues: pages (reading is open to all, cut down by the services; each step to its roles)

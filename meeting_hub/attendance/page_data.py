@@ -1,6 +1,6 @@
 """What the live pages embed: the briefing an operator should take, the roster by cell, the dashboard's endpoints and
-their groups, names and recent events, and the console's part of the follow-up (categories, the issues raised at the
-endpoint, its report-back)."""
+their groups, names and recent events, the console's part of the follow-up (categories, the issues raised at the
+endpoint, its report-back) and its polls (with what the endpoint answered)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from meeting_hub.follow_up import services as follow_up
 from meeting_hub.follow_up.models import ISSUE_STATUS_LABELS, Issue
 from meeting_hub.network.models import ENDPOINT_KIND_LABELS, PERSON_ROLE_LABELS, Endpoint, PersonRole
 from meeting_hub.network.services import list_people
+from meeting_hub.polls import services as polls
+from meeting_hub.polls.models import POLL_KIND_LABELS, POLL_STATUS_LABELS
 from meeting_hub.scheduling import services as scheduling
 from meeting_hub.scheduling.models import Briefing, BriefingStatus
 from meeting_hub.vietnamese import fold
@@ -188,4 +190,25 @@ def report_back(viewer: User, briefing: Briefing, endpoint_id: int) -> dict[str,
         "since": format_date(report.previous.starts_at) if report.previous else None,
         "resolved": [_report_line(issue) for issue in part.resolved],
         "overdue": [_report_line(issue) for issue in part.overdue],
+    }
+
+
+def console_polls(viewer: User, briefing: Briefing, endpoint_id: int) -> dict[str, Any]:
+    """Return the briefing's opened polls (open or closed) with what the endpoint answered, and the seq they are
+    current at (read first: what changes after it also comes as an event, and applying it again changes nothing)."""
+    seq = log.current_seq(briefing.id)
+    return {
+        "seq": seq,
+        "polls": [
+            {**polls.poll_dict(poll), **polls.endpoint_answers(poll, endpoint_id)}
+            for poll in polls.console_polls(briefing, viewer)
+        ],
+    }
+
+
+def poll_labels() -> dict[str, dict[str, str]]:
+    """Return the translated poll kinds and statuses, for the console's poll cards."""
+    return {
+        "kinds": {kind.value: str(label) for kind, label in POLL_KIND_LABELS.items()},
+        "statuses": {status.value: str(label) for status, label in POLL_STATUS_LABELS.items()},
     }

@@ -40,6 +40,8 @@ CONSOLE_SHELL_FILES = (
     "js/console/outbox.js",
     "js/console/roll_call.js",
     "js/console/issues.js",
+    "js/console/polls.js",
+    "js/console/poll_cards.js",
 )
 SERVICE_WORKER_SOURCE = "js/console_sw.js"
 #: How often the "no briefing yet" page asks whether one has opened (a light JSON request; a 1,000-endpoint network
@@ -124,8 +126,28 @@ def briefing_console(briefing_id: int) -> ResponseReturnValue:
         "issue_statuses": page_data.issue_status_labels(),
         "issues": page_data.raised_issues(user, briefing, endpoint.id),
         "report_back": page_data.report_back(user, briefing, endpoint.id),
+        "polls": page_data.console_polls(user, briefing, endpoint.id),
+        "poll_labels": page_data.poll_labels(),
+        "polls_url": url_for("attendance.console_polls", briefing_id=briefing.id, endpoint_id=endpoint.id),
+        # The REST fallback of an answer when the socket is down; "{id}" is the poll's.
+        "poll_answer_url": url_for("api_polls.answer_poll", poll_id=0).replace("/0/", "/{id}/"),
     }
     return render_template("attendance/console.html", briefing=briefing, endpoint=endpoint, data=data)
+
+
+@blueprint.get("/briefings/<int:briefing_id>/console/polls")
+def console_polls(briefing_id: int) -> ResponseReturnValue:
+    """Give the console its polls again (after a resync, or a secret answer given on another device): the same JSON
+    as the page embeds."""
+    user = acting_user()
+    briefing = scheduling.get_briefing(briefing_id, user)
+    endpoint_id = _console_endpoint_id(user, briefing)
+    if endpoint_id is None:
+        raise NotFound(_("Hãy chọn điểm cầu."))
+    endpoint = get_endpoint(endpoint_id, user)
+    response = jsonify(page_data.console_polls(user, briefing, endpoint.id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.get("/briefings/<int:briefing_id>/live")

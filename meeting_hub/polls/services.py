@@ -700,3 +700,51 @@ def poll_dict(poll: Poll, *, with_results: bool = False) -> dict[str, Any]:
     if with_results:
         data["results"] = poll_results(poll)
     return data
+
+
+# What one endpoint answered (its operator's console)
+
+
+def console_polls(briefing: Briefing, viewer: User) -> list[Poll]:
+    """Return the polls an endpoint's console shows: those opened at this briefing (open or closed), never drafts."""
+    return [poll for poll in briefing_polls(briefing, viewer) if poll.status != PollStatus.DRAFT]
+
+
+def endpoint_answers(poll: Poll, endpoint_id: int) -> dict[str, Any]:
+    """Return what one endpoint answered to a poll, for its console to show after a reload.
+
+    named: the endpoint's tally and each person's choices ("other" text and who entered it too); secret: how many and
+    who answered, never what (not even the endpoint's counts: with one person answered they would tell); endpoint: the
+    counts its operator entered, their "other" note, and when.
+    """
+    tally = _endpoint_tally(poll, endpoint_id)
+    if poll.kind == PollKind.NAMED:
+        ballots = db.session.scalars(
+            sa.select(PollBallot)
+            .where(PollBallot.poll_id == poll.id, PollBallot.endpoint_id == endpoint_id)
+            .order_by(PollBallot.person_id)
+        )
+        return {
+            "tally": tally,
+            "ballots": [
+                {
+                    "person_id": ballot.person_id,
+                    "choices": list(ballot.choices),
+                    "other_text": ballot.other_text,
+                    "source": ballot.source.value,
+                    "seq": ballot.seq,
+                }
+                for ballot in ballots
+            ],
+        }
+    if poll.kind == PollKind.SECRET:
+        people = db.session.scalars(
+            sa.select(PollParticipant.person_id)
+            .where(PollParticipant.poll_id == poll.id, PollParticipant.endpoint_id == endpoint_id)
+            .order_by(PollParticipant.person_id)
+        )
+        return {"tally": {"answered": tally["answered"]}, "answered_people": list(people)}
+    report = db.session.get(PollEndpointReport, (poll.id, endpoint_id))
+    if report is None:
+        return {"tally": tally, "other_text": None, "recorded_at": None}
+    return {"tally": tally, "other_text": report.other_text, "recorded_at": iso(report.recorded_at)}

@@ -63,6 +63,7 @@ NOT_PAGES = {
     "health.healthz": "JSON for monitoring",
     "observability.metrics": "Prometheus metrics",
     "attendance.console_next": "JSON polled by the waiting page",
+    "attendance.console_polls": "JSON the console reloads its polls from",
     "network.roster_template": "the roster template (CSV, XLSX)",
     "favicon.favicon": "the icon",
     "api-docs.openapi_json": "the OpenAPI document",

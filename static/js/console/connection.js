@@ -1,6 +1,8 @@
 // The one place of the console that talks to the server: the /live socket (through live_client.js's LiveClient) and
 // the REST calls that stand in for it when the socket is down but HTTP works. Nothing else emits or fetches.
 const ACK_TIMEOUT_MS = 10000;
+// The socket event of each outbox kind (issues have none: they always go over REST).
+const SOCKET_EVENTS = { check_in: "check_in", link_status: "link_status", poll_answer: "answer" };
 const HEARTBEAT_TIMEOUT_MS = 5000;
 
 /** Flatten an error's details ({field: message} or nested lists) into one line. */
@@ -50,8 +52,8 @@ export class Connection {
    * Resolve with {ok: true, result} or {code, status?, message}; reject when no answer came (offline, timeout).
    */
   async send(item) {
-    if (item.kind !== "issue" && this.connected) {
-      const ack = await this.live.emit(item.kind, item.payload, ACK_TIMEOUT_MS);
+    if (SOCKET_EVENTS[item.kind] && this.connected) {
+      const ack = await this.live.emit(SOCKET_EVENTS[item.kind], item.payload, ACK_TIMEOUT_MS);
       if (ack && ack.ok) {
         return { ok: true, result: ack };
       }
@@ -62,7 +64,8 @@ export class Connection {
   }
 
   async post(url, payload) {
-    const { briefing_id: _briefing, ...body } = payload;
+    // The briefing and the poll are in the URL, not in the REST body.
+    const { briefing_id: _briefing, poll_id: _poll, ...body } = payload;
     const controller = new AbortController();
     const timer = window.setTimeout(() => controller.abort(), ACK_TIMEOUT_MS);
     try {

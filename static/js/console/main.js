@@ -1,10 +1,12 @@
 // The operator's roll-call console: wires the modules together and draws what is not a row or an issue (counters,
 // outbox, refused actions, link status, the briefing's state). Modules by concern: storage.js (the device),
 // state.js (what the server said), connection.js (the only one that talks to the server), outbox.js (actions until
-// they are answered), roll_call.js (the rows and their reasons), issues.js (raised issues and their draft).
+// they are answered), roll_call.js (the rows and their reasons), issues.js (raised issues and their draft),
+// polls.js (the polls and the endpoint's answers; poll_cards.js draws them).
 import { Connection } from "./connection.js";
 import { Issues } from "./issues.js";
 import { Outbox } from "./outbox.js";
+import { Polls } from "./polls.js";
 import { RollCall } from "./roll_call.js";
 import { ServerState } from "./state.js";
 import { storageKeys } from "./storage.js";
@@ -42,10 +44,14 @@ const connection = new Connection({
     // A snapshot carries neither issues nor the briefing's status: the events that would have told are gone.
     refreshIssues(snapshot.seq);
     refreshBriefing(snapshot.seq);
+    refreshPolls(); // nor the polls
   },
   onEvents: (events) => {
     state.applyEvents(events);
     render();
+    if (state.polls.stale) {
+      refreshPolls();
+    }
   },
   onState: showConnection,
   onWatched: () => {
@@ -65,6 +71,9 @@ const outbox = new Outbox({
     } else if (item.kind === "issue" && result.id && !state.issues[result.id]) {
       // A replay answers the issue as it was raised: anything known already (from an event) is newer.
       state.applyIssue(result, state.seq);
+    } else if (item.kind === "poll_answer") {
+      // A socket ack carries the answer's result under `result`; a REST answer is the result itself.
+      state.polls.applyAnswer(item, result.result || result);
     }
     state.save();
   },
@@ -98,6 +107,7 @@ const ctx = {
 const rollCall = new RollCall(ctx, keys.rowDrafts);
 ctx.rollCall = rollCall;
 const issues = new Issues(ctx, keys.issueDraft);
+const polls = new Polls(ctx, keys.pollDrafts);
 
 async function refreshIssues(seq) {
   const list = await connection.fetchJson(data.issues_url);
@@ -111,6 +121,27 @@ async function refreshIssues(seq) {
   }
   state.save();
   render();
+}
+
+let pollsRefresh = null;
+
+/** Ask for the polls and the endpoint's answers again (one request at a time; offline: the next event asks again). */
+function refreshPolls() {
+  if (pollsRefresh) {
+    return;
+  }
+  pollsRefresh = connection
+    .fetchJson(data.polls_url)
+    .then((fresh) => {
+      if (fresh) {
+        state.polls.applyList(fresh.polls, fresh.seq);
+        state.save();
+        render();
+      }
+    })
+    .finally(() => {
+      pollsRefresh = null;
+    });
 }
 
 async function refreshBriefing(seq) {
@@ -166,6 +197,7 @@ function render() {
   for (const [name, element] of Object.entries(counters)) {
     element.textContent = String(totals[name]);
   }
+  polls.render();
   renderOutbox();
   issues.render(raisable);
   renderLink();
@@ -175,9 +207,10 @@ function render() {
 function renderOutbox() {
   const waiting = outbox.pending().length;
   const unsaved = Object.keys(rollCall.drafts).length;
-  // Text typed but not saved yet (a reason, a substitute, an issue being written) is not in the outbox: "all sent"
-  // alone would read as if it were.
-  const drafting = unsaved > 0 || issues.hasText();
+  const unsavedAnswers = polls.draftCount();
+  // Text typed but not saved yet (a reason, a substitute, an issue being written, a poll's counts or choices) is not
+  // in the outbox: "all sent" alone would read as if it were.
+  const drafting = unsaved > 0 || unsavedAnswers > 0 || issues.hasText();
   const element = document.getElementById("outbox");
   if (waiting) {
     element.textContent = format(labels.outbox_pending, { n: waiting });
@@ -189,8 +222,13 @@ function renderOutbox() {
     element.textContent += ` — ${labels.session_expired}`;
   }
   const drafts = document.getElementById("drafts");
-  drafts.textContent = unsaved ? format(labels.rows_unsaved, { n: unsaved }) : "";
-  drafts.hidden = !unsaved;
+  drafts.textContent = [
+    unsaved ? format(labels.rows_unsaved, { n: unsaved }) : "",
+    unsavedAnswers ? format(labels.polls_unsaved, { n: unsavedAnswers }) : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  drafts.hidden = !unsaved && !unsavedAnswers;
   const parked = outbox.parked();
   const section = document.getElementById("parked");
   section.hidden = parked.length === 0;
@@ -205,6 +243,8 @@ function parkedLine(item) {
     what = `${item.person_name} — ${statusLabels[item.payload.status]}`;
   } else if (item.kind === "issue") {
     what = format(labels.issue_parked, { title: item.payload.title });
+  } else if (item.kind === "poll_answer") {
+    what = polls.parkedText(item);
   } else {
     what = format(labels.link_status_label, { status: statusLabels[`link_${item.payload.status}`] });
   }
@@ -267,9 +307,23 @@ function renderBriefingState() {
   }
 }
 
-/** Show a passing message in the briefing's bar (until the briefing's state says something else). */
-function notice(message) {
+let noticeTimer = null;
+
+/**
+ * Show a passing message in the briefing's bar (until the briefing's state says something else), for `seconds` when
+ * given: a piece of news should not keep the sticky bar tall for the rest of the briefing.
+ */
+function notice(message, seconds = 0) {
   noticeText = message;
+  window.clearTimeout(noticeTimer);
+  if (seconds) {
+    noticeTimer = window.setTimeout(() => {
+      if (noticeText === message) {
+        noticeText = "";
+        renderBriefingState();
+      }
+    }, seconds * 1000);
+  }
   renderBriefingState();
 }
 
@@ -306,7 +360,7 @@ document.getElementById("parked").addEventListener("click", (event) => {
 // Actions in the outbox are not asked about: they go out on their own as soon as the console is open again. Reasons
 // that can no longer be saved (the roll-call has closed) are not asked about either: there is nothing left to do.
 window.addEventListener("beforeunload", (event) => {
-  if ((rollCall.hasDrafts() && canRecord()) || issues.hasText()) {
+  if ((rollCall.hasDrafts() && canRecord()) || issues.hasText() || polls.hasDrafts()) {
     event.preventDefault();
     event.returnValue = ""; // Chromium before 119 needs it set
   }
@@ -314,6 +368,7 @@ window.addEventListener("beforeunload", (event) => {
 
 rollCall.build();
 issues.listen();
+polls.listen();
 render();
 connection.start();
 outbox.pump();

@@ -1,6 +1,7 @@
-// The outbox: every action of this user (check-ins, link reports, raised issues), in the order taken, kept in
-// localStorage before it is sent. An action leaves the outbox only on an ok answer; one refused for good is parked
-// and shown; anything else is retried with backoff.
+// The outbox: every action of this user (check-ins, link reports, raised issues, poll answers), in the order taken,
+// kept in localStorage before it is sent. An action leaves the outbox only on an ok answer; one refused for good is
+// parked and shown; anything else is retried with backoff. An item marked `sealed` (a secret ballot) keeps its
+// payload only until it is answered: refused, it is parked without it, so the choice never stays on the device.
 import { readStored, store } from "./storage.js";
 
 // Refusals that sending again cannot change; rate_limited, unauthorized, try_again, server errors and timeouts are
@@ -8,7 +9,7 @@ import { readStored, store } from "./storage.js";
 const PERMANENT_ERRORS = new Set(["forbidden", "invalid", "not_found", "conflict"]);
 const PERMANENT_STATUSES = new Set([403, 404, 409, 422]);
 // What can go over REST when the socket is down (a link report only means something over the socket).
-const REST_KINDS = new Set(["check_in", "issue"]);
+const REST_KINDS = new Set(["check_in", "issue", "poll_answer"]);
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
 
@@ -79,7 +80,7 @@ export class Outbox {
     this.pump();
   }
 
-  /** Return the next action that can go out now: anything with the socket up; check-ins and issues over REST. */
+  /** Return the next action that can go out now: anything with the socket up; all but link reports over REST. */
   nextSendable() {
     const pending = this.pending();
     if (this.connection.connected) {
@@ -120,6 +121,9 @@ export class Outbox {
         } else if (isPermanent(outcome)) {
           item.state = "parked";
           item.error = outcome.message || "";
+          if (item.sealed) {
+            item.payload = null; // nothing sends a parked item again: the secret choice has no reason to stay
+          }
           this.save();
         } else {
           this.retryMs = this.retryMs ? Math.min(this.retryMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;

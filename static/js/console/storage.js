@@ -39,5 +39,7 @@ export function storageKeys(user, briefingId, endpointId) {
     rowDrafts: `meeting-hub:console-rows:${scope}`,
     // The raised issue being written in the dialog.
     issueDraft: `meeting-hub:console-issue:${scope}`,
+    // Counts typed for endpoint polls and not recorded yet, by poll id.
+    pollDrafts: `meeting-hub:console-polls:${scope}`,
   };
 }
