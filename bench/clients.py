@@ -195,6 +195,18 @@ class Operator(Endpointed):
             "status": status,
             "client_op_id": op_id,
         }
+        acked = await self._send_until_acked("check_in", message, self.errors, retry_on=("rate_limited", "conflict"))
+        if acked is not None:
+            ack, first_send, sent, attempt = acked
+            self.acks.append(
+                Ack(person_id, int(ack["seq"]), first_send, sent, time.monotonic(), bool(ack.get("replayed")), attempt)
+            )
+
+    async def _send_until_acked(
+        self, event: str, message: dict[str, Any], errors: Counter[str], retry_on: tuple[str, ...]
+    ) -> tuple[dict[str, Any], float, float, int] | None:
+        """Send until acked, with the same client_op_id after a lost ack or a reconnect, as the console's outbox does;
+        return the ack, the first and the last send times and the attempt, or None when refused or given up."""
         first_send = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if not self.connected:
@@ -202,35 +214,25 @@ class Operator(Endpointed):
                     await self.connect()
                     self.reconnects += 1
                 except RuntimeError:
-                    self.errors["reconnect_failed"] += 1
+                    errors["reconnect_failed"] += 1
                     continue
             sent = time.monotonic()
             first_send = first_send or sent
             try:
-                ack = await self.client.call("check_in", message, namespace=NAMESPACE, timeout=ACK_TIMEOUT)
+                ack = await self.client.call(event, message, namespace=NAMESPACE, timeout=ACK_TIMEOUT)
             except Exception as error:  # lost ack, closed socket: the outbox keeps the item and sends it again
-                self.errors[type(error).__name__] += 1
+                errors[type(error).__name__] += 1
                 await asyncio.sleep(0.1)
                 continue
             if ack.get("ok"):
-                self.acks.append(
-                    Ack(
-                        person_id,
-                        int(ack["seq"]),
-                        first_send,
-                        sent,
-                        time.monotonic(),
-                        bool(ack.get("replayed")),
-                        attempt,
-                    )
-                )
-                return
+                return ack, first_send, sent, attempt
             code = str(ack.get("error", {}).get("code"))
-            self.errors[code] += 1
-            if code not in ("rate_limited", "conflict"):
-                return
+            errors[code] += 1
+            if code not in retry_on:
+                return None
             await asyncio.sleep(0.25)
-        self.errors["gave_up"] += 1
+        errors["gave_up"] += 1
+        return None
 
     async def run_answers(self) -> None:
         """Send the queued poll answers one at a time, as the console's outbox does."""
@@ -238,46 +240,26 @@ class Operator(Endpointed):
             await self.answer(message)
 
     async def answer(self, message: dict[str, Any]) -> None:
-        """Send one answer until acked, with the same client_op_id after a lost ack or a reconnect."""
-        first_send = 0.0
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            if not self.connected:
-                try:
-                    await self.connect()
-                    self.reconnects += 1
-                except RuntimeError:
-                    self.poll_errors["reconnect_failed"] += 1
-                    continue
-            sent = time.monotonic()
-            first_send = first_send or sent
-            try:
-                ack = await self.client.call("answer", message, namespace=NAMESPACE, timeout=ACK_TIMEOUT)
-            except Exception as error:
-                self.poll_errors[type(error).__name__] += 1
-                await asyncio.sleep(0.1)
-                continue
-            if ack.get("ok"):
-                self.poll_acks.append(
-                    PollAck(
-                        message["poll_id"],
-                        message.get("person_id"),
-                        int(ack["result"]["endpoint_id"]),
-                        list(message.get("choices") or ()),
-                        message.get("counts"),
-                        int(ack["seq"]),
-                        first_send,
-                        time.monotonic(),
-                        bool(ack.get("replayed")),
-                        attempt,
-                    )
+        """Send one answer until acked."""
+        acked = await self._send_until_acked(
+            "answer", message, self.poll_errors, retry_on=("rate_limited", "try_again")
+        )
+        if acked is not None:
+            ack, first_send, _sent, attempt = acked
+            self.poll_acks.append(
+                PollAck(
+                    message["poll_id"],
+                    message.get("person_id"),
+                    int(ack["result"]["endpoint_id"]),
+                    list(message.get("choices") or ()),
+                    message.get("counts"),
+                    int(ack["seq"]),
+                    first_send,
+                    time.monotonic(),
+                    bool(ack.get("replayed")),
+                    attempt,
                 )
-                return
-            code = str(ack.get("error", {}).get("code"))
-            self.poll_errors[code] += 1
-            if code not in ("rate_limited", "try_again"):
-                return
-            await asyncio.sleep(0.25)
-        self.poll_errors["gave_up"] += 1
+            )
 
 
 #: A dashboard's poll tallies: (poll, endpoint) -> (answered, counts), endpoints without answers left out.
