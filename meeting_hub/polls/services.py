@@ -16,7 +16,7 @@ self-answer; in a secret poll the two exclude each other (nothing can be replace
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,9 +28,9 @@ from meeting_hub.accounts import audit
 from meeting_hub.accounts.models import User
 from meeting_hub.accounts.roles import Role
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
-from meeting_hub.attendance.services import WriteResult, iso
+from meeting_hub.attendance.services import Recorder, WriteResult, iso
 from meeting_hub.database import utcnow
-from meeting_hub.errors import AccessDenied, Conflict, NotFound, TryAgain, ValidationFailed
+from meeting_hub.errors import AccessDenied, Conflict, NotFound, ServiceError, TryAgain, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.extensions import db
 from meeting_hub.polls.models import (
@@ -45,7 +45,7 @@ from meeting_hub.polls.models import (
     PollTally,
 )
 from meeting_hub.scheduling.models import Briefing, BriefingStatus, briefing_endpoints
-from meeting_hub.scheduling.services import get_briefing, is_invited
+from meeting_hub.scheduling.services import get_briefing
 from meeting_hub.text_input import text_problem
 
 MAX_QUESTION_LENGTH = 500
@@ -293,6 +293,16 @@ def delete_poll(poll: Poll, actor: User) -> None:
 # Answers
 
 
+@dataclass(frozen=True)
+class AnswerRequest:
+    """An answer and who sends it, as plain values (the roll-call's writer writes it in another session).
+    recorder None: the person's own answer from the endpoint's QR page, which confirmed who they are."""
+
+    poll_id: int
+    answer: Answer
+    recorder: Recorder | None
+
+
 def answer_poll(poll_id: int, answer: Answer, actor: User) -> WriteResult:
     """Record one answer to an open poll; idempotent by client_op_id. The caller commits (and rolls back a refusal).
 
@@ -302,26 +312,14 @@ def answer_poll(poll_id: int, answer: Answer, actor: User) -> WriteResult:
     """
     if actor.role not in ANSWER_RECORDERS:
         raise AccessDenied(_("Bạn không có quyền ghi câu trả lời thăm dò ý kiến."))
-    if not log.valid_client_op_id(answer.client_op_id):
-        raise ValidationFailed(
-            _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
-            details={"client_op_id": _("Không hợp lệ.")},
-        )
-    claim = log.claim_operation(actor.id, answer.client_op_id, OPERATION_KIND)
-    if claim is None:  # seen before: the original result stands whatever changed since
-        previous = log.previous_result(actor.id, answer.client_op_id)
-        if previous is None:
-            raise TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
-        if previous.get("action") != "answered" or previous.get("poll_id") != poll_id:
-            # The id went with another operation (a check-in, an issue, an answer to another poll).
-            raise Conflict(_("Mã thao tác (client_op_id) này đã được dùng cho một thao tác khác."))
-        return WriteResult(previous, replayed=True)
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
-    result = _write_answer(poll, get_briefing(poll.briefing_id, actor), answer, actor)
-    log.finish_operation(claim, result)
-    return WriteResult(result, replayed=False)
+    briefing = get_briefing(poll.briefing_id, actor)
+    outcome = answer_polls(briefing, [AnswerRequest(poll_id, answer, Recorder.of(actor))])[0]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
 
 
 def answer_poll_self(
@@ -334,22 +332,366 @@ def answer_poll_self(
     if not poll.allow_self_answer or poll.kind == PollKind.ENDPOINT:
         raise Conflict(_("Câu hỏi này không cho tự trả lời. Vui lòng trả lời với cán bộ điểm cầu."))
     answer = Answer("", tuple(choices), None, person_id, endpoint_id, other_text)
-    return _write_answer(poll, briefing, answer, None)
+    outcome = answer_polls(briefing, [AnswerRequest(poll.id, answer, None)])[0]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome.result
 
 
-def _write_answer(poll: Poll, briefing: Briefing, answer: Answer, actor: User | None) -> dict[str, Any]:
-    """Take the briefing's next seq, write the answer (actor None: the person's own) and log its event."""
-    seq = log.take_seqs(briefing.id, 1)  # from here this briefing's writers queue behind us: what we read is current
-    if _current_status(poll) != PollStatus.OPEN:
-        raise Conflict(_("Câu hỏi thăm dò chưa mở hoặc đã đóng: không nhận thêm câu trả lời."))
-    if briefing.status != BriefingStatus.LIVE:
-        raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: không nhận câu trả lời."))
-    if poll.kind == PollKind.ENDPOINT and actor is not None:
-        result, event = _record_counts(poll, answer, actor, seq)
-    else:
-        result, event = _record_choices(poll, answer, actor, seq)
-    log.append_events(briefing.id, [(seq, EVENT_TYPE, event)])
-    return result
+def answer_polls(briefing: Briefing, requests: list[AnswerRequest]) -> list[WriteResult | ServiceError]:
+    """Record a batch of answers to one briefing's polls, each as answer_poll would; return each one's outcome in
+    order. The caller commits.
+
+    As with the roll-call's check-ins (attendance.services.record_check_ins), the batch costs a fixed number of
+    statements whatever its size: claims, what the checks read, one seq range, one write per table, the endpoints'
+    tallies, the events, the stored results. A refused answer refuses only itself and gives back its claim.
+    """
+    outcomes: list[WriteResult | ServiceError | None] = [None] * len(requests)
+    for index, request in enumerate(requests):
+        if request.recorder is None:
+            continue
+        if request.recorder.role not in ANSWER_RECORDERS:
+            outcomes[index] = AccessDenied(_("Bạn không có quyền ghi câu trả lời thăm dò ý kiến."))
+        elif not log.valid_client_op_id(request.answer.client_op_id):
+            outcomes[index] = ValidationFailed(
+                _("Mã thao tác (client_op_id) phải dài 8-64 ký tự: chữ, số, dấu - _ . :"),
+                details={"client_op_id": _("Không hợp lệ.")},
+            )
+    first_of: dict[tuple[int, str], int] = {}  # each operation's first request in the batch; later ones replay it
+    repeats: dict[int, int] = {}
+    for index, request in enumerate(requests):
+        if outcomes[index] is None and (key := _operation_key(request)) is not None:
+            if key in first_of:
+                repeats[index] = first_of[key]
+            else:
+                first_of[key] = index
+
+    # Claim first: a replay is answered before the checks below, as the original result stands whatever changed.
+    claims = log.claim_operations(list(first_of), OPERATION_KIND)
+    unclaimed = [key for key in first_of if key not in claims]
+    previous = log.previous_results(unclaimed)
+    for key in unclaimed:
+        index, replay = first_of[key], previous.get(key)
+        if replay is None:
+            outcomes[index] = TryAgain(_("Thao tác này đang được xử lý, vui lòng gửi lại sau."))
+        elif replay.get("action") != "answered" or replay.get("poll_id") != requests[index].poll_id:
+            # The id went with another operation (a check-in, an issue, an answer to another poll).
+            outcomes[index] = Conflict(_("Mã thao tác (client_op_id) này đã được dùng cho một thao tác khác."))
+        else:
+            outcomes[index] = WriteResult(replay, replayed=True)
+
+    candidates = [index for index in range(len(requests)) if outcomes[index] is None and index not in repeats]
+    if candidates:
+        # Enter the briefing's write gate first: the polls' status and the roll-call read below are then current
+        # (a close or a check-in of another transaction comes before or after the whole batch).
+        log.take_seqs(briefing.id, 0)
+        checks = _AnswerChecks(briefing, [requests[index] for index in candidates])
+        planned: list[tuple[int, _PlannedAnswer]] = []
+        for index in candidates:
+            try:
+                planned.append((index, checks.plan(requests[index])))
+            except ServiceError as error:
+                outcomes[index] = error
+        refused = [_operation_key(requests[index]) for index in candidates if outcomes[index] is not None]
+        log.release_operations([claims[key] for key in refused if key is not None])
+        if planned:
+            results = _write_answers(briefing, [plan for _index, plan in planned])
+            stored: dict[int, dict[str, Any]] = {}
+            for (index, _plan), result in zip(planned, results, strict=True):
+                outcomes[index] = WriteResult(result, replayed=False)
+                if (key := _operation_key(requests[index])) is not None:
+                    stored[claims[key]] = result
+            log.finish_operations(stored)
+    for index, first in repeats.items():
+        original = outcomes[first]
+        outcomes[index] = WriteResult(original.result, replayed=True) if isinstance(original, WriteResult) else original
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _operation_key(request: AnswerRequest) -> tuple[int, str] | None:
+    """The (user, client_op_id) an answer is claimed under; None for a self-answer (the QR page keeps none)."""
+    return None if request.recorder is None else (request.recorder.user_id, request.answer.client_op_id)
+
+
+@dataclass(frozen=True)
+class _PlannedAnswer:
+    """An answer that passed its checks, as it is about to be written."""
+
+    poll: Poll
+    endpoint_id: int
+    source: AnswerSource
+    recorder_id: int | None
+    person_id: int | None = None
+    choices: tuple[int, ...] = ()
+    counts: tuple[int, ...] = ()
+    answered: int = 0
+    other_text: str | None = None
+
+
+class _AnswerChecks:
+    """What a batch's checks need, read in a few queries for the whole batch, and the checks of one answer."""
+
+    def __init__(self, briefing: Briefing, requests: list[AnswerRequest]) -> None:
+        self.briefing = briefing
+        poll_ids = {request.poll_id for request in requests}
+        self.polls = {
+            poll.id: poll
+            for poll in db.session.scalars(
+                sa.select(Poll).where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True)
+            )
+        }
+        person_ids = {request.answer.person_id for request in requests if request.answer.person_id is not None}
+        self.records: dict[int, tuple[int, AttendanceStatus]] = {}
+        if person_ids:
+            rows = db.session.execute(
+                sa.select(AttendanceRecord.person_id, AttendanceRecord.endpoint_id, AttendanceRecord.status).where(
+                    AttendanceRecord.briefing_id == briefing.id, AttendanceRecord.person_id.in_(person_ids)
+                )
+            )
+            self.records = {person_id: (endpoint_id, status) for person_id, endpoint_id, status in rows}
+        counted = [request for request in requests if self._kind(request) == PollKind.ENDPOINT]
+        endpoint_ids = {
+            endpoint_id
+            for endpoint_id in [request.recorder.endpoint_id for request in requests if request.recorder is not None]
+            + [request.answer.endpoint_id for request in counted]
+            if endpoint_id is not None
+        }
+        self.invited = set(
+            db.session.scalars(
+                sa.select(briefing_endpoints.c.endpoint_id).where(
+                    briefing_endpoints.c.briefing_id == briefing.id,
+                    briefing_endpoints.c.endpoint_id.in_(endpoint_ids),
+                )
+            )
+        )
+        self.eligible = eligible_by_endpoint(briefing.id, endpoint_ids) if counted else {}
+        # Who answered before: for a secret poll, anyone (once each); for a named one, the operator's entry wins.
+        pairs = {(request.poll_id, request.answer.person_id) for request in requests if request.answer.person_id}
+        self.answered_before: dict[tuple[int, int], AnswerSource] = {}
+        for model in (PollParticipant, PollBallot):
+            if pairs:
+                sources = db.session.execute(
+                    sa.select(model.poll_id, model.person_id, model.source).where(
+                        sa.tuple_(model.poll_id, model.person_id).in_(pairs)
+                    )
+                )
+                self.answered_before.update({(poll_id, person_id): source for poll_id, person_id, source in sources})
+
+    def _kind(self, request: AnswerRequest) -> PollKind | None:
+        poll = self.polls.get(request.poll_id)
+        return None if poll is None else poll.kind
+
+    def plan(self, request: AnswerRequest) -> _PlannedAnswer:
+        """Check one answer against the batch's reads (and the answers planned before it); return what to write."""
+        poll = self.polls.get(request.poll_id)
+        if poll is None or poll.briefing_id != self.briefing.id:
+            raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
+        recorder = request.recorder
+        if recorder is not None and recorder.role == Role.OPERATOR and recorder.endpoint_id not in self.invited:
+            raise AccessDenied(_("Điểm cầu của bạn không được mời dự buổi giao ban này."))
+        if poll.status != PollStatus.OPEN:
+            raise Conflict(_("Câu hỏi thăm dò chưa mở hoặc đã đóng: không nhận thêm câu trả lời."))
+        if self.briefing.status != BriefingStatus.LIVE:
+            raise Conflict(_("Buổi giao ban chưa mở hoặc đã kết thúc: không nhận câu trả lời."))
+        if poll.kind == PollKind.ENDPOINT and recorder is not None:
+            return self._plan_counts(poll, request.answer, recorder)
+        return self._plan_choices(poll, request.answer, recorder)
+
+    def _plan_choices(self, poll: Poll, answer: Answer, recorder: Recorder | None) -> _PlannedAnswer:
+        choices = _check_choices(poll, answer)
+        other_text = _clean_other_text(poll, answer, chose_other=len(poll.options) in choices)
+        if answer.person_id is None:
+            raise ValidationFailed(_("Hãy chọn người trả lời."), details={"person_id": _("Bắt buộc.")})
+        record = self.records.get(answer.person_id)
+        if record is None or record[1] not in _ELIGIBLE:
+            if recorder is None:
+                raise Conflict(
+                    _("Đồng chí chưa được điểm danh có mặt: hãy tự điểm danh trước, hoặc báo cán bộ điểm cầu.")
+                )
+            raise Conflict(_("Người này chưa được điểm danh có mặt hoặc đến muộn: chưa thể trả lời."))
+        endpoint_id = record[0]
+        _require_endpoint_of(recorder, endpoint_id)
+        if answer.endpoint_id is not None and answer.endpoint_id != endpoint_id:
+            raise ValidationFailed(
+                _("Người này thuộc điểm cầu khác."), details={"endpoint_id": _("Không khớp với người trả lời.")}
+            )
+        source = AnswerSource.OPERATOR if recorder is not None else AnswerSource.SELF
+        before = self.answered_before.get((poll.id, answer.person_id))
+        if poll.kind == PollKind.SECRET and before is not None:
+            if source == AnswerSource.SELF:
+                raise Conflict(_("Đồng chí đã trả lời câu hỏi bỏ phiếu kín này; phiếu kín không sửa được."))
+            if before == AnswerSource.SELF:
+                raise Conflict(_("Người này đã tự bỏ phiếu kín từ điện thoại; phiếu kín không sửa được."))
+            raise Conflict(_("Bỏ phiếu kín: mỗi người chỉ trả lời một lần, câu trả lời đã ghi không sửa được."))
+        if source == AnswerSource.SELF and before == AnswerSource.OPERATOR:
+            raise Conflict(
+                _("Cán bộ điểm cầu đã ghi câu trả lời của đồng chí. Nếu cần sửa, vui lòng báo cán bộ điểm cầu.")
+            )
+        if poll.kind == PollKind.SECRET or before != AnswerSource.OPERATOR:
+            self.answered_before[(poll.id, answer.person_id)] = source  # for the batch's later answers
+        return _PlannedAnswer(
+            poll,
+            endpoint_id,
+            source,
+            recorder.user_id if recorder is not None else None,
+            person_id=answer.person_id,
+            choices=tuple(choices),
+            other_text=other_text,
+        )
+
+    def _plan_counts(self, poll: Poll, answer: Answer, recorder: Recorder) -> _PlannedAnswer:
+        if answer.person_id is not None or answer.choices:
+            raise ValidationFailed(
+                _("Câu hỏi này ghi số lượng theo điểm cầu: không chọn người hay phương án."),
+                details={"person_id": _("Không dùng."), "choices": _("Không dùng.")},
+            )
+        endpoint_id = answer.endpoint_id if answer.endpoint_id is not None else recorder.endpoint_id
+        if endpoint_id is None:
+            raise ValidationFailed(_("Hãy chọn điểm cầu."), details={"endpoint_id": _("Bắt buộc.")})
+        _require_endpoint_of(recorder, endpoint_id)
+        if endpoint_id not in self.invited:
+            raise Conflict(_("Điểm cầu này không được mời dự buổi giao ban."))
+        counts = list(answer.counts or ())
+        if len(counts) != option_count(poll):
+            raise ValidationFailed(
+                _("Cần nhập số lượng cho từng phương án."), details={"counts": _("Số phần tử phải bằng số phương án.")}
+            )
+        if any(count < 0 for count in counts):
+            raise ValidationFailed(_("Số lượng không được âm."), details={"counts": _("Không hợp lệ.")})
+        other_text = _clean_other_text(poll, answer, chose_other=poll.allow_other and counts[-1] > 0)
+        answered = max(counts) if poll.multiple else sum(counts)
+        eligible = self.eligible.get(endpoint_id, 0)
+        if answered > eligible:
+            raise Conflict(
+                _(
+                    "Số người trả lời (%(answered)d) vượt số người có mặt hoặc đến muộn tại điểm cầu (%(eligible)d).",
+                    answered=answered,
+                    eligible=eligible,
+                )
+            )
+        return _PlannedAnswer(
+            poll,
+            endpoint_id,
+            AnswerSource.OPERATOR,
+            recorder.user_id,
+            counts=tuple(counts),
+            answered=answered,
+            other_text=other_text,
+        )
+
+
+def _write_answers(briefing: Briefing, plans: list[_PlannedAnswer]) -> list[dict[str, Any]]:
+    """Write checked answers with one seq each, one statement per table; log their events; return their results.
+
+    Several answers of one person (or one endpoint's counts) in a batch: the last one stands, as if written one after
+    the other. Each event carries its endpoint's tally after the whole batch: applying the latest event per endpoint
+    gives the state, as always.
+    """
+    first_seq = log.take_seqs(briefing.id, len(plans))
+    now = utcnow()
+    ballots: dict[tuple[int, int], dict[str, Any]] = {}
+    reports: dict[tuple[int, int], dict[str, Any]] = {}
+    participants: list[dict[str, Any]] = []
+    tallies: Counter[tuple[int, int, int]] = Counter()
+    secret_texts: Counter[tuple[int, int, str]] = Counter()
+    for offset, plan in enumerate(plans):
+        poll_id, seq = plan.poll.id, first_seq + offset
+        written = {
+            "poll_id": poll_id,
+            "endpoint_id": plan.endpoint_id,
+            "other_text": plan.other_text,
+            "recorded_by_id": plan.recorder_id,
+            "recorded_at": now,
+            "seq": seq,
+        }
+        if plan.poll.kind == PollKind.NAMED:
+            assert plan.person_id is not None
+            ballots[(poll_id, plan.person_id)] = {
+                **written,
+                "person_id": plan.person_id,
+                "choices": list(plan.choices),
+                "source": plan.source,
+            }
+        elif plan.poll.kind == PollKind.SECRET:
+            assert plan.person_id is not None
+            participants.append(
+                {
+                    "poll_id": poll_id,
+                    "person_id": plan.person_id,
+                    "endpoint_id": plan.endpoint_id,
+                    "source": plan.source,
+                }
+            )
+            tallies.update((poll_id, plan.endpoint_id, index) for index in plan.choices)
+            if plan.other_text is not None:
+                secret_texts[(poll_id, plan.endpoint_id, plan.other_text)] += 1
+        else:
+            reports[(poll_id, plan.endpoint_id)] = {**written, "counts": list(plan.counts), "answered": plan.answered}
+    _upsert(_BALLOTS, [_BALLOTS.c.poll_id, _BALLOTS.c.person_id], list(ballots.values()), _BALLOT_UPDATES)
+    _upsert(_REPORTS, [_REPORTS.c.poll_id, _REPORTS.c.endpoint_id], list(reports.values()), _REPORT_UPDATES)
+    if participants:
+        db.session.execute(sa.insert(_PARTICIPANTS), participants)
+    _add_counts(
+        _TALLIES,
+        [_TALLIES.c.poll_id, _TALLIES.c.endpoint_id, _TALLIES.c.option_index],
+        [{"poll_id": p, "endpoint_id": e, "option_index": i, "count": n} for (p, e, i), n in tallies.items()],
+    )
+    _add_counts(
+        _OTHER_TEXTS,
+        [_OTHER_TEXTS.c.poll_id, _OTHER_TEXTS.c.endpoint_id, _OTHER_TEXTS.c.text],
+        [{"poll_id": p, "endpoint_id": e, "text": t, "count": n} for (p, e, t), n in secret_texts.items()],
+    )
+
+    # The endpoints' tallies after the batch: one read per poll.
+    touched: dict[int, set[int]] = defaultdict(set)
+    for plan in plans:
+        touched[plan.poll.id].add(plan.endpoint_id)
+    polls = {plan.poll.id: plan.poll for plan in plans}
+    after = {poll_id: _tallies(polls[poll_id], sorted(endpoints)) for poll_id, endpoints in touched.items()}
+    results: list[dict[str, Any]] = []
+    events: list[tuple[int, str, dict[str, Any]]] = []
+    for offset, plan in enumerate(plans):
+        poll = plan.poll
+        width = option_count(poll)
+        tally = after[poll.id].get(plan.endpoint_id, {"answered": 0, "counts": [0] * width})
+        data: dict[str, Any] = {
+            "briefing_id": briefing.id,
+            "poll_id": poll.id,
+            "action": "answered",
+            "endpoint_id": plan.endpoint_id,
+        }
+        if poll.kind == PollKind.NAMED:  # a secret answer's event and result pair nobody with a choice
+            data |= {
+                "person_id": plan.person_id,
+                "choices": list(plan.choices),
+                "other_text": plan.other_text,
+                "source": plan.source.value,
+            }
+        data["tally"] = tally
+        events.append((first_seq + offset, EVENT_TYPE, data))
+        results.append({"seq": first_seq + offset, **data})
+    log.append_events(briefing.id, events)
+    return results
+
+
+def _upsert(table: sa.Table, key: list[sa.Column[Any]], rows: list[dict[str, Any]], updates: tuple[str, ...]) -> None:
+    """Insert rows, or overwrite the given columns of those already there (each key at most once in rows)."""
+    if rows:
+        statement = log.upsert_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=key, set_={name: statement.excluded[name] for name in updates}
+        )
+        db.session.execute(statement, rows)
+
+
+def _add_counts(table: sa.Table, key: list[sa.Column[Any]], rows: list[dict[str, Any]]) -> None:
+    """Insert counts, or add them to those already there (each key at most once in rows)."""
+    if rows:
+        statement = log.upsert_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=key, set_={"count": table.c.count + statement.excluded["count"]}
+        )
+        db.session.execute(statement, rows)
 
 
 def option_count(poll: Poll) -> int:
@@ -392,163 +734,9 @@ def _check_choices(poll: Poll, answer: Answer) -> list[int]:
     return choices
 
 
-def _require_endpoint_of(actor: User | None, endpoint_id: int) -> None:
+def _require_endpoint_of(actor: User | Recorder | None, endpoint_id: int) -> None:
     if actor is not None and actor.role == Role.OPERATOR and actor.endpoint_id != endpoint_id:
         raise AccessDenied(_("Bạn chỉ được ghi câu trả lời cho điểm cầu của mình."))
-
-
-def _record_choices(poll: Poll, answer: Answer, actor: User | None, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Record a person's answer to a named or secret poll (actor None: their own); return the result and event."""
-    choices = _check_choices(poll, answer)
-    other_text = _clean_other_text(poll, answer, chose_other=len(poll.options) in choices)
-    source = AnswerSource.OPERATOR if actor is not None else AnswerSource.SELF
-    if answer.person_id is None:
-        raise ValidationFailed(_("Hãy chọn người trả lời."), details={"person_id": _("Bắt buộc.")})
-    record = db.session.scalar(
-        sa.select(AttendanceRecord).where(
-            AttendanceRecord.briefing_id == poll.briefing_id, AttendanceRecord.person_id == answer.person_id
-        )
-    )
-    if record is None or record.status not in _ELIGIBLE:
-        if actor is None:
-            raise Conflict(_("Đồng chí chưa được điểm danh có mặt: hãy tự điểm danh trước, hoặc báo cán bộ điểm cầu."))
-        raise Conflict(_("Người này chưa được điểm danh có mặt hoặc đến muộn: chưa thể trả lời."))
-    endpoint_id = record.endpoint_id
-    _require_endpoint_of(actor, endpoint_id)
-    if answer.endpoint_id is not None and answer.endpoint_id != endpoint_id:
-        raise ValidationFailed(
-            _("Người này thuộc điểm cầu khác."), details={"endpoint_id": _("Không khớp với người trả lời.")}
-        )
-    base = {"briefing_id": poll.briefing_id, "poll_id": poll.id, "action": "answered", "endpoint_id": endpoint_id}
-    if poll.kind == PollKind.SECRET:
-        _record_secret(poll, answer.person_id, endpoint_id, choices, other_text, source)
-        tally = _endpoint_tally(poll, endpoint_id)
-        return {"seq": seq, **base, "tally": tally}, {**base, "tally": tally}
-    if source == AnswerSource.SELF and _ballot_source(poll, answer.person_id) == AnswerSource.OPERATOR:
-        raise Conflict(_("Cán bộ điểm cầu đã ghi câu trả lời của đồng chí. Nếu cần sửa, vui lòng báo cán bộ điểm cầu."))
-    upsert = log.upsert_insert(_BALLOTS)
-    db.session.execute(
-        upsert.values(
-            poll_id=poll.id,
-            person_id=answer.person_id,
-            endpoint_id=endpoint_id,
-            choices=choices,
-            other_text=other_text,
-            source=source,
-            recorded_by_id=actor.id if actor is not None else None,
-            recorded_at=utcnow(),
-            seq=seq,
-        ).on_conflict_do_update(
-            index_elements=[_BALLOTS.c.poll_id, _BALLOTS.c.person_id],
-            set_={name: upsert.excluded[name] for name in _BALLOT_UPDATES},
-        )
-    )
-    tally = _endpoint_tally(poll, endpoint_id)
-    named = {
-        **base,
-        "person_id": answer.person_id,
-        "choices": choices,
-        "other_text": other_text,
-        "source": source.value,
-        "tally": tally,
-    }
-    return {"seq": seq, **named}, named
-
-
-def _ballot_source(poll: Poll, person_id: int) -> AnswerSource | None:
-    return db.session.scalar(
-        sa.select(PollBallot.source).where(PollBallot.poll_id == poll.id, PollBallot.person_id == person_id)
-    )
-
-
-def _record_secret(
-    poll: Poll, person_id: int, endpoint_id: int, choices: list[int], other_text: str | None, source: AnswerSource
-) -> None:
-    """Note that the person answered, and add their choices (and "other" text) to the endpoint's anonymous tally:
-    writes that share nothing but the endpoint."""
-    answered_before = db.session.scalar(
-        sa.select(PollParticipant.source).where(
-            PollParticipant.poll_id == poll.id, PollParticipant.person_id == person_id
-        )
-    )
-    if answered_before is not None:
-        if source == AnswerSource.SELF:
-            raise Conflict(_("Đồng chí đã trả lời câu hỏi bỏ phiếu kín này; phiếu kín không sửa được."))
-        if answered_before == AnswerSource.SELF:
-            raise Conflict(_("Người này đã tự bỏ phiếu kín từ điện thoại; phiếu kín không sửa được."))
-        raise Conflict(_("Bỏ phiếu kín: mỗi người chỉ trả lời một lần, câu trả lời đã ghi không sửa được."))
-    db.session.execute(
-        sa.insert(_PARTICIPANTS).values(poll_id=poll.id, person_id=person_id, endpoint_id=endpoint_id, source=source)
-    )
-    upsert = log.upsert_insert(_TALLIES)
-    db.session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[_TALLIES.c.poll_id, _TALLIES.c.endpoint_id, _TALLIES.c.option_index],
-            set_={"count": _TALLIES.c.count + 1},
-        ),
-        [{"poll_id": poll.id, "endpoint_id": endpoint_id, "option_index": index, "count": 1} for index in choices],
-    )
-    if other_text is not None:
-        upsert = log.upsert_insert(_OTHER_TEXTS)
-        db.session.execute(
-            upsert.values(poll_id=poll.id, endpoint_id=endpoint_id, text=other_text, count=1).on_conflict_do_update(
-                index_elements=[_OTHER_TEXTS.c.poll_id, _OTHER_TEXTS.c.endpoint_id, _OTHER_TEXTS.c.text],
-                set_={"count": _OTHER_TEXTS.c.count + 1},
-            )
-        )
-
-
-def _record_counts(poll: Poll, answer: Answer, actor: User, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Record an endpoint's counts for an endpoint poll (replacing its earlier ones); return the result and event."""
-    if answer.person_id is not None or answer.choices:
-        raise ValidationFailed(
-            _("Câu hỏi này ghi số lượng theo điểm cầu: không chọn người hay phương án."),
-            details={"person_id": _("Không dùng."), "choices": _("Không dùng.")},
-        )
-    endpoint_id = answer.endpoint_id if answer.endpoint_id is not None else actor.endpoint_id
-    if endpoint_id is None:
-        raise ValidationFailed(_("Hãy chọn điểm cầu."), details={"endpoint_id": _("Bắt buộc.")})
-    _require_endpoint_of(actor, endpoint_id)
-    briefing = get_briefing(poll.briefing_id)
-    if not is_invited(briefing, endpoint_id):
-        raise Conflict(_("Điểm cầu này không được mời dự buổi giao ban."))
-    counts = list(answer.counts or ())
-    if len(counts) != option_count(poll):
-        raise ValidationFailed(
-            _("Cần nhập số lượng cho từng phương án."), details={"counts": _("Số phần tử phải bằng số phương án.")}
-        )
-    if any(count < 0 for count in counts):
-        raise ValidationFailed(_("Số lượng không được âm."), details={"counts": _("Không hợp lệ.")})
-    other_text = _clean_other_text(poll, answer, chose_other=poll.allow_other and counts[-1] > 0)
-    answered = max(counts) if poll.multiple else sum(counts)
-    eligible = eligible_by_endpoint(poll.briefing_id, [endpoint_id]).get(endpoint_id, 0)
-    if answered > eligible:
-        raise Conflict(
-            _(
-                "Số người trả lời (%(answered)d) vượt số người có mặt hoặc đến muộn tại điểm cầu (%(eligible)d).",
-                answered=answered,
-                eligible=eligible,
-            )
-        )
-    upsert = log.upsert_insert(_REPORTS)
-    db.session.execute(
-        upsert.values(
-            poll_id=poll.id,
-            endpoint_id=endpoint_id,
-            counts=counts,
-            answered=answered,
-            other_text=other_text,
-            recorded_by_id=actor.id,
-            recorded_at=utcnow(),
-            seq=seq,
-        ).on_conflict_do_update(
-            index_elements=[_REPORTS.c.poll_id, _REPORTS.c.endpoint_id],
-            set_={name: upsert.excluded[name] for name in _REPORT_UPDATES},
-        )
-    )
-    base = {"briefing_id": poll.briefing_id, "poll_id": poll.id, "action": "answered", "endpoint_id": endpoint_id}
-    tally = {"answered": answered, "counts": counts}
-    return {"seq": seq, **base, "tally": tally}, {**base, "tally": tally}
 
 
 _BALLOTS = cast(sa.Table, PollBallot.__table__)
