@@ -13,9 +13,10 @@ to round, so that a change of the machine's load falls on both. Clients: one pro
 (python-socketio AsyncClients; B's own process, so that A's client load does not delay B's measurement).
 
 Prints one JSON line, last: per round and variant B's ack p50/p95/p99/max quiet and during the burst, A's check-ins
-and check-ins/s, errors, stored versus acked check-ins per briefing, CPU of the server, the clients and the rest of
-the machine (`other_cpu_pct`, % of one core); then the before/after ratios of B's burst p50 and p95 per round and
-their median. See docs/performance.md.
+and check-ins/s, B's burst p50 over A's ack p50 (the share of A's wait B still has: both move with the machine's
+load, their ratio much less), errors, stored versus acked check-ins per briefing, CPU of the server, the clients and
+the rest of the machine (`other_cpu_pct`, % of one core); then the before/after ratios of these per round and their
+medians. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -251,6 +252,10 @@ def _imported_from(env: dict[str, str], root: Path) -> str:
 # A run
 
 
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return round(numerator / denominator, 2) if numerator and denominator else None
+
+
 def _percentile(values: list[float], fraction: float) -> float | None:
     if not values:
         return None
@@ -330,6 +335,8 @@ def run_variant(name: str, root: Path, settings: Settings, workdir: Path, round_
         quiet = [(acked - sent) * 1000 for sent, acked in b["acks"] if acked < burst_start]
         during = [(acked - sent) * 1000 for sent, acked in b["acks"] if burst_start <= sent <= burst_end]
         stored = stored_records(database_url, [a_id, b_id])
+        a_ack_p50 = _percentile([(acked - sent) * 1000 for sent, acked in a["acks"]], 0.5)
+        b_burst_p50 = _percentile(during, 0.5)
         client_cpu = a["cpu_s"] + b["cpu_s"]
         return {
             "variant": name,
@@ -339,7 +346,7 @@ def run_variant(name: str, root: Path, settings: Settings, workdir: Path, round_
             "b_quiet_p50_ms": _percentile(quiet, 0.5),
             "b_quiet_p95_ms": _percentile(quiet, 0.95),
             "b_burst_checkins": len(during),
-            "b_burst_p50_ms": _percentile(during, 0.5),
+            "b_burst_p50_ms": b_burst_p50,
             "b_burst_p95_ms": _percentile(during, 0.95),
             "b_burst_p99_ms": _percentile(during, 0.99),
             "b_burst_max_ms": round(max(during), 1) if during else None,
@@ -348,7 +355,10 @@ def run_variant(name: str, root: Path, settings: Settings, workdir: Path, round_
             "a_checkins_per_s": round(len(a["acks"]) / (burst_end - burst_start), 1)
             if burst_end > burst_start
             else None,
-            "a_ack_p50_ms": _percentile([(acked - sent) * 1000 for sent, acked in a["acks"]], 0.5),
+            "a_ack_p50_ms": a_ack_p50,
+            # B's wait in A's terms, on the same server at the same moment: how much of A's queue B still shares.
+            # Less sensitive to the machine's load, which moves both, than B's latency alone.
+            "b_burst_p50_over_a_ack_p50": _ratio(b_burst_p50, a_ack_p50),
             "errors": {"a": a["errors"], "b": b["errors"]},
             "acked": {"a": len(a["acks"]), "b": len(b["acks"])},
             "stored": {"a": stored[a_id], "b": stored[b_id]},
@@ -361,10 +371,6 @@ def run_variant(name: str, root: Path, settings: Settings, workdir: Path, round_
         for step in reversed(cleanup):
             with contextlib.suppress(Exception):
                 step()
-
-
-def _ratio(before: float | None, after: float | None) -> float | None:
-    return round(before / after, 2) if before and after else None
 
 
 def run(settings: Settings) -> dict[str, Any]:
@@ -394,6 +400,9 @@ def run(settings: Settings) -> dict[str, Any]:
                     "round": round_number,
                     "b_burst_p50": _ratio(before["b_burst_p50_ms"], after["b_burst_p50_ms"]),
                     "b_burst_p95": _ratio(before["b_burst_p95_ms"], after["b_burst_p95_ms"]),
+                    "b_burst_p50_over_a_ack_p50": _ratio(
+                        before["b_burst_p50_over_a_ack_p50"], after["b_burst_p50_over_a_ack_p50"]
+                    ),
                 }
             )
         report: dict[str, Any] = {
@@ -402,7 +411,7 @@ def run(settings: Settings) -> dict[str, Any]:
             "results": results,
             "before_over_after": ratios,
         }
-        for key in ("b_burst_p50", "b_burst_p95"):
+        for key in ("b_burst_p50", "b_burst_p95", "b_burst_p50_over_a_ack_p50"):
             values = [r[key] for r in ratios if r[key] is not None]
             report[f"median_before_over_after_{key}"] = round(statistics.median(values), 2) if values else None
         return report
