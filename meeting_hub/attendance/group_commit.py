@@ -12,8 +12,8 @@ a batch holds one check-in and costs what it did before; under heavy load the se
 Each briefing has its own writer (a queue and a greenlet/thread), started by the first item for it and ended after
 IDLE_SECONDS without work: briefings do not share a serial section in the database, so a slow or large batch of one
 must not delay the acks of another (measured with bench/two_briefings.py). A briefing's own writes stay serial, as
-its seq row would make them anyway. Writers run only for briefings with live writes, one connection each while
-writing.
+its seq row would make them anyway. Writers run only for briefings with writes in the last IDLE_SECONDS, one
+connection each while writing; a batch for an id that is no briefing ends its writer at once.
 
 Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py):
 each runs in a savepoint of the batch's transaction, so its refusal undoes only its own writes (its seq included).
@@ -168,20 +168,23 @@ class CheckInWriter:
                         batch.append(pending.get_nowait())
                     except queue.Empty:
                         break
-                self._write_or_answer(briefing_id, batch)
+                if self._write_or_answer(briefing_id, batch) == "refused" and self._retire(briefing_id, pending):
+                    return  # no such briefing: keep no writer waiting for it (any client may send any id)
         finally:
             metrics.CHECK_IN_WRITERS.dec()
 
-    def _write_or_answer(self, briefing_id: int, batch: list[_Waiting]) -> None:
-        """Write a batch; should that fail outside its transaction, answer each item try_again."""
+    def _write_or_answer(self, briefing_id: int, batch: list[_Waiting]) -> str:
+        """Write a batch and return its result for the metrics; should that fail outside its transaction, answer
+        each item try_again."""
         try:
-            self._write(briefing_id, batch)
+            return self._write(briefing_id, batch)
         except Exception:  # never leave handlers waiting, and keep the writer alive for the next batch
             logger.exception("the check-in writer failed outside its transaction")
             for waiting in batch:
                 if not waiting.done.is_set():
                     waiting.outcome = _not_written()
                     waiting.done.set()
+            return "error"
 
     def _retire(self, briefing_id: int, pending: queue.SimpleQueue[_Waiting]) -> bool:
         """End the briefing's writer unless an item came in since it last looked; tell whether it ended.
@@ -195,7 +198,7 @@ class CheckInWriter:
             del self._queues[briefing_id]
             return True
 
-    def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
+    def _write(self, briefing_id: int, group: list[_Waiting]) -> str:
         started = time.perf_counter()
         # The writer's lines name their batch: its handlers' events wait on it, under their own ids.
         with self._app.app_context(), logs.log_context(request_id=f"batch-{next(self._batch_numbers)}"):
@@ -213,6 +216,7 @@ class CheckInWriter:
         for waiting, outcome in zip(group, outcomes, strict=True):
             waiting.outcome = outcome
             waiting.done.set()
+        return result
 
     def _attempt(self, briefing_id: int, group: list[_Waiting]) -> tuple[list[Outcome], str, Exception | None]:
         """Write a group in one transaction; return each one's outcome, the result for the metrics, and the

@@ -21,7 +21,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import group_commit, services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
-from meeting_hub.errors import ServiceError
+from meeting_hub.errors import NotFound, ServiceError
 from meeting_hub.extensions import db, socketio
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
@@ -282,3 +282,20 @@ def test_items_racing_writers_that_stop_all_the_time_are_all_written(
         thread.join(10)
     assert writer.running_briefings() == []
     assert len(started) > 2  # writers did stop and start again meanwhile
+
+
+def test_a_writer_for_an_id_that_is_no_briefing_ends_at_once(
+    briefings: TwoBriefings, started: list[threading.Thread]
+) -> None:
+    # Any signed-in client may send any briefing id: such a writer must not wait for more work like a live one.
+    two = briefings
+    writer = group_commit.CheckInWriter(two.app, max_batch=50, wait_seconds=10.0, idle_seconds=3.0)
+    with pytest.raises(NotFound):
+        writer.submit(987654, _request(two.app, two.people[0], "op-nowhere-1"), "vi")
+    started[0].join(2.0)  # well before its idle time
+    assert not started[0].is_alive() and writer.running_briefings() == []
+    # A live briefing's writer, by contrast, waits for the next item.
+    writer.submit(two.first_id, _request(two.app, two.people[0], "op-here-1"), "vi")
+    assert writer.running_briefings() == [two.first_id]
+    started[1].join(10)
+    assert writer.running_briefings() == []
