@@ -12,8 +12,9 @@ a batch holds one check-in and costs what it did before; under heavy load the se
 Each briefing has its own writer (a queue and a greenlet/thread), started by the first item for it and ended after
 IDLE_SECONDS without work: briefings do not share a serial section in the database, so a slow or large batch of one
 must not delay the acks of another (measured with bench/two_briefings.py). A briefing's own writes stay serial, as
-its seq row would make them anyway. Writers run only for briefings with writes in the last IDLE_SECONDS, one
-connection each while writing; a batch for an id that is no briefing ends its writer at once.
+its seq row would make them anyway. Writers run only for briefings with writes in the last IDLE_SECONDS, and a batch
+for an id that is no briefing ends its writer at once. Each holds a connection while it writes, and at most half the
+pool's connections write at once (more live briefings than that take turns).
 
 Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py):
 each runs in a savepoint of the batch's transaction, so its refusal undoes only its own writes (its seq included).
@@ -48,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 #: A briefing's writer (greenlet/thread) ends after this long without work, and starts again with its next item.
 IDLE_SECONDS = 5.0
+#: Batches written at once by one process when init_app does not derive it from the connection pool.
+MAX_WRITING = 8
 
 
 Outcome = services.WriteResult | dict[str, Any] | ServiceError
@@ -87,11 +90,21 @@ def _failure_outcome(error: Exception, language: str) -> ServiceError:
 class CheckInWriter:
     """This process's group commit (one per app): a writer per briefing with live writes."""
 
-    def __init__(self, app: Flask, max_batch: int, wait_seconds: float, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        max_batch: int,
+        wait_seconds: float,
+        idle_seconds: float = IDLE_SECONDS,
+        max_writing: int = MAX_WRITING,
+    ) -> None:
         self._app = app
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
         self.idle_seconds = idle_seconds
+        #: At most this many batches are written at once, a database connection each: with many live briefings the
+        #: others wait their turn (and gather bigger batches meanwhile), and the pool keeps connections for pages.
+        self._writing = threading.BoundedSemaphore(max_writing)
         #: How many transactions the writers have committed or rolled back: check-ins / batches is the gain.
         self.batches_written = 0
         #: Briefing id -> the queue of its running writer. A briefing has a writer exactly while it has an entry:
@@ -162,13 +175,15 @@ class CheckInWriter:
                     if self._retire(briefing_id, pending):
                         return
                     continue
-                batch = [first]
-                while len(batch) < self.max_batch:
-                    try:
-                        batch.append(pending.get_nowait())
-                    except queue.Empty:
-                        break
-                if self._write_or_answer(briefing_id, batch) == "refused" and self._retire(briefing_id, pending):
+                with self._writing:  # what arrives while waiting for a turn joins this batch
+                    batch = [first]
+                    while len(batch) < self.max_batch:
+                        try:
+                            batch.append(pending.get_nowait())
+                        except queue.Empty:
+                            break
+                    result = self._write_or_answer(briefing_id, batch)
+                if result == "refused" and self._retire(briefing_id, pending):
                     return  # no such briefing: keep no writer waiting for it (any client may send any id)
         finally:
             metrics.CHECK_IN_WRITERS.dec()
@@ -279,7 +294,11 @@ def init_app(app: Flask) -> None:
     """Give the app its group commit, a writer per live briefing (used by the socket handlers when LIVE_GROUP_COMMIT
     is on)."""
     app.extensions["meeting_hub.check_in_writer"] = CheckInWriter(
-        app, int(app.config["LIVE_GROUP_COMMIT_MAX"]), float(app.config["LIVE_GROUP_COMMIT_WAIT_SECONDS"])
+        app,
+        int(app.config["LIVE_GROUP_COMMIT_MAX"]),
+        float(app.config["LIVE_GROUP_COMMIT_WAIT_SECONDS"]),
+        # Half the pool at most for the writers: HTTP requests and snapshots keep the rest.
+        max_writing=max(1, int(app.config["DATABASE_POOL_SIZE"]) // 2),
     )
 
 

@@ -21,7 +21,7 @@ from meeting_hub import create_app
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import group_commit, services
 from meeting_hub.attendance.models import AttendanceRecord, AttendanceStatus
-from meeting_hub.errors import NotFound, ServiceError
+from meeting_hub.errors import NotFound, ServiceError, TryAgain
 from meeting_hub.extensions import db, socketio
 from meeting_hub.scheduling import services as scheduling
 from tests import factories
@@ -299,3 +299,40 @@ def test_a_writer_for_an_id_that_is_no_briefing_ends_at_once(
     assert writer.running_briefings() == [two.first_id]
     started[1].join(10)
     assert writer.running_briefings() == []
+
+
+def test_no_more_batches_are_written_at_once_than_allowed(
+    briefings: TwoBriefings, started: list[threading.Thread]
+) -> None:
+    # Each batch holds a connection: with many live briefings, the writers beyond the bound wait for a turn.
+    two = briefings
+    writer = group_commit.CheckInWriter(
+        two.app, max_batch=50, wait_seconds=1.0, idle_seconds=IDLE_SECONDS, max_writing=1
+    )
+    # Read before the held batch begins: on SQLite its transaction holds the write lock every transaction takes.
+    request = _request(two.app, two.people[0], "op-turn-1")
+    entered, release = threading.Event(), threading.Event()
+
+    def held() -> services.WriteResult:
+        entered.set()
+        assert release.wait(10), "the test never released the held batch"
+        return services.WriteResult({"seq": 0}, replayed=False)
+
+    held_thread, held_answers = _in_thread(lambda: writer.run(two.first_id, held, "vi"))
+    assert entered.wait(10)
+    with pytest.raises(TryAgain):  # its writer waits for the only turn, held by the first briefing's batch
+        writer.submit(two.second_id, request, "vi")
+    assert writer.running_briefings() == sorted([two.first_id, two.second_id])
+    release.set()
+    held_thread.join(10)
+    assert len(held_answers) == 1  # try_again too: it was held longer than its wait
+    # The waiting check-in was written once the turn came: sent again, it is replayed.
+    _wait_until(lambda: writer.batches_written == 2)
+    assert writer.submit(two.second_id, request, "vi").replayed
+
+
+def test_the_app_gives_its_writers_half_the_connection_pool(tmp_path: Path) -> None:
+    for app in _app_on(f"sqlite:///{tmp_path / 'pool.db'}", tmp_path):
+        found = group_commit.writer(app)
+        assert found is not None
+        assert found._writing._value == app.config["DATABASE_POOL_SIZE"] // 2  # type: ignore[attr-defined]
