@@ -137,11 +137,13 @@ class Process:
                 self.kill9()
 
 
-def _spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, url: str) -> Process:
+def _spawn(
+    name: str, command: list[str], env: dict[str, str], workdir: Path, url: str, root: Path = REPO_ROOT
+) -> Process:
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         popen = subprocess.Popen(
-            command, env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            command, env=env, cwd=root, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
     return Process(name, url, popen, log_path)
 
@@ -200,14 +202,17 @@ def run_cli(args: list[str], env: dict[str, str], workdir: Path) -> str:
     return result.stdout
 
 
-def start_app(name: str, server: str, env: dict[str, str], workdir: Path) -> Process:
-    """Start one app process: `meeting-hub run` or gunicorn with one gevent worker (deploy/gunicorn.conf.py)."""
+def start_app(name: str, server: str, env: dict[str, str], workdir: Path, root: Path = REPO_ROOT) -> Process:
+    """Start one app process: `meeting-hub run` or gunicorn with one gevent worker (deploy/gunicorn.conf.py).
+
+    `root` is the checkout whose code it runs (another revision's, exported: bench/two_briefings.py); the
+    environment must then put it first on PYTHONPATH too."""
     port = free_port()
     if server == "gunicorn":
         command = [
             str(BIN / "gunicorn"),
             "-c",
-            str(REPO_ROOT / "deploy" / "gunicorn.conf.py"),
+            str(root / "deploy" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -222,6 +227,7 @@ def start_app(name: str, server: str, env: dict[str, str], workdir: Path) -> Pro
         {**env, "MEETING_HUB_INSTANCE_PATH": str(workdir / "instance")},
         workdir,
         f"http://127.0.0.1:{port}",
+        root,
     )
 
 

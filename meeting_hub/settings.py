@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     # LIVE_STALE_AFTER_SECONDS is shown as lost. Socket rate limits per user and address; largest message accepted.
     live_websocket_deflate: Literal["never", "on-request", "always"] = "never"
     live_coalesce_ms: NonNegativeInt = 25
-    #: Socket check-ins written in batches by one writer per process (meeting_hub/attendance/group_commit.py).
+    #: Socket check-ins written in batches by one writer per live briefing and process
+    #: (meeting_hub/attendance/group_commit.py).
     live_group_commit: bool = True
     live_group_commit_max: PositiveInt = 200
     live_group_commit_wait_seconds: Annotated[float, Field(gt=0)] = 10.0

@@ -1,13 +1,20 @@
-"""Group commit of the roll-call: socket check-ins and heartbeats are written in batches, one transaction per batch
-and briefing.
+"""Group commit of the roll-call: socket check-ins and heartbeats are written in batches, one transaction per batch,
+by one writer per live briefing.
 
 Every check-in of a briefing takes the briefing's next seq, and the seq row stays locked until its transaction
 commits, so a briefing's check-ins are written one after the other whatever the number of processes. Measured with
 bench/live.py, one transaction per check-in made that serial section the limit of the whole roll-call (and, at 1,052
 endpoints, a queue of connections held while waiting). Here the socket handlers of a process hand their check-ins to
-one writer, which takes everything that arrived while it was busy and writes it as one batch
+their briefing's writer, which takes everything that arrived for it while it was busy and writes it as one batch
 (services.record_check_ins: a fixed number of statements and one commit), then answers each handler. Under light load
 a batch holds one check-in and costs what it did before; under heavy load the serial section is paid per batch.
+
+Each briefing has its own writer (a queue and a greenlet/thread), started by the first item for it and ended after
+IDLE_SECONDS without work: briefings do not share a serial section in the database, so a slow or large batch of one
+must not delay the acks of another (measured with bench/two_briefings.py). A briefing's own writes stay serial, as
+its seq row would make them anyway. Writers run only for briefings with writes in the last IDLE_SECONDS, and a batch
+for an id that is no briefing ends its writer at once. Each holds a connection while it writes, and at most half the
+pool's connections write at once (more live briefings than that take turns).
 
 Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py):
 each runs in a savepoint of the batch's transaction, so its refusal undoes only its own writes (its seq included).
@@ -40,8 +47,10 @@ from meeting_hub.scheduling.models import Briefing
 
 logger = logging.getLogger(__name__)
 
-#: The writer greenlet/thread ends after this long without work, and starts again with the next check-in.
+#: A briefing's writer (greenlet/thread) ends after this long without work, and starts again with its next item.
 IDLE_SECONDS = 5.0
+#: Batches written at once by one process when init_app does not derive it from the connection pool.
+MAX_WRITING = 8
 
 
 Outcome = services.WriteResult | dict[str, Any] | ServiceError
@@ -52,7 +61,8 @@ Work = Callable[[], services.WriteResult]
 
 @dataclass
 class _Waiting:
-    """A check-in or a heartbeat handed to the writer, and the handler's wait for its outcome."""
+    """A check-in, a heartbeat or another domain's write handed to its briefing's writer, and the handler's wait for
+    its outcome."""
 
     briefing_id: int
     language: str
@@ -78,22 +88,33 @@ def _failure_outcome(error: Exception, language: str) -> ServiceError:
 
 
 class CheckInWriter:
-    """This process's writer of socket check-ins (one per app)."""
+    """This process's group commit (one per app): a writer per briefing with live writes."""
 
-    def __init__(self, app: Flask, max_batch: int, wait_seconds: float, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        max_batch: int,
+        wait_seconds: float,
+        idle_seconds: float = IDLE_SECONDS,
+        max_writing: int = MAX_WRITING,
+    ) -> None:
         self._app = app
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
         self.idle_seconds = idle_seconds
-        #: How many transactions the writer has committed or rolled back: check-ins / batches is the gain.
+        #: At most this many batches are written at once, a database connection each: with many live briefings the
+        #: others wait their turn (and gather bigger batches meanwhile), and the pool keeps connections for pages.
+        self._writing = threading.BoundedSemaphore(max_writing)
+        #: How many transactions the writers have committed or rolled back: check-ins / batches is the gain.
         self.batches_written = 0
-        self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        #: Briefing id -> the queue of its running writer. A briefing has a writer exactly while it has an entry:
+        #: entries are added and removed under the lock, so an item is never queued where no writer will take it.
+        self._queues: dict[int, queue.SimpleQueue[_Waiting]] = {}
         self._lock = threading.Lock()
-        self._running = False
         self._batch_numbers = itertools.count(1)
 
     def submit(self, briefing_id: int, request: services.CheckInRequest, language: str) -> services.WriteResult:
-        """Have the check-in written with the next batch; return its result or raise its refusal.
+        """Have the check-in written with its briefing's next batch; return its result or raise its refusal.
 
         The caller must hold no open transaction: on SQLite it would hold the write lock the writer needs.
         """
@@ -114,12 +135,13 @@ class CheckInWriter:
         assert isinstance(outcome, services.WriteResult)
         return outcome
 
-    def _wait(self, waiting: _Waiting) -> Outcome:
+    def running_briefings(self) -> list[int]:
+        """Return the briefings whose writer is running in this process."""
         with self._lock:
-            self._queue.put(waiting)
-            if not self._running:
-                self._running = True
-                socketio.start_background_task(self._run)
+            return sorted(self._queues)
+
+    def _wait(self, waiting: _Waiting) -> Outcome:
+        self._enqueue(waiting)
         if not waiting.done.wait(self.wait_seconds):
             # The batch may still commit later: the client resends the same client_op_id and gets that result.
             raise TryAgain(_("Máy chủ đang bận, vui lòng gửi lại sau."))
@@ -128,36 +150,70 @@ class CheckInWriter:
         assert waiting.outcome is not None
         return waiting.outcome
 
-    def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=self.idle_seconds)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():  # nothing came in between: submit() will start a new writer
-                        self._running = False
-                        return
-                continue
-            batch = [first]
-            while len(batch) < self.max_batch:
+    def _enqueue(self, waiting: _Waiting) -> None:
+        """Queue the item for its briefing's writer, starting one when the briefing has none."""
+        briefing_id = waiting.briefing_id
+        with self._lock:
+            pending = self._queues.get(briefing_id)
+            if pending is None:
+                pending = self._queues[briefing_id] = queue.SimpleQueue()
                 try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            by_briefing: dict[int, list[_Waiting]] = defaultdict(list)
-            for waiting in batch:
-                by_briefing[waiting.briefing_id].append(waiting)
-            for briefing_id, group in by_briefing.items():
-                try:
-                    self._write(briefing_id, group)
-                except Exception:  # never leave handlers waiting, and keep the writer alive for the next batch
-                    logger.exception("the check-in writer failed outside its transaction")
-                    for waiting in group:
-                        if not waiting.done.is_set():
-                            waiting.outcome = _not_written()
-                            waiting.done.set()
+                    socketio.start_background_task(self._run, briefing_id, pending)
+                except BaseException:  # no writer: leave no entry that would keep the briefing's items waiting
+                    del self._queues[briefing_id]
+                    raise
+            pending.put(waiting)
 
-    def _write(self, briefing_id: int, group: list[_Waiting]) -> None:
+    def _run(self, briefing_id: int, pending: queue.SimpleQueue[_Waiting]) -> None:
+        """One briefing's writer: write what its queue holds, batch after batch, until it stays idle."""
+        metrics.CHECK_IN_WRITERS.inc()
+        try:
+            while True:
+                try:
+                    first = pending.get(timeout=self.idle_seconds)
+                except queue.Empty:
+                    if self._retire(briefing_id, pending):
+                        return
+                    continue
+                with self._writing:  # what arrives while waiting for a turn joins this batch
+                    batch = [first]
+                    while len(batch) < self.max_batch:
+                        try:
+                            batch.append(pending.get_nowait())
+                        except queue.Empty:
+                            break
+                    result = self._write_or_answer(briefing_id, batch)
+                if result == "refused" and self._retire(briefing_id, pending):
+                    return  # no such briefing: keep no writer waiting for it (any client may send any id)
+        finally:
+            metrics.CHECK_IN_WRITERS.dec()
+
+    def _write_or_answer(self, briefing_id: int, batch: list[_Waiting]) -> str:
+        """Write a batch and return its result for the metrics; should that fail outside its transaction, answer
+        each item try_again."""
+        try:
+            return self._write(briefing_id, batch)
+        except Exception:  # never leave handlers waiting, and keep the writer alive for the next batch
+            logger.exception("the check-in writer failed outside its transaction")
+            for waiting in batch:
+                if not waiting.done.is_set():
+                    waiting.outcome = _not_written()
+                    waiting.done.set()
+            return "error"
+
+    def _retire(self, briefing_id: int, pending: queue.SimpleQueue[_Waiting]) -> bool:
+        """End the briefing's writer unless an item came in since it last looked; tell whether it ended.
+
+        Checked under the lock _enqueue takes: an item queued before is written by this writer, one queued after
+        finds no entry and starts a new writer.
+        """
+        with self._lock:
+            if not pending.empty():
+                return False
+            del self._queues[briefing_id]
+            return True
+
+    def _write(self, briefing_id: int, group: list[_Waiting]) -> str:
         started = time.perf_counter()
         # The writer's lines name their batch: its handlers' events wait on it, under their own ids.
         with self._app.app_context(), logs.log_context(request_id=f"batch-{next(self._batch_numbers)}"):
@@ -167,13 +223,15 @@ class CheckInWriter:
                 # the others of its batch are written (each then costs a transaction, only after such a failure).
                 outcomes = [self._attempt(briefing_id, [waiting])[0][0] for waiting in group]
                 result = "isolated"
-        self.batches_written += 1
+        with self._lock:  # writers of several briefings count here
+            self.batches_written += 1
         metrics.CHECK_IN_BATCHES.labels(result).inc()
         metrics.CHECK_IN_BATCH_SIZE.observe(len(group))
         metrics.CHECK_IN_BATCH_SECONDS.observe(time.perf_counter() - started)
         for waiting, outcome in zip(group, outcomes, strict=True):
             waiting.outcome = outcome
             waiting.done.set()
+        return result
 
     def _attempt(self, briefing_id: int, group: list[_Waiting]) -> tuple[list[Outcome], str, Exception | None]:
         """Write a group in one transaction; return each one's outcome, the result for the metrics, and the
@@ -233,14 +291,20 @@ def _run_in_savepoint(work: Work) -> services.WriteResult | ServiceError:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its check-in writer (used by the socket handlers when LIVE_GROUP_COMMIT is on)."""
+    """Give the app its group commit, a writer per live briefing (used by the socket handlers when LIVE_GROUP_COMMIT
+    is on)."""
     app.extensions["meeting_hub.check_in_writer"] = CheckInWriter(
-        app, int(app.config["LIVE_GROUP_COMMIT_MAX"]), float(app.config["LIVE_GROUP_COMMIT_WAIT_SECONDS"])
+        app,
+        int(app.config["LIVE_GROUP_COMMIT_MAX"]),
+        float(app.config["LIVE_GROUP_COMMIT_WAIT_SECONDS"]),
+        # Half the pool at most for the writers: HTTP requests and snapshots keep the rest.
+        max_writing=max(1, int(app.config["DATABASE_POOL_SIZE"]) // 2),
     )
 
 
 def writer(app: Flask) -> CheckInWriter | None:
-    """Return the app's check-in writer, or None when check-ins are written one transaction each."""
+    """Return the app's group commit (its writers per briefing), or None when check-ins are written one transaction
+    each."""
     if not app.config["LIVE_GROUP_COMMIT"]:
         return None
     found: CheckInWriter = app.extensions["meeting_hub.check_in_writer"]

@@ -46,6 +46,10 @@ CHECK_INS = Counter(
     "meeting_hub_check_ins", "Check-ins committed: written (new or corrected) or replayed (client_op_id seen before).",
     ["outcome"],
 )  # fmt: skip
+CHECK_IN_WRITERS = Gauge(
+    "meeting_hub_check_in_writers",
+    "Group-commit writers running in this process: one per briefing with live writes in the last few seconds.",
+)
 CHECK_IN_BATCH_SIZE = Histogram(
     "meeting_hub_check_in_batch_size", "Check-ins and heartbeats written per group-commit transaction.",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),

@@ -3,6 +3,7 @@ gets the outcome it would get alone, and the per-process writer gathers waiting 
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 import time
@@ -147,10 +148,17 @@ def _wait_until(condition: object, seconds: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def _busy(writer: group_commit.CheckInWriter, briefing_id: int) -> queue.SimpleQueue[group_commit._Waiting]:
+    """Pretend the briefing's writer is busy with an earlier batch: submissions queue up in the returned queue until
+    the test runs the writer's loop on it."""
+    pending: queue.SimpleQueue[group_commit._Waiting] = queue.SimpleQueue()
+    writer._queues[briefing_id] = pending
+    return pending
+
+
 def test_the_writer_writes_waiting_check_ins_as_one_batch(roll: Roll) -> None:
     writer = group_commit.CheckInWriter(roll.app, max_batch=50, wait_seconds=10.0, idle_seconds=0.05)
-    # Pretend the writer is busy with an earlier batch: submissions queue up until it comes back for more.
-    writer._running = True
+    pending = _busy(writer, roll.briefing_id)
     with roll.app.app_context():
         requests = [_request("op-sao-do", person, f"op-wait-{i}") for i, person in enumerate(roll.sao_do_people * 3)]
     answers: list[services.WriteResult | ServiceError] = []
@@ -164,8 +172,8 @@ def test_the_writer_writes_waiting_check_ins_as_one_batch(roll: Roll) -> None:
     threads = [threading.Thread(target=submit, args=(request,)) for request in requests]
     for thread in threads:
         thread.start()
-    _wait_until(lambda: writer._queue.qsize() == len(requests))
-    writer._run()  # takes everything queued, then stops when idle
+    _wait_until(lambda: pending.qsize() == len(requests))
+    writer._run(roll.briefing_id, pending)  # takes everything queued, then stops when idle
     for thread in threads:
         thread.join(timeout=10)
 
@@ -272,7 +280,7 @@ def test_the_writer_survives_a_failure_outside_its_transaction(roll: Roll, monke
 
 def _one_batch(writer: group_commit.CheckInWriter, roll: Roll, requests: list[services.CheckInRequest]) -> list[object]:
     """Queue the requests while the writer seems busy, then have it write them as one batch; return the answers."""
-    writer._running = True
+    pending = _busy(writer, roll.briefing_id)
     answers: list[object] = [None] * len(requests)
 
     def submit(index: int, request: services.CheckInRequest) -> None:
@@ -284,8 +292,8 @@ def _one_batch(writer: group_commit.CheckInWriter, roll: Roll, requests: list[se
     threads = [threading.Thread(target=submit, args=pair) for pair in enumerate(requests)]
     for thread in threads:
         thread.start()
-    _wait_until(lambda: writer._queue.qsize() == len(requests))
-    writer._run()
+    _wait_until(lambda: pending.qsize() == len(requests))
+    writer._run(roll.briefing_id, pending)
     for thread in threads:
         thread.join(timeout=10)
     return answers
