@@ -16,8 +16,9 @@ its seq row would make them anyway. Writers run only for briefings with writes i
 for an id that is no briefing ends its writer at once. Each holds a connection while it writes, and at most half the
 pool's connections write at once (more live briefings than that take turns).
 
-Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py):
-each runs in a savepoint of the batch's transaction, so its refusal undoes only its own writes (its seq included).
+Other domains' live writes to a briefing's log join the same batches through `run` (poll answers: polls/events.py),
+written by the function their domain registered for their kind (register_batch_write): like record_check_ins, a fixed
+number of statements for all of a batch's items of that kind, each refusal refusing only its own item.
 """
 
 from __future__ import annotations
@@ -54,9 +55,16 @@ MAX_WRITING = 8
 
 
 Outcome = services.WriteResult | dict[str, Any] | ServiceError
-#: A write another domain hands to the writer: run inside a batch's transaction, it returns its result or raises its
-#: refusal (a ServiceError); it must not commit.
-Work = Callable[[], services.WriteResult]
+#: How another domain writes its items of a batch, in the batch's transaction (it must not commit): each one's result
+#: or refusal, in order.
+BatchWrite = Callable[[Briefing, list[Any]], list[services.WriteResult | ServiceError]]
+_BATCH_WRITES: dict[str, BatchWrite] = {}
+
+
+def register_batch_write(kind: str, write: BatchWrite) -> None:
+    """Let another domain's live writes of this kind join the batches (that domain imports this one, not the
+    reverse)."""
+    _BATCH_WRITES[kind] = write
 
 
 @dataclass
@@ -68,7 +76,8 @@ class _Waiting:
     language: str
     check_in: services.CheckInRequest | None = None
     heartbeat: services.Recorder | None = None
-    work: Work | None = None
+    #: Another domain's write: its kind (register_batch_write) and the item.
+    item: tuple[str, Any] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None
 
@@ -128,10 +137,10 @@ class CheckInWriter:
         assert isinstance(outcome, dict)
         return outcome
 
-    def run(self, briefing_id: int, work: Work, language: str) -> services.WriteResult:
-        """Have another domain's write to the briefing's log done with the next batch; return its result or raise
-        its refusal. The caller must hold no open transaction (see submit)."""
-        outcome = self._wait(_Waiting(briefing_id, language, work=work))
+    def run(self, briefing_id: int, kind: str, item: Any, language: str) -> services.WriteResult:
+        """Have another domain's write (of a kind registered with register_batch_write) done with the next batch;
+        return its result or raise its refusal. The caller must hold no open transaction (see submit)."""
+        outcome = self._wait(_Waiting(briefing_id, language, item=(kind, item)))
         assert isinstance(outcome, services.WriteResult)
         return outcome
 
@@ -271,23 +280,18 @@ class CheckInWriter:
                     noted = services.record_heartbeats(briefing, [recorder for _i, recorder in heartbeats])
                     for (index, _recorder), event in zip(heartbeats, noted, strict=True):
                         outcomes[index] = {"seq": event["seq"]} if isinstance(event, dict) else event
+                items: dict[str, list[tuple[int, Any]]] = defaultdict(list)
                 for index in indexes:
-                    work = group[index].work
-                    if work is not None:
-                        outcomes[index] = _run_in_savepoint(work)
+                    if (kind_and_item := group[index].item) is not None:
+                        items[kind_and_item[0]].append((index, kind_and_item[1]))
+                for kind, entries in items.items():
+                    written = _BATCH_WRITES[kind](briefing, [item for _index, item in entries])
+                    for (index, _item), outcome in zip(entries, written, strict=True):
+                        outcomes[index] = outcome
         if None in outcomes:  # heartbeats that logged nothing answer with the seq the briefing is at
             current = {"seq": log.current_seq(briefing.id)}
             outcomes = [current if outcome is None else outcome for outcome in outcomes]
         return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _run_in_savepoint(work: Work) -> services.WriteResult | ServiceError:
-    """Run one write of a batch; its refusal rolls back what it wrote (its claim, its seq), and only that."""
-    try:
-        with db.session.begin_nested():
-            return work()
-    except ServiceError as error:
-        return error
 
 
 def init_app(app: Flask) -> None:

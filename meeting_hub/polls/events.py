@@ -13,17 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 
-from meeting_hub.accounts.models import User
 from meeting_hub.attendance import group_commit
 from meeting_hub.attendance.events import Caller, handle
-from meeting_hub.attendance.services import WriteResult
-from meeting_hub.errors import AccessDenied
 from meeting_hub.extensions import db, socketio
 from meeting_hub.observability.socket_events import observed
 from meeting_hub.polls import payloads, services
 from meeting_hub.realtime import transport
+
+# Socket answers are written with their briefing's roll-call batches, all of a batch's answers at once.
+group_commit.register_batch_write(services.OPERATION_KIND, services.answer_polls)
 
 
 def _answer(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
@@ -34,17 +33,10 @@ def _answer(caller: Caller, message: dict[str, Any]) -> dict[str, Any]:
         result = services.answer_poll(poll_id, answer, caller.user())
     else:
         # Written with the roll-call's next batch, as check-ins are (one commit for the batch).
-        briefing_id = services.get_poll(poll_id, caller.user()).briefing_id
+        briefing_id = services.poll_briefing_id(poll_id)
         db.session.rollback()  # hold no transaction while waiting: on SQLite the writer needs the write lock
-        user_id = caller.recorder.user_id
-
-        def write() -> WriteResult:
-            user = db.session.get(User, user_id)
-            if user is None or not user.active:
-                raise AccessDenied(_("Tài khoản không còn hoạt động."))
-            return services.answer_poll(poll_id, answer, user)
-
-        result = writer.run(briefing_id, write, caller.language)
+        request = services.AnswerRequest(poll_id, answer, caller.recorder)
+        result = writer.run(briefing_id, services.OPERATION_KIND, request, caller.language)
     return {"seq": result.result["seq"], "replayed": result.replayed, "result": result.result}
 
 

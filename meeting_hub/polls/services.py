@@ -183,6 +183,14 @@ def get_poll(poll_id: int, viewer: User) -> Poll:
     return poll
 
 
+def poll_briefing_id(poll_id: int) -> int:
+    """Return the briefing of a poll (whose roll-call writer takes its socket answers); NotFound if there is none."""
+    found = db.session.scalar(sa.select(Poll.briefing_id).where(Poll.id == poll_id))
+    if found is None:
+        raise NotFound(_("Không tìm thấy câu hỏi thăm dò."))
+    return found
+
+
 def briefing_polls(briefing: Briefing, viewer: User) -> list[Poll]:
     """Return a briefing's polls in the order they were made (operators: not the drafts)."""
     statement = sa.select(Poll).where(Poll.briefing_id == briefing.id).order_by(Poll.id)

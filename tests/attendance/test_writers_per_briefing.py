@@ -30,6 +30,10 @@ from tests.conftest import base_config
 #: Long enough that a writer never retires between a test's submission and its next look; short enough to wait out.
 IDLE_SECONDS = 0.5
 
+#: A batch write of the tests: each item is a function that writes (and may wait) inside the batch's transaction.
+HELD = "test-held-write"
+group_commit.register_batch_write(HELD, lambda _briefing, writes: [write() for write in writes])
+
 
 @dataclass
 class TwoBriefings:
@@ -140,7 +144,7 @@ def test_a_held_batch_of_one_briefing_does_not_delay_the_acks_of_another(
         assert release.wait(10), "the test never released the held batch"
         return result
 
-    held_thread, held = _in_thread(lambda: writer.run(two.first_id, held_check_in, "vi"))
+    held_thread, held = _in_thread(lambda: writer.run(two.first_id, HELD, held_check_in, "vi"))
     assert entered.wait(10)
     # The first briefing's next check-in queues behind its held batch: a briefing's writes stay serial.
     queued_request = _request(two.app, second_person, "op-queued-1")
@@ -318,7 +322,7 @@ def test_no_more_batches_are_written_at_once_than_allowed(
         assert release.wait(10), "the test never released the held batch"
         return services.WriteResult({"seq": 0}, replayed=False)
 
-    held_thread, held_answers = _in_thread(lambda: writer.run(two.first_id, held, "vi"))
+    held_thread, held_answers = _in_thread(lambda: writer.run(two.first_id, HELD, held, "vi"))
     assert entered.wait(10)
     with pytest.raises(TryAgain):  # its writer waits for the only turn, held by the first briefing's batch
         writer.submit(two.second_id, request, "vi")

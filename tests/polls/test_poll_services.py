@@ -10,7 +10,7 @@ from flask import Flask
 
 from meeting_hub.accounts import services as accounts
 from meeting_hub.attendance import group_commit
-from meeting_hub.attendance.services import WriteResult
+from meeting_hub.attendance.services import Recorder, WriteResult
 from meeting_hub.errors import AccessDenied, Conflict, ServiceError, ValidationFailed
 from meeting_hub.event_log import log
 from meeting_hub.event_log.models import BriefingEvent
@@ -227,15 +227,15 @@ def test_a_refused_answer_in_a_batch_of_the_writer_undoes_only_itself(app: Flask
     with app.app_context():
         poll_id = make_poll(setting.briefing_id, PollKind.SECRET)
         answer(poll_id, "op-sao-do", person_id=setting.present_ids[0], choices=(0,))
-        operator = accounts.find_user("op-sao-do")
+        operator = Recorder.of(accounts.find_user("op-sao-do"))
 
-        def work(person_id: int) -> Any:
+        def item(person_id: int) -> tuple[str, services.AnswerRequest]:
             chosen = services.Answer(stamp(), (1,), person_id=person_id)
-            return lambda: services.answer_poll(poll_id, chosen, operator)
+            return services.OPERATION_KIND, services.AnswerRequest(poll_id, chosen, operator)
 
         group = [
-            group_commit._Waiting(setting.briefing_id, "vi", work=work(setting.present_ids[0])),  # answered already
-            group_commit._Waiting(setting.briefing_id, "vi", work=work(setting.present_ids[1])),
+            group_commit._Waiting(setting.briefing_id, "vi", item=item(setting.present_ids[0])),  # answered already
+            group_commit._Waiting(setting.briefing_id, "vi", item=item(setting.present_ids[1])),
         ]
         before = log.current_seq(setting.briefing_id)
         outcomes = group_commit.CheckInWriter._record(scheduling.get_briefing(setting.briefing_id), group)
