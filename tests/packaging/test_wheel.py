@@ -91,6 +91,11 @@ def _run(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
     return result.stdout
 
 
+# Both tests use one build: on one worker, or two workers build in the same source tree at once (and one's sdist
+# finds the other's temporary tree gone).
+pytestmark = pytest.mark.xdist_group("wheel")
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str], Path]]:
     """Build the wheel, install it with `prod` into a fresh venv, and load the demo from an empty folder."""
