@@ -26,6 +26,7 @@ def test_the_operator_shares_the_endpoint_link_from_a_phone(phone_page: Page, ba
     url = button.get_attribute("data-share-url")
     assert url and "/b/" in url
     button.click()
+    page.wait_for_function("() => window.__shared !== undefined")  # the click's handler hands it over a moment later
     shared = page.evaluate("window.__shared")
     assert shared["url"] == url and "Thông tin tuyên giáo" in shared["title"]
     assert url not in shared["text"]  # the link goes once, as the link
