@@ -28,6 +28,26 @@ def _token() -> tuple[str, str]:
     return raw, hashlib.sha256(raw.encode()).hexdigest()
 
 
+def open_live_briefing(organizer: Any, endpoint_ids: list[int], title: str) -> int:
+    """Create a briefing that began five minutes ago with these endpoints, open it and commit; return its id. Needs
+    an app context."""
+    from meeting_hub.database import utcnow
+    from meeting_hub.extensions import db
+    from meeting_hub.scheduling import lifecycle
+    from meeting_hub.scheduling import services as scheduling
+
+    start = utcnow() - timedelta(minutes=5)
+    briefing = scheduling.create_briefing(
+        scheduling.BriefingData(
+            title=title, starts_at=start, ends_at=start + timedelta(hours=3), endpoint_ids=endpoint_ids
+        ),
+        organizer,
+    )
+    lifecycle.open_briefing(briefing, organizer)
+    db.session.commit()
+    return int(briefing.id)
+
+
 def populate(database_url: str, endpoints: int, people: int, dashboards: int) -> Population:
     """Create the network, accounts and a live briefing; return what the clients need."""
     import sqlalchemy as sa
@@ -37,11 +57,8 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
     from meeting_hub.accounts import services as accounts
     from meeting_hub.accounts.models import ApiToken, User
     from meeting_hub.accounts.roles import Role
-    from meeting_hub.database import utcnow
     from meeting_hub.extensions import db
     from meeting_hub.network.models import Cell, Endpoint, EndpointKind, Person
-    from meeting_hub.scheduling import lifecycle
-    from meeting_hub.scheduling import services as scheduling
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "LIVE_COALESCE_MS": 0})
     # One cheap hash for every account: nobody signs in with a password here, the clients use API tokens.
@@ -132,19 +149,7 @@ def populate(database_url: str, endpoints: int, people: int, dashboards: int) ->
         ]
         db.session.execute(sa.insert(ApiToken), tokens)
 
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(
-                title="Giao ban trực tuyến (benchmark)",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                endpoint_ids=endpoint_ids,
-            ),
-            organizer,
-        )
-        lifecycle.open_briefing(briefing, organizer)
-        db.session.commit()
-        briefing_id = briefing.id
+        briefing_id = open_live_briefing(organizer, endpoint_ids, "Giao ban trực tuyến (benchmark)")
         db.session.remove()
         db.engine.dispose()
 

@@ -37,7 +37,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `meeting_hub`
 from bench import servers  # noqa: E402
 from bench.clients import ACK_TIMEOUT, CONNECT_TIMEOUT, NAMESPACE, _close, _new_client  # noqa: E402
 from bench.live import DEFAULT_POSTGRES, _create_postgres_database, _drop_postgres_database  # noqa: E402
+from bench.population import open_live_briefing  # noqa: E402
 
 
 @dataclass
@@ -191,27 +191,13 @@ def add_second_briefing(database_url: str, endpoint_ids: list[int]) -> int:
     """Open a second live briefing, inviting the given endpoints, as the population's organizer; return its id."""
     from meeting_hub import create_app
     from meeting_hub.accounts import services as accounts
-    from meeting_hub.database import utcnow
     from meeting_hub.extensions import db
-    from meeting_hub.scheduling import lifecycle
-    from meeting_hub.scheduling import services as scheduling
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "LIVE_COALESCE_MS": 0})
     with app.app_context():
-        organizer = accounts.find_user("bench-organizer")
-        start = utcnow() - timedelta(minutes=5)
-        briefing = scheduling.create_briefing(
-            scheduling.BriefingData(
-                title="Giao ban trực tuyến thứ hai (benchmark)",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                endpoint_ids=endpoint_ids,
-            ),
-            organizer,
+        briefing_id = open_live_briefing(
+            accounts.find_user("bench-organizer"), endpoint_ids, "Giao ban trực tuyến thứ hai (benchmark)"
         )
-        lifecycle.open_briefing(briefing, organizer)
-        db.session.commit()
-        briefing_id = briefing.id
         db.session.remove()
         db.engine.dispose()
     return briefing_id
