@@ -40,18 +40,24 @@ def upgrade():
     )
 
 
+def _drop_source(table):
+    """Drop the `source` column and its enum's CHECK constraint first: SQLite's table copy would keep the constraint
+    and fail on the missing column. The constraint's name depends on the SQLAlchemy version that added it
+    (`ck_<table>_poll_answer_source` or `poll_answer_source`), so it is read from the database."""
+    checks = sa.inspect(op.get_bind()).get_check_constraints(table)
+    names = [check['name'] for check in checks if check.get('name') and 'source' in (check.get('sqltext') or '')]
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_constraint(op.f(name), type_='check')
+        batch_op.drop_column('source')
+
+
 def downgrade():
     op.drop_table('poll_other_texts')
     with op.batch_alter_table('poll_endpoint_reports', schema=None) as batch_op:
         batch_op.drop_column('other_text')
-    # The enum's CHECK constraint goes first: SQLite's table copy would keep it and fail on the missing column.
-    with op.batch_alter_table('poll_participants', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_poll_participants_poll_answer_source'), type_='check')
-        batch_op.drop_column('source')
-    with op.batch_alter_table('poll_ballots', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_poll_ballots_poll_answer_source'), type_='check')
-        batch_op.drop_column('source')
-        batch_op.drop_column('other_text')
+    for table in ('poll_participants', 'poll_ballots'):
+        _drop_source(table)
     with op.batch_alter_table('polls', schema=None) as batch_op:
         batch_op.drop_column('allow_self_answer')
         batch_op.drop_column('allow_other')
