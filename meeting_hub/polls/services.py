@@ -473,10 +473,23 @@ class _AnswerChecks:
             )
         )
         self.eligible = eligible_by_endpoint(briefing.id, endpoint_ids) if counted else {}
-        # Who answered before: for a secret poll, anyone (once each); for a named one, the operator's entry wins.
-        pairs = {(request.poll_id, request.answer.person_id) for request in requests if request.answer.person_id}
+
+        # Who answered before: for a secret poll, anyone (once each); for a named one, only a self-answer needs to
+        # know (the operator's entry wins), so an operators' batch of named answers reads neither table.
+        def pairs_of(kind: PollKind, *, self_only: bool) -> set[tuple[int, int]]:
+            return {
+                (request.poll_id, request.answer.person_id)
+                for request in requests
+                if request.answer.person_id is not None
+                and self._kind(request) == kind
+                and (request.recorder is None or not self_only)
+            }
+
         self.answered_before: dict[tuple[int, int], AnswerSource] = {}
-        for model in (PollParticipant, PollBallot):
+        for model, pairs in (
+            (PollParticipant, pairs_of(PollKind.SECRET, self_only=False)),
+            (PollBallot, pairs_of(PollKind.NAMED, self_only=True)),
+        ):
             if pairs:
                 sources = db.session.execute(
                     sa.select(model.poll_id, model.person_id, model.source).where(
